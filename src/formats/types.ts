@@ -14,6 +14,8 @@ export interface Origin {
   line?: number;
   /** Byte offset in the (decompressed) input, where a line number is not meaningful (EVTX chunks). */
   offset?: number;
+  /** 0-based position of the document in a JSON array, or of the hit in an Elasticsearch `_search` response. */
+  index?: number;
 }
 
 /** A value of EventData/<Data>: text as Windows renders it; arrays stay arrays; absent substitutions are null. */
@@ -82,7 +84,12 @@ export type InputItem =
   | { kind: 'windows'; event: WinEvent; origin: Origin }
   /** A JSON object: an ECS document (Elastic Defend, Winlogbeat, Agent) or a flat export (NXLog, OTRF). */
   | { kind: 'document'; doc: Record<string, unknown>; origin: Origin }
-  /** Something that could not be read: reported with its place, counted, and the rest goes on. */
-  | { kind: 'problem'; severity: 'warning' | 'error'; message: string; origin: Origin };
+  /**
+   * Something that could not be read: reported with its place, counted, and the rest goes on.
+   * 'note' is informational, not a fault (e.g. an archive member that is not an input, such as `__MACOSX/._*`).
+   */
+  | { kind: 'problem'; severity: ProblemSeverity; message: string; origin: Origin };
+
+export type ProblemSeverity = 'note' | 'warning' | 'error';
 
 export type InputFormat = 'evtx' | 'xml' | 'json';
