@@ -1,0 +1,162 @@
+// `npm run bench`: prepares the inputs and measures seqhunt beside the floors and the reference tools, in one
+// run on this machine. A benchmark, not a test: it prints a table of ratios and writes bench/out/results.json.
+//
+// Options: --ndjson-mb N (default 1000), --evtx-mb N (default 300), --only ndjson|evtx, --keep (reuse inputs).
+// Environment: EQL_PY=<checkout of endgameinc/eql> adds the Python reference engine (needs Debian python3-lark).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateNdjson, type GroundTruth } from './generate-ndjson.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'bench', 'out');
+const { values: opts } = parseArgs({
+  options: {
+    'ndjson-mb': { type: 'string', default: '1000' },
+    'evtx-mb': { type: 'string', default: '300' },
+    only: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const seqhunt = join(root, 'bin', 'seqhunt.js');
+const flagship = readFileSync(join(root, 'DEVELOPERS.md'), 'utf8').match(/```\n(sequence by host\.id[\s\S]*?)```/)![1]!;
+
+interface Measure {
+  input: string;
+  tool: string;
+  seconds: number;
+  peakMb: number;
+  bytes: number;
+  events?: number;
+  output?: string;
+}
+const results: Measure[] = [];
+
+/** Runs a shell command under /usr/bin/time -v; wall time from the clock here, peak RSS from time. */
+function measure(input: string, tool: string, command: string, bytes: number, events?: number): Measure {
+  const started = process.hrtime.bigint();
+  const run = spawnSync('/usr/bin/time', ['-v', 'bash', '-c', command], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
+  if (run.status !== 0) process.stderr.write(`! ${tool} exited ${run.status}: ${run.stderr.split('\n').slice(0, 5).join(' | ')}\n`);
+  const m: Measure = { input, tool, seconds, peakMb: rss ? Number(rss[1]) / 1024 : NaN, bytes, events, output: run.stdout.trim().split('\n').pop() };
+  results.push(m);
+  process.stderr.write(`  ${tool.padEnd(44)} ${seconds.toFixed(2).padStart(8)} s  ${m.peakMb.toFixed(0).padStart(6)} MB  -> ${m.output ?? ''}\n`);
+  return m;
+}
+
+function sizeOf(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((sum, name) => sum + statSync(join(path, name)).size, 0);
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const one = 'taskset -c 0';
+mkdirSync(out, { recursive: true });
+if (!existsSync(join(root, 'dist', 'cli', 'bin.js'))) throw new Error('run `npm run build` first (npm run bench does)');
+
+async function ndjson(): Promise<void> {
+  const mb = Number(opts['ndjson-mb']);
+  const file = join(out, `defend-${mb}mb.ndjson`);
+  const small = join(out, `defend-${Math.max(1, Math.round(mb / 10))}mb.ndjson`);
+  for (const [path, size] of [[file, mb], [small, Math.max(1, Math.round(mb / 10))]] as const) {
+    if (!opts.keep || !existsSync(`${path}.truth.json`)) {
+      process.stderr.write(`generating ${path} (${size} MB)\n`);
+      await generateNdjson({ path, bytes: size * 1e6 });
+    }
+  }
+  const truth = JSON.parse(readFileSync(`${file}.truth.json`, 'utf8')) as GroundTruth;
+  const bytes = sizeOf(file);
+  process.stderr.write(`NDJSON ${file}: ${truth.events} events, ${truth.attacks} true sequences\n`);
+  measure('ndjson', 'read (cat)', `cat ${q(file)} > /dev/null`, bytes, truth.events);
+  measure('ndjson', 'grep -c -F svchost', `grep -c -F svchost ${q(file)}`, bytes, truth.events);
+  measure('ndjson', 'node JSON.parse every line (floor)', `${one} node ${q(join(root, 'bench', 'floor-json-parse.mjs'))} ${q(file)}`, bytes, truth.events);
+  const alerts = join(out, 'alerts.ndjson');
+  measure('ndjson', 'seqhunt hunt (1 core)', `${one} node ${q(seqhunt)} hunt ${q(file)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}`, bytes, truth.events);
+  measure('ndjson/10', 'seqhunt hunt (1 core), a tenth of the input', `${one} node ${q(seqhunt)} hunt ${q(small)} --format ndjson -o /dev/null 2>/dev/null; echo done`, sizeOf(small));
+  // Several files: split the input in four by lines, then both cores.
+  const parts = join(out, 'parts');
+  if (!opts.keep || !existsSync(parts)) {
+    rmSync(parts, { recursive: true, force: true });
+    mkdirSync(parts);
+    spawnSync('split', ['-n', 'l/4', '-d', '--additional-suffix=.ndjson', file, join(parts, 'part-')]);
+  }
+  measure('ndjson x4 files', 'seqhunt hunt (1 core)', `${one} node ${q(seqhunt)} hunt ${q(parts)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}`, bytes, truth.events);
+  measure('ndjson x4 files', 'seqhunt hunt (2 cores)', `node ${q(seqhunt)} hunt ${q(parts)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}`, bytes, truth.events);
+  if (process.env.EQL_PY) {
+    const queryFile = join(out, 'flagship.eql');
+    writeFileSync(queryFile, flagship);
+    measure('ndjson', 'python eql (reference)', `${one} python3 ${q(join(root, 'bench', 'eql_reference.py'))} ${q(process.env.EQL_PY)} ${q(file)} ${q(queryFile)}`, bytes, truth.events);
+  } else {
+    process.stderr.write('  (python eql reference skipped: set EQL_PY to a checkout of endgameinc/eql)\n');
+  }
+  process.stderr.write(`  expected flagship alerts (generator ground truth): ${truth.attacks}\n`);
+}
+
+function evtx(): void {
+  const corpus = resolve(root, '..', 'shared', 'evtx-corpus');
+  if (!existsSync(corpus)) {
+    process.stderr.write('EVTX benchmark skipped: ../shared/evtx-corpus is absent\n');
+    return;
+  }
+  const files: string[] = [];
+  for (const dir of readdirSync(corpus)) {
+    const d = join(corpus, dir);
+    if (statSync(d).isDirectory()) for (const f of readdirSync(d)) if (f.endsWith('.evtx')) files.push(join(d, f));
+  }
+  files.sort();
+  const target = Number(opts['evtx-mb']) * 1e6;
+  const dir = join(out, 'evtx');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  let total = 0;
+  for (let round = 0; total < target; round++) {
+    for (const f of files) {
+      if (total >= target) break;
+      symlinkSync(f, join(dir, `${round}-${f.split('/').pop()}`));
+      total += statSync(f).size;
+    }
+  }
+  process.stderr.write(`EVTX ${dir}: ${readdirSync(dir).length} files (corpus repeated), ${(total / 1e6).toFixed(0)} MB\n`);
+  measure('evtx', 'read (cat)', `cat ${q(dir)}/* > /dev/null`, total);
+  if (spawnSync('which', ['evtxexport']).status === 0) measure('evtx', 'evtxexport -f xml (reference)', `for f in ${q(dir)}/*; do ${one} evtxexport -f xml "$f"; done > /dev/null 2>&1; echo done`, total);
+  if (spawnSync('which', ['evtx_dump.py']).status === 0) measure('evtx', 'python-evtx evtx_dump.py (reference)', `for f in ${q(dir)}/*; do ${one} evtx_dump.py "$f"; done > /dev/null 2>&1; echo done`, total);
+  measure('evtx', 'seqhunt evtx dump --json (1 core)', `${one} node ${q(seqhunt)} evtx dump --json ${q(dir)}/* > /dev/null 2>&1; echo done`, total);
+  measure('evtx', 'seqhunt hunt (1 core)', `${one} node ${q(seqhunt)} hunt ${q(dir)} --format ndjson -o /dev/null 2>/dev/null; echo done`, total);
+  measure('evtx', 'seqhunt hunt (2 cores)', `node ${q(seqhunt)} hunt ${q(dir)} --format ndjson -o /dev/null 2>/dev/null; echo done`, total);
+}
+
+function table(): void {
+  const by = (input: string, tool: string) => results.find((r) => r.input === input && r.tool === tool);
+  const lines = ['| input | tool | MB/s | events/s | peak RSS MB | output |', '|---|---|---:|---:|---:|---|'];
+  for (const r of results) {
+    const mbps = r.bytes / 1e6 / r.seconds;
+    const eps = r.events ? Math.round(r.events / r.seconds).toLocaleString('en-US') : '';
+    lines.push(`| ${r.input} | ${r.tool} | ${mbps.toFixed(1)} | ${eps} | ${r.peakMb.toFixed(0)} | ${r.output ?? ''} |`);
+  }
+  const ratios: string[] = [];
+  const ratio = (label: string, a?: Measure, b?: Measure) => {
+    if (a && b) ratios.push(`| ${label} | ${(b.seconds / a.seconds).toFixed(2)}x |`);
+  };
+  const hunt = by('ndjson', 'seqhunt hunt (1 core)');
+  ratio('NDJSON hunt vs JSON.parse floor (target >= 5)', hunt, by('ndjson', 'node JSON.parse every line (floor)'));
+  ratio('NDJSON hunt vs python eql (target >= 20)', hunt, by('ndjson', 'python eql (reference)'));
+  ratio('NDJSON hunt vs grep -c -F', hunt, by('ndjson', 'grep -c -F svchost'));
+  ratio('NDJSON hunt vs cat', hunt, by('ndjson', 'read (cat)'));
+  ratio('EVTX hunt vs evtxexport -f xml (target >= 20)', by('evtx', 'seqhunt hunt (1 core)'), by('evtx', 'evtxexport -f xml (reference)'));
+  ratio('EVTX hunt vs python-evtx', by('evtx', 'seqhunt hunt (1 core)'), by('evtx', 'python-evtx evtx_dump.py (reference)'));
+  ratio('4 files: 2 cores vs 1 core (target >= 1.7)', by('ndjson x4 files', 'seqhunt hunt (2 cores)'), by('ndjson x4 files', 'seqhunt hunt (1 core)'));
+  ratio('EVTX: 2 cores vs 1 core', by('evtx', 'seqhunt hunt (2 cores)'), by('evtx', 'seqhunt hunt (1 core)'));
+  const small = by('ndjson/10', 'seqhunt hunt (1 core), a tenth of the input');
+  if (hunt && small) ratios.push(`| peak RSS, 10x input vs 1x (target <= 1.20) | ${(hunt.peakMb / small.peakMb).toFixed(2)} (${small.peakMb.toFixed(0)} -> ${hunt.peakMb.toFixed(0)} MB; target < 300 MB) |`);
+  const text = [...lines, '', '| ratio (speed: how many times faster seqhunt is) | value |', '|---|---|', ...ratios].join('\n');
+  process.stdout.write(`\n${text}\n`);
+  writeFileSync(join(out, 'results.json'), JSON.stringify({ when: new Date().toISOString(), results }, null, 2));
+}
+
+if (opts.only !== 'evtx') await ndjson();
+if (opts.only !== 'ndjson') evtx();
+table();
