@@ -1,0 +1,195 @@
+// BinXML substitution value types and their Windows-style text rendering (as evtxexport -f xml shows them).
+import type { DataValue } from '../types.js';
+
+export const VT = {
+  Null: 0x00,
+  String: 0x01,
+  AnsiString: 0x02,
+  Int8: 0x03,
+  UInt8: 0x04,
+  Int16: 0x05,
+  UInt16: 0x06,
+  Int32: 0x07,
+  UInt32: 0x08,
+  Int64: 0x09,
+  UInt64: 0x0a,
+  Real32: 0x0b,
+  Real64: 0x0c,
+  Bool: 0x0d,
+  Binary: 0x0e,
+  Guid: 0x0f,
+  SizeT: 0x10,
+  FileTime: 0x11,
+  SystemTime: 0x12,
+  Sid: 0x13,
+  HexInt32: 0x14,
+  HexInt64: 0x15,
+  EvtHandle: 0x20,
+  BinXml: 0x21,
+  EvtXml: 0x23,
+  ArrayFlag: 0x80,
+} as const;
+
+/** Fixed element size of a type inside arrays (0 = variable or not arrayable). */
+function fixedSize(type: number, size: number): number {
+  switch (type) {
+    case VT.Int8: case VT.UInt8: return 1;
+    case VT.Int16: case VT.UInt16: return 2;
+    case VT.Int32: case VT.UInt32: case VT.Real32: case VT.Bool: case VT.HexInt32: return 4;
+    case VT.Int64: case VT.UInt64: case VT.Real64: case VT.FileTime: case VT.HexInt64: return 8;
+    case VT.Guid: case VT.SystemTime: return 16;
+    case VT.SizeT: return size % 8 === 0 ? 8 : 4;
+    default: return 0;
+  }
+}
+
+const HEX = '0123456789ABCDEF';
+
+function hexUpper(buf: Buffer, off: number, size: number): string {
+  let s = '';
+  for (let i = 0; i < size; i++) {
+    const b = buf[off + i]!;
+    s += HEX[b >> 4]! + HEX[b & 15]!;
+  }
+  return s;
+}
+
+function hex32(v: number): string {
+  return '0x' + (v >>> 0).toString(16).padStart(8, '0');
+}
+
+function hex64(buf: Buffer, off: number): string {
+  return '0x' + buf.readUInt32LE(off + 4).toString(16).padStart(8, '0') + buf.readUInt32LE(off).toString(16).padStart(8, '0');
+}
+
+/** UTF-16LE text, trailing NULs stripped, lone surrogates replaced so output is always well-formed. */
+export function utf16(buf: Buffer, off: number, size: number): string {
+  let end = off + (size & ~1);
+  while (end >= off + 2 && buf[end - 1] === 0 && buf[end - 2] === 0) end -= 2;
+  const s = buf.toString('utf16le', off, end);
+  return wellFormed(s);
+}
+
+type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
+function wellFormed(s: string): string {
+  const w = s as unknown as WellFormed;
+  if (typeof w.isWellFormed === 'function') return w.isWellFormed() ? s : w.toWellFormed();
+  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+export function guidText(buf: Buffer, off: number): string {
+  const d1 = buf.readUInt32LE(off).toString(16).padStart(8, '0');
+  const d2 = buf.readUInt16LE(off + 4).toString(16).padStart(4, '0');
+  const d3 = buf.readUInt16LE(off + 6).toString(16).padStart(4, '0');
+  return `{${d1}-${d2}-${d3}-${hexUpper(buf, off + 8, 2)}-${hexUpper(buf, off + 10, 6)}}`.toUpperCase();
+}
+
+const EPOCH_DELTA_S = 11644473600n;
+
+/** FILETIME as ISO 8601 UTC with 7 fraction digits ("2017-12-26T13:10:29.1368792Z"). */
+export function fileTimeText(buf: Buffer, off: number): string {
+  const ticks = buf.readBigUInt64LE(off);
+  const secs = ticks / 10000000n - EPOCH_DELTA_S;
+  const frac = Number(ticks % 10000000n);
+  const ms = Number(secs) * 1000;
+  if (!(ms >= -62135596800000 && ms <= 253402300799000)) return `0x${ticks.toString(16).padStart(16, '0')}`;
+  return new Date(ms).toISOString().slice(0, 19) + '.' + String(frac).padStart(7, '0') + 'Z';
+}
+
+function systemTimeText(buf: Buffer, off: number): string {
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const y = buf.readUInt16LE(off);
+  const mo = buf.readUInt16LE(off + 2);
+  const d = buf.readUInt16LE(off + 6);
+  const h = buf.readUInt16LE(off + 8);
+  const mi = buf.readUInt16LE(off + 10);
+  const s = buf.readUInt16LE(off + 12);
+  const ms = buf.readUInt16LE(off + 14);
+  return `${String(y).padStart(4, '0')}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}.${String(ms).padStart(3, '0')}0000Z`;
+}
+
+function sidText(buf: Buffer, off: number, size: number): string {
+  if (size < 8) return '';
+  const rev = buf[off]!;
+  const count = Math.min(buf[off + 1]!, (size - 8) >> 2);
+  const auth = buf.readUIntBE(off + 2, 6);
+  let s = `S-${rev}-${auth}`;
+  for (let i = 0; i < count; i++) s += '-' + buf.readUInt32LE(off + 8 + 4 * i);
+  return s;
+}
+
+function realText(v: number): string {
+  return Number.isFinite(v) ? String(v) : String(v);
+}
+
+/** One scalar value as text; `size` is the descriptor's byte size (trusted, already bounds-checked). */
+export function scalarText(buf: Buffer, type: number, off: number, size: number): string {
+  switch (type) {
+    case VT.String: return utf16(buf, off, size);
+    case VT.AnsiString: {
+      let end = off + size;
+      while (end > off && buf[end - 1] === 0) end--;
+      return buf.toString('latin1', off, end);
+    }
+    case VT.Int8: return size >= 1 ? String(buf.readInt8(off)) : '';
+    case VT.UInt8: return size >= 1 ? String(buf[off]) : '';
+    case VT.Int16: return size >= 2 ? String(buf.readInt16LE(off)) : '';
+    case VT.UInt16: return size >= 2 ? String(buf.readUInt16LE(off)) : '';
+    case VT.Int32: return size >= 4 ? String(buf.readInt32LE(off)) : '';
+    case VT.UInt32: return size >= 4 ? String(buf.readUInt32LE(off)) : '';
+    case VT.Int64: return size >= 8 ? buf.readBigInt64LE(off).toString() : '';
+    case VT.UInt64: return size >= 8 ? buf.readBigUInt64LE(off).toString() : '';
+    case VT.Real32: return size >= 4 ? realText(buf.readFloatLE(off)) : '';
+    case VT.Real64: return size >= 8 ? realText(buf.readDoubleLE(off)) : '';
+    case VT.Bool: return size >= 1 ? (buf.readUIntLE(off, Math.min(size, 4)) !== 0 ? 'true' : 'false') : '';
+    case VT.Binary: return hexUpper(buf, off, size);
+    case VT.Guid: return size >= 16 ? guidText(buf, off) : '';
+    case VT.SizeT: return size >= 8 ? hex64(buf, off) : size >= 4 ? hex32(buf.readUInt32LE(off)) : '';
+    case VT.FileTime: return size >= 8 ? fileTimeText(buf, off) : '';
+    case VT.SystemTime: return size >= 16 ? systemTimeText(buf, off) : '';
+    case VT.Sid: return sidText(buf, off, size);
+    case VT.HexInt32: return size >= 4 ? hex32(buf.readUInt32LE(off)) : '';
+    case VT.HexInt64: return size >= 8 ? hex64(buf, off) : '';
+    case VT.EvtXml: return utf16(buf, off, size);
+    default: return hexUpper(buf, off, size);
+  }
+}
+
+/**
+ * A substitution value as text: null for the Null type, string[] for arrays, else a string.
+ * BinXml (0x21) is not handled here (the caller renders it as nested XML).
+ */
+export function valueText(buf: Buffer, type: number, off: number, size: number): DataValue {
+  if (type === VT.Null) return null;
+  if ((type & VT.ArrayFlag) === 0) return scalarText(buf, type, off, size);
+  const base = type & 0x7f;
+  const items: string[] = [];
+  if (base === VT.String) {
+    // NUL-separated UTF-16 strings; a trailing NUL ends the last item, it does not start a new one.
+    let start = off;
+    const end = off + (size & ~1);
+    for (let p = off; p < end; p += 2) {
+      if (buf[p] === 0 && buf[p + 1] === 0) {
+        items.push(wellFormed(buf.toString('utf16le', start, p)));
+        start = p + 2;
+      }
+    }
+    if (start < end) items.push(wellFormed(buf.toString('utf16le', start, end)));
+    return items;
+  }
+  if (base === VT.AnsiString) {
+    let start = off;
+    for (let p = off; p < off + size; p++) {
+      if (buf[p] === 0) {
+        items.push(buf.toString('latin1', start, p));
+        start = p + 1;
+      }
+    }
+    if (start < off + size) items.push(buf.toString('latin1', start, off + size));
+    return items;
+  }
+  const width = fixedSize(base, size);
+  if (width === 0) return [hexUpper(buf, off, size)];
+  for (let p = off; p + width <= off + size; p += width) items.push(scalarText(buf, base, p, width));
+  return items;
+}
