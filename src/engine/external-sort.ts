@@ -1,0 +1,196 @@
+// Orders events by time with bounded memory: an external merge sort.
+// Events are buffered in input order; past the threshold the buffer is sorted (stable, so ties keep input order)
+// and spilled to a temp file as one JSON line per event; at the end the runs and the last buffer are merged
+// k-way. Ties across runs go to the earlier run, which holds the earlier input: the result is (time, input order).
+import { mkdtempSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { NormalizedEvent } from '../normalize/types.js';
+import { TimeHeap } from './event-heap.js';
+
+export interface ExternalSortOptions {
+  /** Events held in memory before a sorted run is spilled (default 200,000). */
+  maxBufferedEvents?: number;
+  /** Spill earlier when the V8 heap grows past this many bytes (default 1 GiB; checked every 8,192 events). */
+  maxHeapBytes?: number;
+  /** Parent directory of the temp dir holding the runs (default the OS temp dir). */
+  tempDir?: string;
+}
+
+export interface SortStats {
+  events: number;
+  /** Sorted runs written to disk (0 when everything fitted in memory). */
+  spilledRuns: number;
+  spilledBytes: number;
+}
+
+const HEAP_CHECK_EVERY = 8192;
+const MIN_RUN_FOR_HEAP_SPILL = 8192;
+const WRITE_CHUNK = 1 << 20;
+const READ_CHUNK = 1 << 20;
+
+const byTime = (a: NormalizedEvent, b: NormalizedEvent) => a.timestamp - b.timestamp;
+
+export class ExternalSorter {
+  private buffer: NormalizedEvent[] = [];
+  private readonly runs: string[] = [];
+  private dir: string | undefined;
+  private readonly maxBuffered: number;
+  private readonly maxHeap: number;
+  private readonly tempParent: string;
+  private sinceCheck = 0;
+  private closed = false;
+  readonly stats: SortStats = { events: 0, spilledRuns: 0, spilledBytes: 0 };
+
+  constructor(options: ExternalSortOptions = {}) {
+    this.maxBuffered = Math.max(1, options.maxBufferedEvents ?? 200_000);
+    this.maxHeap = options.maxHeapBytes ?? 1 << 30;
+    this.tempParent = options.tempDir ?? tmpdir();
+  }
+
+  add(event: NormalizedEvent): void {
+    this.buffer.push(event);
+    this.stats.events++;
+    if (this.buffer.length >= this.maxBuffered) {
+      this.spill();
+    } else if (++this.sinceCheck >= HEAP_CHECK_EVERY) {
+      this.sinceCheck = 0;
+      if (this.buffer.length >= MIN_RUN_FOR_HEAP_SPILL && process.memoryUsage().heapUsed > this.maxHeap) this.spill();
+    }
+  }
+
+  /** Every event added, in (timestamp, input order). Removes the temp files when done (or abandoned). */
+  async *sorted(): AsyncGenerator<NormalizedEvent> {
+    const last = this.buffer.sort(byTime);
+    this.buffer = [];
+    try {
+      if (this.runs.length === 0) {
+        yield* last;
+        return;
+      }
+      yield* this.merge(last);
+    } finally {
+      this.cleanup();
+    }
+  }
+
+  /** Deletes the temp files (idempotent; also called when sorting ends). */
+  cleanup(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private spill(): void {
+    const events = this.buffer.sort(byTime);
+    this.buffer = [];
+    this.sinceCheck = 0;
+    this.dir ??= mkdtempSync(join(this.tempParent, 'seqhunt-sort-'));
+    const path = join(this.dir, `run-${this.runs.length}.ndjson`);
+    const fd = openSync(path, 'w');
+    try {
+      let chunk = '';
+      for (const e of events) {
+        chunk += JSON.stringify([e.timestamp, e.host, e.origin, e.doc]) + '\n';
+        if (chunk.length >= WRITE_CHUNK) {
+          this.stats.spilledBytes += writeSync(fd, chunk);
+          chunk = '';
+        }
+      }
+      if (chunk) this.stats.spilledBytes += writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
+    }
+    this.runs.push(path);
+    this.stats.spilledRuns++;
+  }
+
+  private async *merge(memory: NormalizedEvent[]): AsyncGenerator<NormalizedEvent> {
+    const readers: RunReader[] = [];
+    try {
+      for (const path of this.runs) readers.push(await RunReader.open(path));
+      // Sources are numbered in input order: runs first (in spill order), then the in-memory tail.
+      const heap = new TimeHeap<number>();
+      const memIndex = readers.length;
+      let memAt = 0;
+      for (let i = 0; i < readers.length; i++) {
+        const head = await readers[i]!.next();
+        if (head) heap.push(i, head.timestamp, i);
+      }
+      if (memory.length > 0) heap.push(memIndex, memory[0]!.timestamp, memIndex);
+      while (heap.size > 0) {
+        const source = heap.pop()!;
+        if (source === memIndex) {
+          yield memory[memAt++]!;
+          if (memAt < memory.length) heap.push(memIndex, memory[memAt]!.timestamp, memIndex);
+          continue;
+        }
+        const reader = readers[source]!;
+        yield reader.current!;
+        const next = reader.nextSync() ?? (await reader.next());
+        if (next) heap.push(source, next.timestamp, source);
+      }
+    } finally {
+      await Promise.all(readers.map((r) => r.close()));
+    }
+  }
+}
+
+/** Reads one spilled run back, a large chunk at a time; lines are parsed lazily, one per event taken. */
+class RunReader {
+  current: NormalizedEvent | undefined;
+  private lines: string[] = [];
+  private at = 0;
+  private rest = '';
+  private done = false;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly chunk = Buffer.allocUnsafe(READ_CHUNK);
+
+  private constructor(private readonly file: FileHandle, private readonly path: string) {}
+
+  static async open(path: string): Promise<RunReader> {
+    return new RunReader(await open(path, 'r'), path);
+  }
+
+  /** The next event when one is already buffered, else undefined (then call `next`). */
+  nextSync(): NormalizedEvent | undefined {
+    if (this.at < this.lines.length) return (this.current = this.parse(this.lines[this.at++]!));
+    return undefined;
+  }
+
+  async next(): Promise<NormalizedEvent | undefined> {
+    while (this.at >= this.lines.length) {
+      if (this.done) return (this.current = undefined);
+      const { bytesRead } = await this.file.read(this.chunk, 0, READ_CHUNK, null);
+      if (bytesRead === 0) {
+        this.done = true;
+        const tail = this.rest + this.decoder.end();
+        this.rest = '';
+        this.lines = tail ? [tail] : [];
+      } else {
+        const text = this.rest + this.decoder.write(this.chunk.subarray(0, bytesRead));
+        const lines = text.split('\n');
+        this.rest = lines.pop()!;
+        this.lines = lines;
+      }
+      this.at = 0;
+    }
+    return (this.current = this.parse(this.lines[this.at++]!));
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+
+  private parse(line: string): NormalizedEvent {
+    try {
+      const [timestamp, host, origin, doc] = JSON.parse(line) as [number, string, NormalizedEvent['origin'], NormalizedEvent['doc']];
+      return { doc, timestamp, host, origin };
+    } catch (err) {
+      // Our own file, written a moment ago: damage here is an internal fault (disk full, tampering), not bad input.
+      throw new Error(`sort run ${this.path} is damaged: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+// The detection runtime on events already normalized: order them, feed the rules, assemble alerts.
+// `hunt` (files and streams) and `seqhunt validate` (in-memory scenarios) both run through here.
+import type { Match } from '../eql/api.js';
+import type { NormalizedEvent } from '../normalize/types.js';
+import type { LoadedRule, Rule } from '../rules/types.js';
+import type { Alert } from '../alerts/types.js';
+import { ExternalSorter, type ExternalSortOptions, type SortStats } from './external-sort.js';
+import { ReorderWindow, type LateEvent } from './reorder-window.js';
+import { RuleDispatcher } from './rule-dispatch.js';
+import { loadAlertBackend, type AlertBackend } from './alert-backend.js';
+
+/**
+ * How events reach the rules in time order:
+ * - 'sort' (default): all of them sorted by (@timestamp, input order), spilling to disk past a memory bound:
+ *   nothing is ever late. For files and in-memory events.
+ * - 'window': a bounded reorder window per host (`latenessMs`), for live streams; later events are counted.
+ * - 'sorted': the caller guarantees the order; events go straight through.
+ */
+export type Ordering = 'sort' | 'window' | 'sorted';
+
+/**
+ * Post-processing of every alert before it is written (the tuning integration point): adjust risk, and mark
+ * suppression by setting `suppressed_by`. Returns the alert to write (the same object or another).
+ */
+export type AlertPostProcessor = (alert: Alert, rule: Rule) => Alert;
+
+export interface RunRulesOptions {
+  ordering?: Ordering;
+  /** Reorder window for 'window' ordering, in ms (default 30 s). */
+  latenessMs?: number;
+  /** Memory bound and temp dir of the external sort ('sort' ordering). */
+  sort?: ExternalSortOptions;
+  /** Passed to the alert assembler: how long after a match its surrounding context is collected. */
+  contextWindowMs?: number;
+  postProcess?: AlertPostProcessor;
+  /** Called for every alert as it is completed (suppressed ones too, with `suppressed_by` set). */
+  onAlert?: (alert: Alert, rule: Rule) => void;
+  /** Called for every event in the order the rules see it (e.g. coverage tracking). */
+  onEvent?: (event: NormalizedEvent) => void;
+  /** Keep alerts in the result (default true; a hunt over GBs streams them through `onAlert` instead). */
+  collect?: boolean;
+  /** Alert building and sinks (default: src/alerts, or the stand-in while it is absent). */
+  alertBackend?: AlertBackend;
+}
+
+export interface RuleRunStats {
+  ruleId: string;
+  name: string;
+  severity: string;
+  /** Events the rule's matcher was fed (only its stages' categories). */
+  events: number;
+  matches: number;
+  alerts: number;
+  suppressed: number;
+}
+
+export interface RunRulesResult {
+  /** Alerts not suppressed, in completion order (empty when `collect` is false). */
+  alerts: Alert[];
+  /** Suppressed alerts, each with `suppressed_by` (empty when `collect` is false). */
+  suppressed: Alert[];
+  /** Events that reached the rules. */
+  events: number;
+  /** Events too late for the reorder window ('window' ordering): counted, with the first few as examples. */
+  late: { count: number; samples: LateEvent[] };
+  sort?: SortStats;
+  perRule: RuleRunStats[];
+}
+
+/** Runs `rules` over `events` (any order unless `ordering: 'sorted'`). */
+export async function runRules(
+  rules: readonly LoadedRule[],
+  events: AsyncIterable<NormalizedEvent> | Iterable<NormalizedEvent>,
+  options: RunRulesOptions = {},
+): Promise<RunRulesResult> {
+  const session = await RuleSession.start(rules, options);
+  for await (const event of events) session.push(event);
+  return session.finish();
+}
+
+/**
+ * The same runtime, pushed one event at a time (the hunt reads, normalizes and filters, then pushes here).
+ * `finish()` must be called once at the end; it drains the ordering stage and the alert assembler.
+ */
+export class RuleSession {
+  private readonly sorter: ExternalSorter | undefined;
+  private readonly window: ReorderWindow | undefined;
+  private readonly dispatcher: RuleDispatcher;
+  private readonly stats: RuleRunStats[];
+  private readonly statsByRule = new Map<Rule, RuleRunStats>();
+  private readonly rulesById = new Map<string, Rule>();
+  private readonly assembler;
+  private readonly alerts: Alert[] = [];
+  private readonly suppressed: Alert[] = [];
+  private pendingMatches = 0;
+  private events = 0;
+  private readonly collect: boolean;
+  /** Alerts completed so far (for progress display). */
+  alertCount = 0;
+
+  static async start(rules: readonly LoadedRule[], options: RunRulesOptions = {}): Promise<RuleSession> {
+    return new RuleSession(rules, options, options.alertBackend ?? (await loadAlertBackend()));
+  }
+
+  private constructor(rules: readonly LoadedRule[], private readonly options: RunRulesOptions, backend: AlertBackend) {
+    const ordering = options.ordering ?? 'sort';
+    this.collect = options.collect ?? true;
+    this.assembler = backend.createAssembler(options.contextWindowMs !== undefined ? { contextWindowMs: options.contextWindowMs } : undefined);
+    this.stats = rules.map((r) => ({ ruleId: r.rule.ruleId, name: r.rule.name, severity: r.rule.severity, events: 0, matches: 0, alerts: 0, suppressed: 0 }));
+    rules.forEach((r, i) => {
+      this.statsByRule.set(r.rule, this.stats[i]!);
+      this.rulesById.set(r.rule.ruleId, r.rule);
+    });
+    this.dispatcher = new RuleDispatcher(rules, (loaded, match) => this.onMatch(loaded, match), { partitionByHost: ordering === 'window' });
+    if (ordering === 'sort') this.sorter = new ExternalSorter(options.sort);
+    else if (ordering === 'window') this.window = new ReorderWindow({ latenessMs: options.latenessMs ?? 30_000 }, (e) => this.process(e));
+  }
+
+  push(event: NormalizedEvent): void {
+    if (this.sorter) this.sorter.add(event);
+    else if (this.window) this.window.push(event);
+    else this.process(event);
+  }
+
+  /** Drops temp files without running the rest (on an abort). */
+  abandon(): void {
+    this.sorter?.cleanup();
+  }
+
+  async finish(): Promise<RunRulesResult> {
+    if (this.sorter) {
+      for await (const event of this.sorter.sorted()) this.process(event);
+    } else if (this.window) {
+      this.window.flush();
+    }
+    this.dispatcher.flush();
+    this.emit(this.assembler.finish());
+    for (const { rule, counters } of this.dispatcher.counters()) {
+      const s = this.statsByRule.get(rule.rule)!;
+      s.events = counters.events;
+      s.matches = counters.matches;
+    }
+    return {
+      alerts: this.alerts,
+      suppressed: this.suppressed,
+      events: this.events,
+      late: { count: this.window?.lateCount ?? 0, samples: this.window?.lateSamples ?? [] },
+      ...(this.sorter && { sort: this.sorter.stats }),
+      perRule: this.stats,
+    };
+  }
+
+  private process(event: NormalizedEvent): void {
+    this.events++;
+    this.options.onEvent?.(event);
+    this.assembler.observe(event);
+    this.dispatcher.push(event);
+    if (this.pendingMatches > 0) this.emit(this.assembler.ready(event.host, event.timestamp));
+  }
+
+  private onMatch(loaded: LoadedRule, match: Match<NormalizedEvent>): void {
+    this.pendingMatches++;
+    this.assembler.addMatch(loaded.rule, match);
+  }
+
+  private emit(alerts: Alert[]): void {
+    for (let alert of alerts) {
+      this.pendingMatches = Math.max(0, this.pendingMatches - 1);
+      const rule = this.rulesById.get(alert['kibana.alert.rule.rule_id']);
+      if (!rule) continue; // cannot happen: the assembler only builds alerts for rules we gave it
+      if (this.options.postProcess) alert = this.options.postProcess(alert, rule);
+      const stats = this.statsByRule.get(rule)!;
+      const isSuppressed = (alert.suppressed_by?.length ?? 0) > 0;
+      if (isSuppressed) stats.suppressed++;
+      else {
+        stats.alerts++;
+        this.alertCount++;
+      }
+      if (this.collect) (isSuppressed ? this.suppressed : this.alerts).push(alert);
+      this.options.onAlert?.(alert, rule);
+    }
+  }
+}
