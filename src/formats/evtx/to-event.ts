@@ -30,13 +30,27 @@ function dataValue(el: OutElement): DataValue {
   return el.text;
 }
 
+/** A name seen twice (some manifests repeat one, e.g. LogonGuid in 4648) keeps every value, as an array does. */
+function addNamed(data: Record<string, DataValue>, name: string, value: DataValue): void {
+  if (!(name in data)) {
+    data[name] = value;
+    return;
+  }
+  const prev = data[name]!;
+  const list = Array.isArray(prev) ? prev : [prev ?? ''];
+  data[name] = list.concat(value === null ? '' : value);
+}
+
 function eventData(el: OutElement): Record<string, DataValue> {
   const data: Record<string, DataValue> = {};
   let unnamed = 0;
   for (const c of el.children) {
     if (c.name === 'Data') {
       const name = c.attrs.Name;
-      data[name !== undefined && name !== '' ? name : `param${++unnamed}`] = dataValue(c);
+      if (name !== undefined && name !== '') addNamed(data, name, dataValue(c));
+      // Unnamed array items render as one <Data> each (MS-EVEN6), so each is its own positional parameter.
+      else if (c.items) for (const item of c.items) data[`param${++unnamed}`] = item;
+      else data[`param${++unnamed}`] = dataValue(c);
     } else if (c.name === 'Binary') {
       data.Binary = c.text;
     } else {
@@ -64,6 +78,11 @@ function rendering(el: OutElement): WinRendering {
   return r;
 }
 
+/** WinSystem keeps TimeCreated at its real 100 ns precision: 7 fraction digits (FILETIME renders 9). */
+function systemTime(t: string): string {
+  return t.length === 31 && t.endsWith('00Z') && t[19] === '.' ? t.slice(0, 27) + 'Z' : t;
+}
+
 /** Maps an <Event> tree; `fallbackRecordId` is the record header's id, used when the XML carries none. */
 export function toWinEvent(root: OutElement, fallbackRecordId: number): WinEvent {
   const sys = child(root, 'System');
@@ -74,7 +93,7 @@ export function toWinEvent(root: OutElement, fallbackRecordId: number): WinEvent
   const system: WinSystem = {
     provider: provider?.attrs.Name ?? provider?.attrs.EventSourceName ?? '',
     eventId: int(eventIdEl?.text) ?? 0,
-    timeCreated: child(sys, 'TimeCreated')?.attrs.SystemTime ?? '',
+    timeCreated: systemTime(child(sys, 'TimeCreated')?.attrs.SystemTime ?? ''),
     channel: child(sys, 'Channel')?.text ?? '',
     computer: child(sys, 'Computer')?.text ?? '',
   };

@@ -86,14 +86,14 @@ export function guidText(buf: Buffer, off: number): string {
 
 const EPOCH_DELTA_S = 11644473600n;
 
-/** FILETIME as ISO 8601 UTC with 7 fraction digits ("2017-12-26T13:10:29.1368792Z"). */
+/** FILETIME as Windows renders it: ISO 8601 UTC, 100 ns padded to 9 digits ("2017-12-26T13:10:29.136879200Z"). */
 export function fileTimeText(buf: Buffer, off: number): string {
   const ticks = buf.readBigUInt64LE(off);
   const secs = ticks / 10000000n - EPOCH_DELTA_S;
   const frac = Number(ticks % 10000000n);
   const ms = Number(secs) * 1000;
   if (!(ms >= -62135596800000 && ms <= 253402300799000)) return `0x${ticks.toString(16).padStart(16, '0')}`;
-  return new Date(ms).toISOString().slice(0, 19) + '.' + String(frac).padStart(7, '0') + 'Z';
+  return new Date(ms).toISOString().slice(0, 19) + '.' + String(frac).padStart(7, '0') + '00Z';
 }
 
 function systemTimeText(buf: Buffer, off: number): string {
@@ -105,7 +105,7 @@ function systemTimeText(buf: Buffer, off: number): string {
   const mi = buf.readUInt16LE(off + 10);
   const s = buf.readUInt16LE(off + 12);
   const ms = buf.readUInt16LE(off + 14);
-  return `${String(y).padStart(4, '0')}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}.${String(ms).padStart(3, '0')}0000Z`;
+  return `${String(y).padStart(4, '0')}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}.${String(ms).padStart(3, '0')}Z`;
 }
 
 function sidText(buf: Buffer, off: number, size: number): string {
