@@ -9,6 +9,29 @@ export interface RiskFactor {
   delta: number;
 }
 
+export type TaskActionType = 'exec' | 'com_handler' | 'send_email' | 'show_message';
+
+/** One action; field names mirror ECS `winlog.scheduled_task.actions[]` so both sources compare directly. */
+export interface TaskAction {
+  type: TaskActionType;
+  id?: string;
+  command?: string;
+  arguments?: string;
+  working_directory?: string;
+  /** Exec flags (version 3 values only). */
+  flags?: number;
+  /** ComHandler CLSID "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}". */
+  class_id?: string;
+  data?: string;
+  /** SendEmail / ShowMessage fields, kept for completeness. */
+  to?: string;
+  subject?: string;
+  body?: string;
+  server?: string;
+  caption?: string;
+  message?: string;
+}
+
 /** Context a responder asks for first, each from the telemetry (absent when not seen, never guessed). */
 export interface TaskContext {
   /** Task path as registered, e.g. "\\Microsoft\\Windows\\...\\EventCacheManager". */
@@ -19,6 +42,21 @@ export interface TaskContext {
   arguments?: string;
   /** The account the task runs as (its principal). */
   runAs?: string;
+  /** Well-known SID or account id behind runAs, when the telemetry gave one (e.g. "S-1-5-18"). */
+  runAsSid?: string;
+  /** Principal RunLevel: "HighestAvailable" (elevated) or "LeastPrivilege". */
+  runLevel?: string;
+  /** `<Actions Context>` / the Actions value's context: the principal id the actions run under. */
+  context?: string;
+  workingDirectory?: string;
+  /** RegistrationInfo Author (as the creator's client wrote it; not proof of who created it). */
+  author?: string;
+  /** Settings Hidden (atexec-style tasks set it). */
+  hidden?: boolean;
+  /** Every action when the task has more than one (command/arguments hold the first Exec). */
+  actions?: TaskAction[];
+  /** Problems reading the task's content (e.g. a damaged Actions value), kept so nothing fails silently. */
+  problems?: string[];
   /** Which telemetry each item came from, e.g. { name: 'Security 4698', command: 'registry Actions' }. */
   evidence: Record<string, string>;
 }
@@ -57,6 +95,15 @@ export interface Alert {
   'source.user.name'?: string;
   'source.user.domain'?: string;
   'seqhunt.task'?: TaskContext;
+  /** Shared by every alert (any rule) about the same task from the same source on the same host. */
+  'seqhunt.incident.id'?: string;
+  'destination.ip'?: string;
+  'destination.port'?: number;
+  /** The process common to the matched events (the Task Scheduler svchost for the flagship). */
+  'process.entity_id'?: string;
+  'process.pid'?: number;
+  'process.name'?: string;
+  'process.executable'?: string;
   'seqhunt.related'?: RelatedActivity[];
   /** The blind spot of the flagship this companion rule covers. */
   'seqhunt.covers_blind_spot'?: string;

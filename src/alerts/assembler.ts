@@ -1,0 +1,206 @@
+// Turns rule matches into alerts: deduplicated, held until the context window after the match has closed on
+// the host's clock, then enriched from the events observed around them.
+import type { Match } from '../eql/api.js';
+import type { NormalizedEvent } from '../normalize/types.js';
+import type { Rule } from '../rules/types.js';
+import type { Alert } from './types.js';
+import { alignedTime } from './context-events.js';
+import { ContextWindow } from './context-window.js';
+import { enrich, type Enrichment } from './enrich.js';
+import { str } from './fields.js';
+import { alertUuid, incidentId, ruleUuid } from './identity.js';
+import { isoTime } from './time.js';
+
+export interface AlertAssemblerOptions {
+  /** Context looked at around a match, and how long an alert waits for late context (default 5 min). */
+  contextWindowMs?: number;
+  /** Cap on context events kept per host (default 50,000). */
+  maxContextEventsPerHost?: number;
+  /** Cap on alerts waiting per host; beyond it the oldest are released early (default 10,000). */
+  maxPendingPerHost?: number;
+  /** Cap on remembered alert uuids for deduplication (default 1,000,000; oldest forgotten first). */
+  maxRemembered?: number;
+}
+
+interface Pending {
+  rule: Rule;
+  match: Match<NormalizedEvent>;
+  events: NormalizedEvent[];
+  uuid: string;
+  readyAligned: number;
+  lastRaw: number;
+}
+
+/** A pending alert is released at the latest this long (host event time) after its window, whatever the clocks say. */
+const MAX_WAIT_MS = 24 * 3600_000;
+
+export class AlertAssembler {
+  private readonly windowMs: number;
+  private readonly context: ContextWindow;
+  private readonly pending = new Map<string, Pending[]>();
+  private readonly seen = new Set<string>();
+  private readonly maxPending: number;
+  private readonly maxRemembered: number;
+  private duplicates = 0;
+
+  constructor(options: AlertAssemblerOptions = {}) {
+    this.windowMs = Math.max(0, options.contextWindowMs ?? 5 * 60_000);
+    this.maxPending = Math.max(1, options.maxPendingPerHost ?? 10_000);
+    this.maxRemembered = Math.max(1, options.maxRemembered ?? 1_000_000);
+    // Keep events long enough to cover the window before a match's first event when its window closes.
+    this.context = new ContextWindow({
+      retentionMs: 2 * this.windowMs + 5 * 60_000,
+      maxPerHost: Math.max(1, options.maxContextEventsPerHost ?? 50_000),
+    });
+  }
+
+  /** Every event of the hunt, in event-time order per host. Keeps only what enrichment can use. */
+  observe(event: NormalizedEvent): void {
+    this.context.observe(event);
+  }
+
+  /** A match of `rule`. The same match (same rule, same events) is accepted once. */
+  addMatch(rule: Rule, match: Match<NormalizedEvent>): void {
+    const events = match.events.filter((e): e is NormalizedEvent => e !== null);
+    if (events.length === 0) return;
+    const uuid = alertUuid(rule.ruleId, match.events);
+    if (this.seen.has(uuid)) {
+      this.duplicates++;
+      return;
+    }
+    this.seen.add(uuid);
+    if (this.seen.size > this.maxRemembered) this.seen.delete(this.seen.values().next().value as string);
+    const last = events[events.length - 1]!;
+    const host = events[0]!.host;
+    let list = this.pending.get(host);
+    if (!list) {
+      list = [];
+      this.pending.set(host, list);
+    }
+    list.push({ rule, match, events, uuid, readyAligned: alignedTime(last) + this.windowMs, lastRaw: last.timestamp });
+  }
+
+  /** Alerts of `host` whose context window has closed at the host's event time `now`. */
+  ready(host: string, now: number): Alert[] {
+    const list = this.pending.get(host);
+    if (!list || list.length === 0) return [];
+    const observedNow = this.context.alignedNow(host);
+    const hostNow = observedNow === -Infinity ? now : observedNow;
+    const out: Pending[] = [];
+    const keep: Pending[] = [];
+    for (const p of list) {
+      if (hostNow >= p.readyAligned || now - p.lastRaw >= this.windowMs + MAX_WAIT_MS) out.push(p);
+      else keep.push(p);
+    }
+    while (keep.length > this.maxPending) out.push(keep.shift()!);
+    if (keep.length) this.pending.set(host, keep);
+    else this.pending.delete(host);
+    return this.build(out);
+  }
+
+  /** End of input: every alert still waiting. */
+  finish(): Alert[] {
+    const all: Pending[] = [];
+    for (const list of this.pending.values()) all.push(...list);
+    this.pending.clear();
+    return this.build(all);
+  }
+
+  /** Alerts waiting for their context window. */
+  get pendingCount(): number {
+    let n = 0;
+    for (const l of this.pending.values()) n += l.length;
+    return n;
+  }
+
+  /** Matches dropped as already reported. */
+  get duplicateCount(): number {
+    return this.duplicates;
+  }
+
+  private build(list: Pending[]): Alert[] {
+    list.sort((a, b) => a.events[0]!.timestamp - b.events[0]!.timestamp || a.lastRaw - b.lastRaw);
+    return list.map((p) => buildAlert(p.rule, p.match, p.uuid, enrich(p.match.events, p.events[0]!.host, this.context, this.windowMs)));
+  }
+}
+
+function commonProcess(events: NormalizedEvent[]): NormalizedEvent | undefined {
+  let first: NormalizedEvent | undefined;
+  for (const e of events) {
+    const id = str(e.doc, 'process.entity_id');
+    if (id === undefined) continue;
+    if (!first) first = e;
+    else if (str(first.doc, 'process.entity_id')!.toLowerCase() !== id.toLowerCase()) return undefined;
+  }
+  return first;
+}
+
+function reasonOf(rule: Rule, hostName: string, e: Enrichment): string {
+  const t = e.task;
+  const parts = [`${rule.name} on ${hostName}`];
+  if (t.name || t.guid) parts.push(`task ${t.name ?? t.guid}`);
+  if (e.sourceIp) parts.push(`from ${e.sourceIp}${e.sourcePort !== undefined ? ':' + e.sourcePort : ''}`);
+  if (e.userName) parts.push(`created by ${e.userDomain ? e.userDomain + '\\' : ''}${e.userName}`);
+  if (t.command) parts.push(`runs ${[t.command, t.arguments].filter(Boolean).join(' ')}`);
+  if (t.runAs) parts.push(`as ${t.runAs}`);
+  return parts.join(', ');
+}
+
+export function buildAlert(rule: Rule, match: Match<NormalizedEvent>, uuid: string, e: Enrichment): Alert {
+  const events = match.events.filter((x): x is NormalizedEvent => x !== null);
+  const first = events[0]!;
+  const last = events[events.length - 1]!;
+  const hostId = str(first.doc, 'host.id') ?? first.host;
+  const hostName = str(first.doc, 'host.name') ?? str(first.doc, 'winlog.computer_name') ?? hostId;
+  const taskKey = e.task.name ?? e.task.guid;
+  const alert: Alert = {
+    '@timestamp': isoTime(last.timestamp),
+    'event.kind': 'signal',
+    'kibana.alert.uuid': uuid,
+    'kibana.alert.original_time': isoTime(first.timestamp),
+    'kibana.alert.rule.name': rule.name,
+    'kibana.alert.rule.rule_id': rule.ruleId,
+    'kibana.alert.rule.uuid': ruleUuid(rule.ruleId),
+    'kibana.alert.rule.type': rule.type,
+    'kibana.alert.rule.risk_score': rule.riskScore,
+    'kibana.alert.rule.severity': rule.severity,
+    'kibana.alert.rule.threat': rule.threat,
+    'kibana.alert.rule.description': rule.description,
+    'kibana.alert.rule.tags': rule.tags,
+    'kibana.alert.risk_score': rule.riskScore,
+    'kibana.alert.severity': rule.severity,
+    'kibana.alert.status': 'active',
+    'kibana.alert.workflow_status': 'open',
+    'kibana.alert.reason': reasonOf(rule, hostName, e),
+    'seqhunt.risk.factors': [],
+    'seqhunt.incident.id': incidentId(first.host, taskKey ?? `alert:${uuid}`, e.sourceIp ?? ''),
+    'host.id': hostId,
+    'host.name': hostName,
+    events: match.events.map((x) => (x ? x.doc : null)),
+    'seqhunt.origins': match.events.map((x) => (x ? x.origin : null)),
+  };
+  const proc = commonProcess(events);
+  if (proc) {
+    alert['process.entity_id'] = str(proc.doc, 'process.entity_id');
+    const pid = Number(str(proc.doc, 'process.pid'));
+    if (Number.isFinite(pid)) alert['process.pid'] = pid;
+    const name = str(proc.doc, 'process.name');
+    if (name) alert['process.name'] = name;
+    const exe = str(proc.doc, 'process.executable');
+    if (exe) alert['process.executable'] = exe;
+  }
+  if (e.sourceIp) alert['source.ip'] = e.sourceIp;
+  if (e.sourcePort !== undefined) alert['source.port'] = e.sourcePort;
+  if (e.destinationIp) alert['destination.ip'] = e.destinationIp;
+  if (e.destinationPort !== undefined) alert['destination.port'] = e.destinationPort;
+  if (e.userName) alert['source.user.name'] = e.userName;
+  if (e.userDomain) alert['source.user.domain'] = e.userDomain;
+  const evidence = e.task.evidence;
+  if (e.sourceEvidence) evidence['source.ip'] = e.sourceEvidence;
+  if (e.userEvidence) evidence['source.user'] = e.userEvidence;
+  alert['seqhunt.task'] = e.task;
+  alert['seqhunt.related'] = e.related;
+  if (e.relatedOmitted) alert['seqhunt.related_omitted'] = e.relatedOmitted;
+  if (rule.coversBlindSpot) alert['seqhunt.covers_blind_spot'] = rule.coversBlindSpot;
+  return alert;
+}
