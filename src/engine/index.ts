@@ -3,3 +3,5 @@ export { runRules, RuleSession } from './run-rules.js';
 export type { Ordering, AlertPostProcessor, RunRulesOptions, RunRulesResult, RuleRunStats } from './run-rules.js';
 export type { LateEvent } from './reorder-window.js';
 export type { ExternalSortOptions, SortStats } from './external-sort.js';
+export { hunt } from './hunt.js';
+export type { HuntOptions, HuntProgress, HuntResult, ProblemTally, ProblemSample, SourceReport } from './hunt.js';

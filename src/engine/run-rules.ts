@@ -7,7 +7,7 @@ import type { Alert } from '../alerts/types.js';
 import { ExternalSorter, type ExternalSortOptions, type SortStats } from './external-sort.js';
 import { ReorderWindow, type LateEvent } from './reorder-window.js';
 import { RuleDispatcher } from './rule-dispatch.js';
-import { loadAlertBackend, type AlertBackend } from './alert-backend.js';
+import { AlertAssembler } from '../alerts/index.js';
 
 /**
  * How events reach the rules in time order:
@@ -39,8 +39,6 @@ export interface RunRulesOptions {
   onEvent?: (event: NormalizedEvent) => void;
   /** Keep alerts in the result (default true; a hunt over GBs streams them through `onAlert` instead). */
   collect?: boolean;
-  /** Alert building and sinks (default: src/alerts, or the stand-in while it is absent). */
-  alertBackend?: AlertBackend;
 }
 
 export interface RuleRunStats {
@@ -73,7 +71,7 @@ export async function runRules(
   events: AsyncIterable<NormalizedEvent> | Iterable<NormalizedEvent>,
   options: RunRulesOptions = {},
 ): Promise<RunRulesResult> {
-  const session = await RuleSession.start(rules, options);
+  const session = new RuleSession(rules, options);
   for await (const event of events) session.push(event);
   return session.finish();
 }
@@ -89,7 +87,7 @@ export class RuleSession {
   private readonly stats: RuleRunStats[];
   private readonly statsByRule = new Map<Rule, RuleRunStats>();
   private readonly rulesById = new Map<string, Rule>();
-  private readonly assembler;
+  private readonly assembler: AlertAssembler;
   private readonly alerts: Alert[] = [];
   private readonly suppressed: Alert[] = [];
   private pendingMatches = 0;
@@ -98,14 +96,10 @@ export class RuleSession {
   /** Alerts completed so far (for progress display). */
   alertCount = 0;
 
-  static async start(rules: readonly LoadedRule[], options: RunRulesOptions = {}): Promise<RuleSession> {
-    return new RuleSession(rules, options, options.alertBackend ?? (await loadAlertBackend()));
-  }
-
-  private constructor(rules: readonly LoadedRule[], private readonly options: RunRulesOptions, backend: AlertBackend) {
+  constructor(rules: readonly LoadedRule[], private readonly options: RunRulesOptions = {}) {
     const ordering = options.ordering ?? 'sort';
     this.collect = options.collect ?? true;
-    this.assembler = backend.createAssembler(options.contextWindowMs !== undefined ? { contextWindowMs: options.contextWindowMs } : undefined);
+    this.assembler = new AlertAssembler(options.contextWindowMs !== undefined ? { contextWindowMs: options.contextWindowMs } : {});
     this.stats = rules.map((r) => ({ ruleId: r.rule.ruleId, name: r.rule.name, severity: r.rule.severity, events: 0, matches: 0, alerts: 0, suppressed: 0 }));
     rules.forEach((r, i) => {
       this.statsByRule.set(r.rule, this.stats[i]!);

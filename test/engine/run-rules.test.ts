@@ -4,7 +4,6 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRules } from '../../src/engine/index.js';
-import { fallbackBackend } from '../../src/engine/alert-backend.js';
 import { fakeRule, fakeSequenceQuery } from './fake-query.js';
 import { ev, pair } from './events.js';
 
@@ -20,7 +19,7 @@ const seqQuery = () =>
 test('events in any order reach the rules in time order: a registry event read before its network event still matches', async () => {
   const q = seqQuery();
   const [net, reg] = pair('h1', '2020-12-19T12:00:01.012Z', 21_000, 'p1');
-  const result = await runRules([fakeRule('r1', q)], [reg, ev('h1', '2020-12-19T12:00:05Z', 'process'), net], { alertBackend: fallbackBackend });
+  const result = await runRules([fakeRule('r1', q)], [reg, ev('h1', '2020-12-19T12:00:05Z', 'process'), net]);
   assert.equal(result.alerts.length, 1);
   assert.deepEqual(result.alerts[0]!.events, [net.doc, reg.doc]);
   assert.deepEqual(result.alerts[0]!['seqhunt.origins'], [net.origin, reg.origin]);
@@ -35,7 +34,7 @@ test('two files of one host merge by time; ties keep input order', async () => {
   const a = [ev('h', '2020-01-01T00:00:03Z', 'network', {}, 1, 'a'), ev('h', '2020-01-01T00:00:01Z', 'network', {}, 2, 'a')];
   const b = [ev('h', '2020-01-01T00:00:02Z', 'network', {}, 1, 'b'), ev('h', '2020-01-01T00:00:03Z', 'network', {}, 2, 'b')];
   const seen: string[] = [];
-  await runRules([fakeRule('r', q)], [...a, ...b], { onEvent: (e) => seen.push(`${e.origin.file}:${e.origin.line}`), alertBackend: fallbackBackend });
+  await runRules([fakeRule('r', q)], [...a, ...b], { onEvent: (e) => seen.push(`${e.origin.file}:${e.origin.line}`) });
   assert.deepEqual(seen, ['a:2', 'b:1', 'a:1', 'b:2']);
 });
 
@@ -57,7 +56,6 @@ test('the spill path: a tiny memory bound writes sorted runs, merges them in ord
         order.push(e.timestamp);
         if (!sawRunFiles) sawRunFiles = readdirSync(dir).some((d) => readdirSync(join(dir, d)).length > 0);
       },
-      alertBackend: fallbackBackend,
     });
     assert.ok(result.sort && result.sort.spilledRuns >= 10, `spilled ${result.sort?.spilledRuns} runs`);
     assert.ok(sawRunFiles, 'run files existed while merging');
@@ -83,7 +81,7 @@ test('stream ordering: a bounded window per host reorders, counts late events an
     ev('a', '2020-01-01T00:00:05Z', 'network', {}, 99, 'late.ndjson'), // behind what host a released
     ev('b', '2019-12-31T20:00:00Z', 'network'), // another host with a clock hours behind: not late
   ];
-  const result = await runRules([fakeRule('r', q)], stream, { ordering: 'window', latenessMs: 30_000, alertBackend: fallbackBackend });
+  const result = await runRules([fakeRule('r', q)], stream, { ordering: 'window', latenessMs: 30_000 });
   assert.equal(result.alerts.length, 1);
   assert.equal(result.late.count, 1);
   assert.equal(result.late.samples[0]!.origin.file, 'late.ndjson');
@@ -94,9 +92,8 @@ test('stream ordering: a bounded window per host reorders, counts late events an
 
 test('a post-processor can adjust and suppress; suppressed alerts are counted apart', async () => {
   const q = seqQuery();
-  const events = [...pair('h', '2020-01-01T00:00:00Z', 10, 'p1'), ...pair('h', '2020-01-01T00:00:30Z', 10, 'p2')];
+  const events = [...pair('h', '2020-01-01T00:00:00Z', 10, 'p1', 1), ...pair('h', '2020-01-01T00:00:30Z', 10, 'p2', 3)];
   const result = await runRules([fakeRule('r', q)], events, {
-    alertBackend: fallbackBackend,
     postProcess: (alert) => {
       const pid = (alert.events[0] as { process: { entity_id: string } }).process.entity_id;
       if (pid === 'p2') alert.suppressed_by = [{ list_id: 'l', item_id: 'i', name: 'admin tool' }];
@@ -113,7 +110,7 @@ test('a post-processor can adjust and suppress; suppressed alerts are counted ap
 
 test('alerts carry the rule and the host; the alert uuid is the same when the same match is read twice', async () => {
   const q = seqQuery();
-  const run = () => runRules([fakeRule('r', q)], pair('h', '2020-01-01T00:00:00Z', 10, 'p1'), { alertBackend: fallbackBackend });
+  const run = () => runRules([fakeRule('r', q)], pair('h', '2020-01-01T00:00:00Z', 10, 'p1'));
   const [a, b] = [(await run()).alerts[0]!, (await run()).alerts[0]!];
   assert.equal(a['kibana.alert.rule.rule_id'], 'r');
   assert.equal(a['host.id'], 'h');
