@@ -1,32 +1,239 @@
-// Public API of normalization: InputItem → NormalizedEvent.
-// PROVISIONAL (skeleton): ECS pass-through only. Owned by the normalization work (issue 3), which adds
-// Sysmon, Security, System and Task Scheduler mappings, flat exports and canonical forms, keeping the signature.
-import type { InputItem } from '../formats/types.js';
+// Public API of normalization: InputItem → NormalizedEvent (one ECS document, nested objects).
+//
+// - `windows` items (EVTX / event XML) and flat exports (OTRF, NXLog) become Windows records, mapped per provider
+//   and event id as Elastic's ingest pipelines do (sysmon.ts, security.ts, task-scheduler.ts); every other event
+//   is still a generic ECS event (winlog.*, event.code/provider, host.*).
+// - ECS documents (Defend, Agent, Winlogbeat; nested or dotted keys) pass through with the same canonical forms;
+//   a Winlogbeat document with winlog.event_data but no ECS categorization gets the same mappings.
+// - Anything else is `{ ok: false }` (the `query` command then uses the JSON as it is).
+// Documents given as `document` items are taken over (and may be modified in place).
+import type { InputItem, Origin, WinEvent } from '../formats/types.js';
+import {
+  applyCanonicalForms,
+  expandDottedKeys,
+  forwardedCollector,
+  mergeMapped,
+  needsWinlogMapping,
+  winlogRecord,
+} from './ecs-document.js';
+import { flatExportRecord, isFlatExport } from './flat-export.js';
+import type { MapContext, Mapper } from './mapper.js';
+import { mapSecurity } from './security.js';
+import { cleanSysmonData, mapSysmon, SYSMON_CHANNEL, SYSMON_PROVIDER } from './sysmon.js';
+import { mapServiceInstall, mapTaskScheduler, SERVICE_CONTROL_MANAGER, TASK_SCHEDULER_PROVIDER } from './task-scheduler.js';
+import type { TimeReading, TimeZone } from './time.js';
+import { formatIso, parseTime, resolveTimeZone } from './time.js';
 import type { EcsDocument, NormalizedEvent } from './types.js';
+import { child } from './values.js';
+import type { WinRecord } from './win-record.js';
+import { baseWindowsDoc } from './win-record.js';
 
 export type { EcsDocument, NormalizedEvent } from './types.js';
+export { ClockCheck, parseTime, formatIso, resolveTimeZone } from './time.js';
+export type { ClockSkew, TimeZone } from './time.js';
+export { canonicalRegistryPath, registryPathParts } from './registry.js';
+export { canonicalGuid, canonicalIp } from './values.js';
+export { ecsFieldType, isEcsField } from './ecs-schema.js';
 
 export interface NormalizeOptions {
   /** Added to every timestamp of the input (correcting a clock), in milliseconds. */
   timeOffsetMs?: number;
+  /**
+   * The zone an input's clock really wrote (IANA name such as "America/New_York", or "+05:00"). Applies to:
+   * every time written without a zone (except Sysmon UtcTime, which is UTC by definition), and the record times of
+   * JSON flat exports (TimeCreated / @timestamp / EventTime) even when they carry a `Z` — the exports that write
+   * local time labelled as UTC. It does not apply to EVTX/XML TimeCreated (a FILETIME, UTC by construction), to
+   * ECS documents' `Z` times, to explicit offsets, or to epoch numbers. `timeOffsetMs` is added after it.
+   */
+  timezone?: string;
 }
 
 /** Result of normalizing one item: an event, or the reason it could not be one. */
 export type NormalizeResult = { ok: true; event: NormalizedEvent } | { ok: false; reason: string };
 
-export function normalize(item: InputItem, options: NormalizeOptions = {}): NormalizeResult {
-  if (item.kind !== 'document') return { ok: false, reason: `unsupported item kind ${item.kind}` };
-  const doc = item.doc as EcsDocument;
-  const ts = Date.parse(String(doc['@timestamp'] ?? ''));
-  if (Number.isNaN(ts)) return { ok: false, reason: 'no @timestamp' };
-  const host = doc.host as Record<string, unknown> | undefined;
-  return {
-    ok: true,
-    event: {
-      doc,
-      timestamp: ts + (options.timeOffsetMs ?? 0),
-      host: String(host?.id ?? host?.name ?? ''),
-      origin: item.origin,
-    },
+interface Context extends MapContext {
+  /** Record times that may be mislabelled (flat exports). */
+  recordTime: TimeReading;
+  /** Zone-less times elsewhere. */
+  plainTime: TimeReading;
+  error?: string;
+}
+
+const contexts = new WeakMap<NormalizeOptions, Context>();
+const NO_OPTIONS: NormalizeOptions = {};
+
+function context(options: NormalizeOptions): Context {
+  let ctx = contexts.get(options);
+  if (ctx) return ctx;
+  let zone: TimeZone | undefined;
+  let error: string | undefined;
+  if (options.timezone !== undefined && options.timezone !== '') {
+    try {
+      zone = resolveTimeZone(options.timezone);
+    } catch (err) {
+      error = (err as Error).message;
+    }
+  }
+  const offset = options.timeOffsetMs ?? 0;
+  ctx = {
+    timeOffsetMs: Number.isFinite(offset) ? offset : 0,
+    recordTime: zone ? { zone, relabel: true } : {},
+    plainTime: zone ? { zone } : {},
   };
+  if (!Number.isFinite(offset)) error = `invalid time offset ${String(options.timeOffsetMs)}`;
+  if (error) ctx.error = error;
+  contexts.set(options, ctx);
+  return ctx;
+}
+
+/** Checks options once (for the CLI): the error message, or undefined when they are usable. */
+export function checkNormalizeOptions(options: NormalizeOptions): string | undefined {
+  return context(options).error;
+}
+
+const enum Family {
+  Generic,
+  Sysmon,
+  Security,
+  TaskScheduler,
+  ServiceControl,
+}
+
+const MAPPERS: Record<Family, Mapper | undefined> = {
+  [Family.Generic]: undefined,
+  [Family.Sysmon]: mapSysmon,
+  [Family.Security]: mapSecurity,
+  [Family.TaskScheduler]: mapTaskScheduler,
+  [Family.ServiceControl]: mapServiceInstall,
+};
+
+// provider → channel → family; both repeat endlessly, so the lowercase comparisons run once per pair.
+const familyCache = new Map<string, Map<string, Family>>();
+
+function family(provider: string, channel: string): Family {
+  let byChannel = familyCache.get(provider);
+  if (!byChannel) {
+    if (familyCache.size > 4096) familyCache.clear();
+    byChannel = new Map();
+    familyCache.set(provider, byChannel);
+  }
+  let f = byChannel.get(channel);
+  if (f !== undefined) return f;
+  const p = provider.toLowerCase();
+  const c = channel.toLowerCase();
+  if (p === SYSMON_PROVIDER.toLowerCase() || c === SYSMON_CHANNEL.toLowerCase()) f = Family.Sysmon;
+  else if (c === 'security' && (p === 'microsoft-windows-security-auditing' || p === 'microsoft-windows-eventlog')) f = Family.Security;
+  else if (p === TASK_SCHEDULER_PROVIDER.toLowerCase()) f = Family.TaskScheduler;
+  else if (p === SERVICE_CONTROL_MANAGER.toLowerCase()) f = Family.ServiceControl;
+  else f = Family.Generic;
+  if (byChannel.size < 256) byChannel.set(channel, f);
+  return f;
+}
+
+/** Builds the ECS document of a Windows record; the timestamp is TimeCreated unless the mapper has a better one. */
+function mapRecord(rec: WinRecord, ctx: Context): { doc: EcsDocument; timestamp: number | undefined; own: boolean } {
+  const fam = family(rec.provider, rec.channel);
+  if (fam === Family.Sysmon) rec.data = cleanSysmonData(rec.data);
+  const doc = baseWindowsDoc(rec);
+  const mapper = MAPPERS[fam];
+  const own = mapper ? mapper(doc, rec.data, rec, ctx) : undefined;
+  return typeof own === 'number' ? { doc, timestamp: own, own: true } : { doc, timestamp: rec.timeCreated, own: false };
+}
+
+function hostKey(doc: EcsDocument): string {
+  const host = doc.host as Record<string, unknown> | undefined;
+  const key = host?.id ?? host?.name;
+  return typeof key === 'string' ? key : key === undefined || key === null ? '' : String(key);
+}
+
+function done(doc: EcsDocument, timestamp: number | undefined, origin: Origin, what: string): NormalizeResult {
+  if (timestamp === undefined || Number.isNaN(timestamp)) return { ok: false, reason: `${what} has no readable time` };
+  return { ok: true, event: { doc, timestamp, origin, host: hostKey(doc) } };
+}
+
+function winEventRecord(ev: WinEvent, ctx: Context): WinRecord {
+  const s = ev.system;
+  // TimeCreated/@SystemTime is rendered from a FILETIME: UTC by construction (only the offset applies).
+  const t = parseTime(s.timeCreated);
+  const rec: WinRecord = {
+    provider: s.provider,
+    eventId: s.eventId,
+    channel: s.channel,
+    computer: s.computer,
+    timeCreated: t === undefined ? undefined : t + ctx.timeOffsetMs,
+    data: ev.eventData ?? {},
+  };
+  if (s.providerGuid !== undefined) rec.providerGuid = s.providerGuid;
+  if (s.recordId !== undefined) rec.recordId = s.recordId;
+  if (s.version !== undefined) rec.version = s.version;
+  if (s.level !== undefined) rec.level = s.level;
+  if (s.task !== undefined) rec.task = s.task;
+  if (s.opcode !== undefined) rec.opcode = s.opcode;
+  if (s.keywords !== undefined) rec.keywords = s.keywords;
+  if (s.activityId !== undefined) rec.activityId = s.activityId;
+  if (s.relatedActivityId !== undefined) rec.relatedActivityId = s.relatedActivityId;
+  if (s.processId !== undefined) rec.processId = s.processId;
+  if (s.threadId !== undefined) rec.threadId = s.threadId;
+  if (s.userId !== undefined) rec.userId = s.userId;
+  if (ev.userData !== undefined) rec.userData = ev.userData;
+  if (ev.rendering !== undefined) rec.rendering = ev.rendering;
+  return rec;
+}
+
+function normalizeDocument(raw: Record<string, unknown>, origin: Origin, ctx: Context): NormalizeResult {
+  if (isFlatExport(raw)) {
+    const rec = flatExportRecord(raw, ctx.recordTime, ctx.timeOffsetMs);
+    const { doc, timestamp } = mapRecord(rec, ctx);
+    return done(doc, timestamp, origin, `${rec.channel} event ${rec.eventId}`);
+  }
+  const doc = expandDottedKeys(raw);
+  const tsRaw = doc['@timestamp'];
+  let ts = parseTime(tsRaw, ctx.plainTime);
+  if (ts !== undefined) ts += ctx.timeOffsetMs;
+
+  if (needsWinlogMapping(doc)) {
+    const winlog = doc.winlog as Record<string, unknown>;
+    let created = parseTime(winlog.time_created, ctx.plainTime);
+    if (created !== undefined) created += ctx.timeOffsetMs;
+    const rec = winlogRecord(doc, created ?? ts);
+    const mapped = mapRecord(rec, ctx);
+    const merged = mergeMapped(doc, mapped.doc);
+    const collector = forwardedCollector(doc);
+    if (collector !== undefined) child(merged, 'observer').hostname = collector;
+    // A Sysmon UtcTime wins, as in Elastic's pipeline; otherwise the document's own @timestamp.
+    const timestamp = mapped.own ? mapped.timestamp : ts ?? mapped.timestamp;
+    if (timestamp !== undefined) merged['@timestamp'] = formatIso(timestamp);
+    applyCanonicalForms(merged);
+    return done(merged, timestamp, origin, 'Winlogbeat document');
+  }
+
+  if (tsRaw === undefined) {
+    return { ok: false, reason: 'not a Windows event or ECS document (no @timestamp, winlog.*, or Channel/EventID)' };
+  }
+  if (ts === undefined) return { ok: false, reason: `unreadable @timestamp ${JSON.stringify(tsRaw).slice(0, 80)}` };
+  doc['@timestamp'] = formatIso(ts);
+  applyCanonicalForms(doc);
+  return done(doc, ts, origin, 'ECS document');
+}
+
+/** Normalizes one input item. Never throws for bad content: the reason comes back instead. */
+export function normalize(item: InputItem, options: NormalizeOptions = NO_OPTIONS): NormalizeResult {
+  const ctx = context(options);
+  if (ctx.error) return { ok: false, reason: ctx.error };
+  try {
+    switch (item.kind) {
+      case 'windows': {
+        const rec = winEventRecord(item.event, ctx);
+        const { doc, timestamp } = mapRecord(rec, ctx);
+        return done(doc, timestamp, item.origin, `${rec.channel} event ${rec.eventId}`);
+      }
+      case 'document':
+        return normalizeDocument(item.doc, item.origin, ctx);
+      default:
+        return { ok: false, reason: `not an event: ${item.message}` };
+    }
+  } catch (err) {
+    // A malformed record must not stop the stream; the caller reports it with its origin.
+    return { ok: false, reason: `could not normalize: ${(err as Error).message}` };
+  }
 }
