@@ -1,45 +1,226 @@
-// Public API of the input formats: turn paths into a stream of InputItems.
-// PROVISIONAL (skeleton): NDJSON only. Owned by the inputs work (issue 3), which replaces the body
-// with format sniffing, EVTX, event XML, JSON arrays, archives and stdin, keeping these signatures.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { InputFormat, InputItem } from './types.js';
+// Public API of the input formats: turn the paths a user names into a stream of InputItems.
+// Formats are found by content (EVTX, gzip, zip, event XML, JSON; UTF-8 or UTF-16 text), can be forced with
+// `format`, and nest (a gzip of a zip of EVTX files). Bad content never throws: it becomes `problem` items
+// that name the file, archive member and line or record, and reading goes on.
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { asByteStream, peekBytes, utf16ToUtf8, type ByteStream } from './bytes.js';
+import { describeHead, sniff } from './sniff.js';
+import { readJson } from './json/read.js';
+import { readEventXml } from './event-xml/read.js';
+import { gunzip } from './archive/gzip.js';
+import { openZip, type ZipFile } from './archive/zip.js';
+import { expandPaths } from './expand.js';
+import { readEvtx, type EvtxStats } from './evtx/index.js';
+import type { InputFormat, InputItem, Origin, ProblemSeverity } from './types.js';
 
-export type { InputItem, InputFormat, Origin, WinEvent, WinSystem, DataValue, XmlElement } from './types.js';
+export type { InputItem, InputFormat, Origin, WinEvent, WinSystem, DataValue, XmlElement, ProblemSeverity } from './types.js';
+export type { ByteStream } from './bytes.js';
+export { parseEventXml } from './event-xml/parse.js';
 
 export interface InputOptions {
-  /** Force a format instead of sniffing the content. */
+  /** Force a format instead of sniffing the content (gzip and zip containers are still opened). */
   format?: InputFormat;
+  /** EVTX lazy decoding: records whose provider/EventID this rejects are skipped before full decoding. */
+  filter?: (provider: string, eventId: number) => boolean;
+  /** EVTX counters, filled while reading (see `newEvtxStats` in ./evtx/index.js). */
+  evtxStats?: EvtxStats;
+  /** What "-" reads (default process.stdin): the CLI passes its own stdin. */
+  stdin?: AsyncIterable<Uint8Array | string>;
 }
 
 /** One input the user named, after expanding directories and globs ("-" is stdin). */
 export interface InputSource {
   path: string;
   size?: number;
+  /**
+   * Found by walking a directory or matching a glob rather than named by the user: content that is not an
+   * input (a README beside the logs) is skipped with a note instead of an error.
+   */
+  implicit?: boolean;
+  /** Why the path cannot be read (no such file, no glob match): `readSource` reports it as a problem. */
+  error?: string;
 }
 
 /** Expands files, directories (recursively) and globs into sources, in a stable order. */
 export async function expandInputs(paths: string[]): Promise<InputSource[]> {
-  return paths.map((path) => ({ path }));
+  return expandPaths(paths);
 }
 
+/** Bytes read to decide a format (more are read while only blanks have been seen). */
+const SNIFF_BYTES = 4096;
+const SNIFF_MAX_BLANK = 1 << 20;
+/** Containers inside containers, at most (a zip of gzips of …). */
+const MAX_NESTING = 4;
+const FILE_CHUNK = 256 * 1024;
+
+interface Context {
+  depth: number;
+  /** Content that is not an input is a note (archive members, directory walks), not an error. */
+  implicit: boolean;
+  /** The plain file the stream reads, when it can be opened again for random access (zip). */
+  path?: string;
+}
+
+type Base = { file: string; member?: string };
+
+function problem(severity: ProblemSeverity, message: string, base: Base, extra?: Partial<Origin>): InputItem {
+  const origin: Origin = { file: base.file };
+  if (base.member !== undefined) origin.member = base.member;
+  if (extra) Object.assign(origin, extra);
+  return { kind: 'problem', severity, message, origin };
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 /** Reads one source as a stream of items; never throws for bad content (that becomes `problem` items). */
-export async function* readSource(source: InputSource, _options: InputOptions = {}): AsyncGenerator<InputItem> {
-  const input = source.path === '-' ? process.stdin : createReadStream(source.path);
-  let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    line++;
-    if (text.trim() === '') continue;
-    const origin = { file: source.path, line };
+export async function* readSource(source: InputSource, options: InputOptions = {}): AsyncGenerator<InputItem> {
+  const base: Base = { file: source.path };
+  if (source.error) {
+    yield problem('error', `cannot read ${source.path}: ${source.error}`, base);
+    return;
+  }
+  const ctx: Context = { depth: 0, implicit: source.implicit === true };
+  let input: ByteStream;
+  if (source.path === '-') {
+    input = asByteStream(options.stdin ?? (process.stdin as AsyncIterable<Uint8Array>));
+  } else {
     try {
-      const doc = JSON.parse(text) as unknown;
-      if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
-        yield { kind: 'document', doc: doc as Record<string, unknown>, origin };
-      } else {
-        yield { kind: 'problem', severity: 'error', message: 'not a JSON object', origin };
-      }
+      const fh = await open(source.path, 'r');
+      input = fh.createReadStream({ highWaterMark: FILE_CHUNK });
+      ctx.path = source.path;
     } catch (err) {
-      yield { kind: 'problem', severity: 'error', message: `malformed JSON: ${(err as Error).message}`, origin };
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : messageOf(err);
+      yield problem('error', `cannot read ${source.path}: ${why}`, base);
+      return;
     }
+  }
+  yield* readStream(input, base, options, ctx);
+}
+
+/** Reads any supported content from a byte stream (a file, stdin, a decompressed or archived member). */
+export async function* readStream(input: ByteStream, base: Base, options: InputOptions = {}, ctx: Context = { depth: 0, implicit: false }): AsyncGenerator<InputItem> {
+  let stream: ByteStream | undefined;
+  try {
+    let peeked = await peekBytes(input, SNIFF_BYTES);
+    let sniffed = sniff(peeked.head);
+    if (sniffed.blank && !peeked.ended && peeked.head.length < SNIFF_MAX_BLANK) {
+      peeked = await peekBytes(peeked.stream, SNIFF_MAX_BLANK);
+      sniffed = sniff(peeked.head);
+    }
+    stream = peeked.stream;
+    if (peeked.head.length === 0 || (sniffed.blank && peeked.ended)) {
+      await peeked.close();
+      yield problem(ctx.implicit ? 'note' : 'warning', peeked.head.length === 0 ? 'empty input' : 'input holds only blank text', base);
+      return;
+    }
+    let kind = sniffed.kind;
+    if (kind === 'gzip' || kind === 'zip') {
+      if (ctx.depth >= MAX_NESTING) {
+        await peeked.close();
+        yield problem('error', `archives nested deeper than ${MAX_NESTING} levels: not opened`, base);
+        return;
+      }
+    } else if (options.format) {
+      kind = options.format;
+    }
+    switch (kind) {
+      case 'gzip':
+        yield* readStream(gunzip(peeked.stream), base, options, { depth: ctx.depth + 1, implicit: ctx.implicit });
+        return;
+      case 'zip':
+        yield* readZipStream(peeked, base, options, ctx);
+        return;
+      case 'evtx': {
+        const evtxOptions: { filter?: InputOptions['filter']; stats?: EvtxStats } = {};
+        if (options.filter) evtxOptions.filter = options.filter;
+        if (options.evtxStats) evtxOptions.stats = options.evtxStats;
+        yield* readEvtx(peeked.stream, base, evtxOptions);
+        return;
+      }
+      case 'xml':
+      case 'json': {
+        const text = sniffed.encoding === 'utf-8' ? peeked.stream : utf16ToUtf8(peeked.stream, sniffed.encoding);
+        yield* kind === 'xml' ? readEventXml(text, base) : readJson(text, base);
+        return;
+      }
+      default:
+        await peeked.close();
+        yield problem(ctx.implicit ? 'note' : 'error', `not an input seqhunt reads (EVTX, event XML, JSON, gzip or zip): ${describeHead(peeked.head)}`, base);
+    }
+  } catch (err) {
+    if (process.env.SEQHUNT_DEBUG) console.error(err);
+    yield problem('error', `read error: ${messageOf(err)}`, base);
+  } finally {
+    // Release the file when a reader stopped early or failed.
+    const it = stream?.[Symbol.asyncIterator]?.();
+    await it?.return?.();
+  }
+}
+
+/** A member that is not an input: directories and macOS resource forks. */
+function skippedMember(name: string): string | undefined {
+  if (name.endsWith('/')) return 'directory entry';
+  if (name.startsWith('__MACOSX/') || name.includes('/__MACOSX/')) return 'macOS resource fork (__MACOSX)';
+  const baseName = name.slice(name.lastIndexOf('/') + 1);
+  if (baseName.startsWith('._')) return 'macOS resource fork (._*)';
+  return undefined;
+}
+
+async function* readZipStream(peeked: { stream: ByteStream; close(): Promise<void> }, base: Base, options: InputOptions, ctx: Context): AsyncGenerator<InputItem> {
+  if (ctx.path !== undefined && ctx.depth === 0) {
+    // A plain file: read its central directory in place.
+    await peeked.close();
+    yield* readZip(ctx.path, base, options, ctx);
+    return;
+  }
+  // stdin, or a zip inside gzip or zip: spool it to a temporary file for random access.
+  const dir = await mkdtemp(join(tmpdir(), 'seqhunt-zip-'));
+  try {
+    const path = join(dir, 'archive.zip');
+    await pipeline(Readable.from(peeked.stream), createWriteStream(path));
+    yield* readZip(path, base, options, ctx);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function* readZip(path: string, base: Base, options: InputOptions, ctx: Context): AsyncGenerator<InputItem> {
+  let zip: ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch (err) {
+    yield problem('error', `zip: ${messageOf(err)}`, base);
+    return;
+  }
+  try {
+    if (zip.entries.length === 0) yield problem('note', 'zip archive holds no members', base);
+    for (const entry of zip.entries) {
+      const member: Base = { file: base.file, member: base.member !== undefined ? `${base.member}/${entry.name}` : entry.name };
+      const skip = skippedMember(entry.name);
+      if (skip) {
+        yield problem('note', `skipped: ${skip}, not an input`, member);
+        continue;
+      }
+      if (entry.encrypted) {
+        yield problem('error', 'encrypted member: not supported', member);
+        continue;
+      }
+      if (entry.method !== 0 && entry.method !== 8) {
+        yield problem('error', `compression method ${entry.method} not supported (stored and deflate are)`, member);
+        continue;
+      }
+      const { stream, check } = zip.openEntry(entry);
+      yield* readStream(stream, member, options, { depth: ctx.depth + 1, implicit: true });
+      const damage = check();
+      if (damage) yield problem('warning', `zip member ${damage}`, member);
+    }
+  } finally {
+    await zip.close();
   }
 }

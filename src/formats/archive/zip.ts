@@ -1,0 +1,185 @@
+// Zip archives, read through the central directory (the authoritative member list: local headers may carry
+// zero sizes when the writer streamed them). Member data is streamed from the file and inflated with
+// node:zlib; zip64 sizes and offsets are honoured; data prepended to the archive (self-extractors) is allowed
+// for. Anything inconsistent raises ZipError with a message naming what is wrong.
+import { open, type FileHandle } from 'node:fs/promises';
+import { createInflateRaw, crc32 } from 'node:zlib';
+import { throughTransform, type ByteStream } from '../bytes.js';
+
+export class ZipError extends Error {}
+
+export interface ZipEntry {
+  name: string;
+  /** 0 stored, 8 deflate; others are reported as unsupported. */
+  method: number;
+  flags: number;
+  crc32: number;
+  compressedSize: number;
+  size: number;
+  /** Offset of the local file header (already corrected for prepended data). */
+  localOffset: number;
+  isDirectory: boolean;
+  encrypted: boolean;
+}
+
+export interface ZipFile {
+  readonly entries: readonly ZipEntry[];
+  /** Streams a member's uncompressed bytes; `check()` after the stream ends tells a CRC or size mismatch. */
+  openEntry(entry: ZipEntry): { stream: ByteStream; check(): string | undefined };
+  close(): Promise<void>;
+}
+
+const SIG_EOCD = 0x06054b50;
+const SIG_EOCD64 = 0x06064b50;
+const SIG_EOCD64_LOCATOR = 0x07064b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_LOCAL = 0x04034b50;
+const READ_CHUNK = 256 * 1024;
+/** Central directories beyond this size are taken for corruption rather than read into memory. */
+const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
+
+async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === length ? buf : buf.subarray(0, got);
+}
+
+const u64 = (b: Buffer, at: number): number => Number(b.readBigUInt64LE(at));
+
+export async function openZip(path: string): Promise<ZipFile> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const entries = await readCentralDirectory(fh, size);
+    return {
+      entries,
+      openEntry: (entry) => openEntry(fh, size, entry),
+      close: () => fh.close(),
+    };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+async function readCentralDirectory(fh: FileHandle, size: number): Promise<ZipEntry[]> {
+  const tailLen = Math.min(size, 0xffff + 22);
+  const tail = await readAt(fh, size - tailLen, tailLen);
+  let eocd = -1;
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === SIG_EOCD && i + 22 + tail.readUInt16LE(i + 20) <= tail.length) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new ZipError('not a readable zip archive: end of central directory not found (truncated?)');
+  const eocdPos = size - tailLen + eocd;
+  let count = tail.readUInt16LE(eocd + 10);
+  let cdSize = tail.readUInt32LE(eocd + 12);
+  let cdOffset = tail.readUInt32LE(eocd + 16);
+  let cdEnd = eocdPos;
+  if (eocdPos >= 20) {
+    const loc = await readAt(fh, eocdPos - 20, 20);
+    if (loc.length === 20 && loc.readUInt32LE(0) === SIG_EOCD64_LOCATOR) {
+      const at = u64(loc, 8);
+      const rec = await readAt(fh, at, 56);
+      if (rec.length < 56 || rec.readUInt32LE(0) !== SIG_EOCD64) throw new ZipError('zip64 end of central directory record not found');
+      count = u64(rec, 32);
+      cdSize = u64(rec, 40);
+      cdOffset = u64(rec, 48);
+      cdEnd = at;
+    }
+  }
+  if (cdSize > MAX_CENTRAL_DIRECTORY || cdSize > cdEnd) throw new ZipError(`central directory size ${cdSize} is impossible for this file`);
+  // Data prepended to the archive shifts every recorded offset by the same amount.
+  const shift = cdEnd - cdSize - cdOffset;
+  if (shift < 0) throw new ZipError('central directory offset points past its end');
+  const cd = await readAt(fh, cdOffset + shift, cdSize);
+  const entries: ZipEntry[] = [];
+  let p = 0;
+  for (let k = 0; k < count; k++) {
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL) throw new ZipError(`central directory entry ${k + 1} of ${count} is damaged`);
+    const flags = cd.readUInt16LE(p + 8);
+    const method = cd.readUInt16LE(p + 10);
+    const crc = cd.readUInt32LE(p + 16);
+    let compressedSize = cd.readUInt32LE(p + 20);
+    let uncompressed = cd.readUInt32LE(p + 24);
+    const nameLen = cd.readUInt16LE(p + 28);
+    const extraLen = cd.readUInt16LE(p + 30);
+    const commentLen = cd.readUInt16LE(p + 32);
+    let localOffset = cd.readUInt32LE(p + 42);
+    const nameEnd = p + 46 + nameLen;
+    if (nameEnd + extraLen + commentLen > cd.length) throw new ZipError(`central directory entry ${k + 1} of ${count} runs past the directory`);
+    // Names are UTF-8 when flag bit 11 says so; otherwise CP437, of which the ASCII part is what matters here.
+    const name = cd.toString(flags & 0x800 ? 'utf8' : 'latin1', p + 46, nameEnd);
+    // Zip64 extended information: present only for the fields saturated at 0xFFFFFFFF, in this order.
+    for (let e = nameEnd; e + 4 <= nameEnd + extraLen; ) {
+      const id = cd.readUInt16LE(e);
+      const len = cd.readUInt16LE(e + 2);
+      if (id === 0x0001) {
+        let f = e + 4;
+        const fEnd = f + len;
+        if (uncompressed === 0xffffffff && f + 8 <= fEnd) (uncompressed = u64(cd, f)), (f += 8);
+        if (compressedSize === 0xffffffff && f + 8 <= fEnd) (compressedSize = u64(cd, f)), (f += 8);
+        if (localOffset === 0xffffffff && f + 8 <= fEnd) localOffset = u64(cd, f);
+      }
+      e += 4 + len;
+    }
+    entries.push({
+      name,
+      method,
+      flags,
+      crc32: crc,
+      compressedSize,
+      size: uncompressed,
+      localOffset: localOffset + shift,
+      isDirectory: name.endsWith('/'),
+      encrypted: (flags & 1) === 1,
+    });
+    p = nameEnd + extraLen + commentLen;
+  }
+  return entries;
+}
+
+function openEntry(fh: FileHandle, fileSize: number, entry: ZipEntry): { stream: ByteStream; check(): string | undefined } {
+  let crc = 0;
+  let produced = 0;
+  let complete = false;
+  async function* raw(): AsyncGenerator<Uint8Array> {
+    const header = await readAt(fh, entry.localOffset, 30);
+    if (header.length < 30 || header.readUInt32LE(0) !== SIG_LOCAL) throw new ZipError(`local header of ${entry.name} not found at offset ${entry.localOffset}`);
+    const start = entry.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+    const end = start + entry.compressedSize;
+    if (end > fileSize) throw new ZipError(`data of ${entry.name} runs past the end of the archive (truncated?)`);
+    for (let pos = start; pos < end; ) {
+      const n = Math.min(READ_CHUNK, end - pos);
+      const buf = await readAt(fh, pos, n);
+      if (buf.length === 0) throw new ZipError(`data of ${entry.name} ends early`);
+      pos += buf.length;
+      yield buf;
+    }
+  }
+  async function* data(): AsyncGenerator<Uint8Array> {
+    const source = entry.method === 0 ? raw() : throughTransform(raw(), createInflateRaw());
+    for await (const chunk of source) {
+      crc = crc32(chunk, crc);
+      produced += chunk.length;
+      yield chunk;
+    }
+    complete = true;
+  }
+  return {
+    stream: data(),
+    check: () => {
+      if (!complete) return undefined;
+      if (produced !== entry.size) return `size mismatch: ${produced} bytes, the directory says ${entry.size}`;
+      if (crc >>> 0 !== entry.crc32) return `CRC mismatch (0x${(crc >>> 0).toString(16)} ≠ 0x${entry.crc32.toString(16)}): data damaged`;
+      return undefined;
+    },
+  };
+}

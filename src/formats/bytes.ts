@@ -1,0 +1,79 @@
+// Byte-stream plumbing shared by the readers: peeking at the head of a stream without losing it,
+// and re-encoding UTF-16 text (PowerShell redirections, some wevtutil exports) as UTF-8.
+import { pipeline, Readable, type Transform } from 'node:stream';
+
+/** What every reader consumes: chunks of bytes, in order. */
+export type ByteStream = AsyncIterable<Uint8Array>;
+
+export interface Peeked {
+  /** At least the requested number of bytes, unless the stream ended first. */
+  head: Uint8Array;
+  /** True when `head` is the whole stream. */
+  ended: boolean;
+  /** The whole stream again, head included; iterate it at most once. */
+  stream: ByteStream;
+  /** Releases the underlying stream when `stream` will not be read. */
+  close(): Promise<void>;
+}
+
+/** Reads the first `min` bytes of `input` (fewer at end of stream) and hands back a replaying stream. */
+export async function peekBytes(input: ByteStream, min: number): Promise<Peeked> {
+  const it = input[Symbol.asyncIterator]();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let ended = false;
+  while (total < min) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    if (r.value.length === 0) continue;
+    chunks.push(r.value);
+    total += r.value.length;
+  }
+  const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await it.return?.();
+  };
+  async function* replay(): AsyncGenerator<Uint8Array> {
+    try {
+      for (const c of chunks) yield c;
+      chunks.length = 0;
+      if (ended) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      await close();
+    }
+  }
+  return { head, ended, stream: replay(), close };
+}
+
+/** Decodes UTF-16 text (BOM dropped) and yields it as UTF-8 bytes. */
+export async function* utf16ToUtf8(input: ByteStream, encoding: 'utf-16le' | 'utf-16be'): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder(encoding);
+  for await (const chunk of input) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text.length > 0) yield Buffer.from(text, 'utf8');
+  }
+  const rest = decoder.decode();
+  if (rest.length > 0) yield Buffer.from(rest, 'utf8');
+}
+
+/** Converts a Node readable (or any async iterable of bytes/strings) into a ByteStream. */
+export async function* asByteStream(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of input) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+}
+
+/** Runs a stream through a Transform (zlib); an error on either side ends the iteration with that error. */
+export async function* throughTransform(input: ByteStream, transform: Transform): AsyncGenerator<Uint8Array> {
+  pipeline(Readable.from(input, { objectMode: false }), transform, () => undefined);
+  yield* transform as AsyncIterable<Uint8Array>;
+}

@@ -1,0 +1,92 @@
+// JSON inputs → `document` items, unchanged: ECS documents (nested or dotted keys), flat exports (NXLog, OTRF),
+// elements of JSON arrays and the `_source` of Elasticsearch search hits. Normalization decides what they are.
+import type { ByteStream } from '../bytes.js';
+import type { InputItem, Origin } from '../types.js';
+import { JsonScanner, type ScanOutput } from './scan.js';
+
+type Doc = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** True for an Elasticsearch search/scroll response (checked on parsed objects whose keys came in any order). */
+export function isSearchResponse(doc: Doc): boolean {
+  const hits = doc.hits;
+  return (
+    isObject(hits) &&
+    Array.isArray(hits.hits) &&
+    ('took' in doc || 'timed_out' in doc || '_shards' in doc || '_scroll_id' in doc || 'pit_id' in doc)
+  );
+}
+
+/** Reads JSON from a UTF-8 byte stream; malformed documents become `problem` items and reading goes on. */
+export async function* readJson(input: ByteStream, base: { file: string; member?: string }): AsyncGenerator<InputItem> {
+  const scanner = new JsonScanner();
+  let first = true;
+  for await (let chunk of input) {
+    if (first && chunk.length > 0) {
+      first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    }
+    const outs = scanner.push(chunk);
+    for (let k = 0; k < outs.length; k++) yield* convert(outs[k]!, base);
+  }
+  for (const out of scanner.end()) yield* convert(out, base);
+}
+
+function origin(base: { file: string; member?: string }, line: number, index: number | undefined): Origin {
+  const o: Origin = { file: base.file, line };
+  if (base.member !== undefined) o.member = base.member;
+  if (index !== undefined) o.index = index;
+  return o;
+}
+
+function* convert(out: ScanOutput, base: { file: string; member?: string }): Generator<InputItem> {
+  if (out.type === 'error') {
+    yield { kind: 'problem', severity: 'error', message: out.message, origin: origin(base, out.line, out.index) };
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(out.text);
+  } catch (err) {
+    yield { kind: 'problem', severity: 'error', message: `malformed JSON: ${parseErrorMessage(err, out.text, out.line)}`, origin: origin(base, out.line, out.index) };
+    return;
+  }
+  if (!isObject(value)) {
+    yield { kind: 'problem', severity: 'error', message: 'not a JSON object', origin: origin(base, out.line, out.index) };
+    return;
+  }
+  if (out.hit) {
+    yield hitItem(value, origin(base, out.line, out.index));
+    return;
+  }
+  if (isSearchResponse(value)) {
+    // A response whose keys came in an order the scanner could not recognise early: split it here.
+    const hits = (value.hits as Doc).hits as unknown[];
+    for (let i = 0; i < hits.length; i++) {
+      const hit = hits[i];
+      const o = origin(base, out.line, i);
+      yield isObject(hit) ? hitItem(hit, o) : { kind: 'problem', severity: 'error', message: 'search hit is not a JSON object', origin: o };
+    }
+    return;
+  }
+  yield { kind: 'document', doc: value, origin: origin(base, out.line, out.index) };
+}
+
+function hitItem(hit: Doc, o: Origin): InputItem {
+  const source = hit._source;
+  if (isObject(source)) return { kind: 'document', doc: source, origin: o };
+  return { kind: 'problem', severity: 'warning', message: 'search hit has no _source object (stored fields only?); skipped', origin: o };
+}
+
+/** JSON.parse's message, with the line of the failing position when V8 names one. */
+function parseErrorMessage(err: unknown, text: string, firstLine: number): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const m = /position (\d+)/.exec(message);
+  if (!m) return message;
+  const pos = Math.min(Number(m[1]), text.length);
+  let line = firstLine;
+  for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) line++;
+  const short = message.length > 200 ? `${message.slice(0, 200)}…` : message;
+  return line === firstLine ? short : `${short} (on line ${line})`;
+}
