@@ -38,3 +38,5 @@ export { scoreRisk, severityForScore, commandTraits, taskCommandLine, alertSourc
 export { commandPattern, looksRandom } from './command-pattern.js';
 export { readAlertFile, isAlertObject, type AlertFileResult } from './alert-input.js';
 export { formatExceptionLists, describeEntry, printable } from './describe.js';
+export { createAlertTuning, type AlertTuning, type AlertTuningOptions } from './alert-tuning.js';
+export { huntTelemetry, type TelemetryHuntResult } from './hunt-adapter.js';
