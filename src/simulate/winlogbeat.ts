@@ -135,8 +135,9 @@ function mapSecurity(id: number, d: Record<string, unknown>, doc: EcsDocument): 
   const logonType = str(d.LogonType);
   const logon: Record<string, unknown> = {};
   if (logonType) logon.type = LOGON_TYPES[logonType] ?? logonType;
-  // As the Security ingest pipeline does: winlog.logon.id from TargetLogonId for logon events, else SubjectLogonId.
-  const logonId = str(target ? d.TargetLogonId : d.SubjectLogonId);
+  // As the Security ingest pipeline does: winlog.logon.id from SubjectLogonId, even for 4624 (whose own session is
+  // TargetLogonId); only logoffs, which have no subject, use TargetLogonId.
+  const logonId = str(d.SubjectLogonId) ?? (id === 4634 ? str(d.TargetLogonId) : undefined);
   if (logonId) logon.id = logonId;
   if (Object.keys(logon).length) winlog.logon = logon;
   if (present(d.IpAddress)) doc.source = { ip: String(d.IpAddress).replace(/^::ffff:/, ''), ...(present(d.IpPort) ? { port: Number(d.IpPort) } : {}), ...(present(d.WorkstationName) ? { domain: d.WorkstationName } : {}) };
