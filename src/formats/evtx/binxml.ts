@@ -344,10 +344,7 @@ export class ChunkBinXml {
     return false;
   }
 
-  private instElement(ir: IrElement, values: Values, out: OutElement[], depth: number): void {
-    if (--this.budget < 0) throw new BinXmlError('record expands to too many elements');
-    // An optional substitution that is NULL removes its element (MS-EVEN6 2.2.12; libevtx does the same).
-    for (const c of ir.children) if (isSubst(c) && c.optional && this.isEmpty(values, c)) return;
+  private attrs(ir: IrElement, values: Values): Record<string, string> {
     const attrs: Record<string, string> = {};
     for (const a of ir.attrs) {
       if (a.parts.length === 1 && isSubst(a.parts[0]!) && (a.parts[0] as IrSubst).optional && this.isEmpty(values, a.parts[0] as IrSubst)) continue;
@@ -361,7 +358,21 @@ export class ChunkBinXml {
       }
       attrs[a.name] = text;
     }
-    const el: OutElement = { name: ir.name, attrs, children: [], text: '' };
+    return attrs;
+  }
+
+  private instElement(ir: IrElement, values: Values, out: OutElement[], depth: number): void {
+    if (--this.budget < 0) throw new BinXmlError('record expands to too many elements');
+    // An optional substitution that is NULL removes its element (MS-EVEN6 2.2.12; libevtx does the same), except
+    // <Data>: it stays, marked null, so EventData can report the field as an absent substitution (DataValue null).
+    for (const c of ir.children) {
+      if (isSubst(c) && c.optional && this.isEmpty(values, c)) {
+        if (ir.name !== 'Data') return;
+        out.push({ name: ir.name, attrs: this.attrs(ir, values), children: [], text: '', isNull: true });
+        return;
+      }
+    }
+    const el: OutElement = { name: ir.name, attrs: this.attrs(ir, values), children: [], text: '' };
     let nullOnly = ir.children.length > 0;
     for (const c of ir.children) {
       if (typeof c === 'string') {

@@ -80,7 +80,7 @@ function rendering(el: OutElement): WinRendering {
 
 /** WinSystem keeps TimeCreated at its real 100 ns precision: 7 fraction digits (FILETIME renders 9). */
 function systemTime(t: string): string {
-  return t.length === 31 && t.endsWith('00Z') && t[19] === '.' ? t.slice(0, 27) + 'Z' : t;
+  return t.length === 30 && t.endsWith('00Z') && t[19] === '.' ? t.slice(0, 27) + 'Z' : t;
 }
 
 /** Maps an <Event> tree; `fallbackRecordId` is the record header's id, used when the XML carries none. */

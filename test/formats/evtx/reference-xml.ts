@@ -131,7 +131,8 @@ function dataText(v: DataValue): string {
 /** The comparable view of one of our events. */
 export function fromWinEvent(ev: WinEvent): Comparable {
   const values = new Map<string, string>();
-  for (const [k, v] of Object.entries(ev.eventData ?? {})) values.set(k, dataText(v));
+  // null is an absent substitution: evtxexport omits the element.
+  for (const [k, v] of Object.entries(ev.eventData ?? {})) if (v !== null) values.set(k, dataText(v));
   const user: XmlElement | undefined = ev.userData;
   if (user) flattenTree(user, `UserData/${user.name}`, values);
   const s = ev.system;
