@@ -21,7 +21,7 @@ export interface HuntOptions {
   /** Reorder window for streams, ms (default 30 s). */
   latenessMs?: number;
   /** Clock corrections and other normalization options (e.g. timeOffsetMs, timezone). */
-  normalize?: NormalizeOptions & Record<string, unknown>;
+  normalize?: NormalizeOptions;
   /** Force an input format instead of sniffing. */
   inputFormat?: InputFormat;
   /** The stream "-" reads (default process.stdin). */

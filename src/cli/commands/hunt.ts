@@ -1,12 +1,261 @@
-// PROVISIONAL placeholder: replaced by the issue that owns `seqhunt hunt`.
-import type { Command } from '../command.js';
+// `seqhunt hunt [paths...]`: run the detection rules over collected telemetry and report alerts.
+// Results go to stdout (or -o FILE); progress and the closing summary go to stderr.
+import { createWriteStream } from 'node:fs';
+import { extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliIo, Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { createSink, SINK_FORMATS, type SinkFormat, escapeForTerminal } from '../../alerts/index.js';
+import { hunt, type HuntProgress, type HuntResult } from '../../engine/index.js';
+import { loadCoverageHook } from '../../engine/coverage-hook.js';
+import { parseDuration, parseTimeBound } from '../../engine/time-args.js';
+import { checkNormalizeOptions, type NormalizeOptions } from '../../normalize/index.js';
+import { formatRuleProblem, loadRules, selectRules } from '../../rules/index.js';
+import { createAlertTuning, loadExceptionLists, type SuppressionSummary } from '../../tuning/index.js';
+import type { InputFormat } from '../../formats/index.js';
+
+const usage = `Usage: seqhunt hunt [options] <paths...>
+
+Runs the detection rules (the built-in pack by default) over telemetry and reports alerts.
+Paths are files, directories (read recursively), globs, or - for stdin; EVTX, event XML and JSON
+(ECS, Winlogbeat, flat exports), plain or in gzip/zip archives, are recognised by content.
+
+Events of each host reach the rules in @timestamp order whatever their order or file: inputs from files
+are sorted (spilling to a temp dir past a memory bound), so nothing is late. When stdin is among the
+inputs, events go through a reorder window per host (--lateness); events later than it are counted and
+listed in the summary.
+
+Options:
+  --rules FILE|DIR        add rules from TOML files (repeatable)
+  --no-builtin            do not load the built-in rule pack
+  --only RULE             run only this rule (rule_id or exact name; repeatable)
+  --from TIME, --to TIME  only events in this range (ISO 8601; UTC when no zone is given)
+  --format FMT            table | json | ndjson | csv. Default: table when writing to a terminal,
+                          else from the -o extension (.json, .ndjson/.jsonl, .csv), else ndjson
+  -o, --output FILE       write alerts to FILE instead of stdout
+  --lateness DUR          reorder window for streams (default 30s; e.g. 500ms, 2m)
+  --time-offset DUR       add DUR to every input time (e.g. -5h) to correct a clock
+  --timezone ZONE         the zone an input's clock wrote (IANA name or +05:00); see seqhunt README
+  --input-format FMT      evtx | xml | json: force the input format instead of sniffing
+  --exceptions FILE       Kibana exception list export (NDJSON) suppressing matching alerts (repeatable)
+  --show-suppressed       also write suppressed alerts (marked with suppressed_by)
+  --fail-on-alert         exit 1 when there are alerts (for scripts)
+  --no-progress           no progress bar (it is shown only when stderr is a terminal)
+
+Exit status: 0 the hunt completed (with or without alerts, malformed records reported); 1 with
+--fail-on-alert and alerts; 2 usage errors, unreadable inputs or broken rules (after the rest has run).
+`;
+
+const options = {
+  rules: { type: 'string', multiple: true },
+  'no-builtin': { type: 'boolean' },
+  only: { type: 'string', multiple: true },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  lateness: { type: 'string' },
+  'time-offset': { type: 'string' },
+  timezone: { type: 'string' },
+  'input-format': { type: 'string' },
+  exceptions: { type: 'string', multiple: true },
+  'show-suppressed': { type: 'boolean' },
+  'fail-on-alert': { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+} as const;
+
+function usageError(message: string): never {
+  throw new UsageError(message);
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
+}
+
+function defaultFormat(output: string | undefined, stdoutIsTty: boolean): SinkFormat {
+  if (output === undefined) return stdoutIsTty ? 'table' : 'ndjson';
+  const ext = extname(output).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.csv') return 'csv';
+  if (ext === '.txt') return 'table';
+  return 'ndjson';
+}
 
 export const command: Command = {
   name: ['hunt'],
   summary: 'Run the detection rules over collected telemetry and report alerts',
-  usage: 'seqhunt hunt: not available yet',
-  async run(_args, io) {
-    io.stderr.write('seqhunt hunt: not available yet\n');
-    return 2;
+  usage,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    if (positionals.length === 0) usageError('no input given (files, directories, globs, or - for stdin)');
+    if (values.format !== undefined && !SINK_FORMATS.includes(values.format as SinkFormat)) {
+      usageError(`unknown --format "${values.format}" (expected ${SINK_FORMATS.join(', ')})`);
+    }
+    const inputFormat = values['input-format'];
+    if (inputFormat !== undefined && !['evtx', 'xml', 'json'].includes(inputFormat)) usageError(`unknown --input-format "${inputFormat}" (expected evtx, xml or json)`);
+    const from = values.from !== undefined ? wrap(() => parseTimeBound(values.from!, '--from')) : undefined;
+    const to = values.to !== undefined ? wrap(() => parseTimeBound(values.to!, '--to')) : undefined;
+    if (from !== undefined && to !== undefined && from > to) usageError('--from is after --to');
+    const latenessMs = values.lateness !== undefined ? wrap(() => parseDuration(values.lateness!, '--lateness')) : undefined;
+    if (latenessMs !== undefined && latenessMs < 0) usageError('--lateness cannot be negative');
+    const normalizeOptions: NormalizeOptions = {};
+    if (values['time-offset'] !== undefined) normalizeOptions.timeOffsetMs = wrap(() => parseDuration(values['time-offset']!, '--time-offset'));
+    if (values.timezone !== undefined) normalizeOptions.timezone = values.timezone;
+    const badClock = checkNormalizeOptions(normalizeOptions);
+    if (badClock) usageError(badClock);
+    const format = (values.format as SinkFormat | undefined) ?? defaultFormat(values.output, io.stdout.isTTY === true);
+
+    let status = 0;
+    const err = (text: string) => io.stderr.write(text);
+
+    // Rules: broken ones are reported and the others run; the exit status says so at the end.
+    const loaded = await loadRules({ builtin: !values['no-builtin'], paths: values.rules ?? [] });
+    for (const p of loaded.problems) err(`seqhunt hunt: rule problem: ${safeLines(formatRuleProblem(p))}\n`);
+    if (loaded.problems.length > 0) status = 2;
+    const selected = selectRules(loaded.rules, values.only ?? []);
+    if (selected.unknown.length > 0) {
+      const known = loaded.rules.map((r) => `${r.rule.ruleId} (${r.rule.name})`).join(', ') || 'none loaded';
+      usageError(`--only: no rule ${selected.unknown.map((u) => `"${u}"`).join(', ')} (rules: ${known})`);
+    }
+    const rules = selected.rules;
+    if (rules.length === 0) err('seqhunt hunt: warning: no rule to run; inputs are still read and checked\n');
+
+    // Tuning: exceptions suppress (only alerts matched by an item), risk is scored and explained.
+    let lists: Awaited<ReturnType<typeof loadExceptionLists>>['lists'] = [];
+    if (values.exceptions && values.exceptions.length > 0) {
+      const ex = await loadExceptionLists(values.exceptions);
+      for (const p of ex.problems) err(`seqhunt hunt: exceptions: ${escapeForTerminal(`${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`)}\n`);
+      if (ex.problems.length > 0) status = 2;
+      lists = ex.lists;
+    }
+    const tuning = createAlertTuning({ lists });
+
+    // Output.
+    const fileOut = values.output !== undefined ? createWriteStream(values.output) : undefined;
+    let outError: Error | undefined;
+    fileOut?.on('error', (e) => (outError = e));
+    const out = fileOut ?? io.stdout;
+    const sink = createSink(format, out, { color: !fileOut && io.stdout.isTTY === true && format === 'table', showSuppressed: values['show-suppressed'] === true });
+
+    const coverage = await loadCoverageHook(rules);
+    const progress = io.stderr.isTTY && !values['no-progress'] ? progressBar(io) : undefined;
+    let result: HuntResult;
+    try {
+      result = await hunt({
+        inputs: positionals,
+        rules,
+        ...(from !== undefined && { from }),
+        ...(to !== undefined && { to }),
+        ...(latenessMs !== undefined && { latenessMs }),
+        normalize: normalizeOptions,
+        ...(inputFormat !== undefined && { inputFormat: inputFormat as InputFormat }),
+        stdin: io.stdin,
+        postProcess: (alert, rule) => tuning.postProcess(alert, rule),
+        onAlert: (alert) => sink.write(alert),
+        ...(coverage && { onEvent: (e) => coverage.observe(e) }),
+        ...(progress && { onProgress: progress.update }),
+      });
+    } finally {
+      progress?.clear();
+      await sink.close();
+      if (fileOut) await new Promise<void>((resolve) => fileOut.end(() => resolve()));
+    }
+    if (outError) {
+      err(`seqhunt hunt: cannot write ${values.output}: ${outError.message}\n`);
+      status = 2;
+    }
+    err(summary(result, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, coverage?.format() ?? '', values['show-suppressed'] === true));
+    if (result.inputErrors.length > 0) status = 2;
+    const alerts = result.run.perRule.reduce((n, r) => n + r.alerts, 0);
+    if (status === 0 && values['fail-on-alert'] && alerts > 0) status = 1;
+    return status;
   },
 };
+
+// ---- summary and progress ----
+
+/** Data-derived text for a terminal, keeping its own line breaks (EQL caret blocks). */
+const safeLines = (text: string) => text.split('\n').map(escapeForTerminal).join('\n');
+const n = (x: number) => x.toLocaleString('en-US');
+const plural = (x: number, word: string) => `${n(x)} ${word}${x === 1 ? '' : 's'}`;
+
+function where(o: { file: string; member?: string; line?: number; record?: number; offset?: number; index?: number }): string {
+  const file = o.member ? `${o.file}!${o.member}` : o.file;
+  if (o.line !== undefined) return `${file}:${o.line}`;
+  if (o.record !== undefined) return `${file} record ${o.record}`;
+  if (o.index !== undefined) return `${file} item ${o.index}`;
+  if (o.offset !== undefined) return `${file} @${o.offset}`;
+  return file;
+}
+
+function tallyLines(label: string, t: HuntResult['malformed']): string[] {
+  if (t.count === 0) return [];
+  const files = Object.entries(t.byFile).map(([f, c]) => `${f}: ${n(c)}`).join(', ');
+  const lines = [`  ${label}: ${n(t.count)} (${files})`];
+  for (const s of t.samples) lines.push(`    ${where(s.origin)}: ${s.message}`);
+  if (t.count > t.samples.length) lines.push(`    … and ${n(t.count - t.samples.length)} more`);
+  return lines;
+}
+
+function summary(r: HuntResult, ruleProblems: number, suppression: SuppressionSummary | undefined, coverage: string, shown: boolean): string {
+  const lines: string[] = [];
+  const events = r.run.events;
+  lines.push(
+    `seqhunt hunt: ${plural(r.sources.length, 'input')}, ${plural(r.records, 'record')}, ${plural(events, 'event')} checked` +
+      `${r.outsideRange > 0 ? ` (${n(r.outsideRange)} outside --from/--to)` : ''} in ${(r.durationMs / 1000).toFixed(1)} s`,
+  );
+  for (const e of r.inputErrors) lines.push(`  unreadable input: ${e.path}: ${e.message}`);
+  lines.push(...tallyLines('malformed records', r.malformed));
+  lines.push(...tallyLines('warnings', r.warnings));
+  lines.push(...tallyLines('notes', r.notes));
+  lines.push(...tallyLines('records not normalized', r.notNormalized));
+  if (r.run.late.count > 0) {
+    lines.push(`  late events (beyond --lateness, not checked): ${n(r.run.late.count)}`);
+    for (const s of r.run.late.samples) lines.push(`    ${where(s.origin)}: host ${s.host}, ${(s.behindMs / 1000).toFixed(3)} s behind`);
+  }
+  if (r.run.sort && r.run.sort.spilledRuns > 0) lines.push(`  sorted on disk: ${plural(r.run.sort.spilledRuns, 'run')}, ${(r.run.sort.spilledBytes / 1048576).toFixed(1)} MiB`);
+  for (const w of r.clockWarnings) lines.push(`  clock: ${w}`);
+  const alerts = r.run.perRule.reduce((x, p) => x + p.alerts, 0);
+  const suppressed = r.run.perRule.reduce((x, p) => x + p.suppressed, 0);
+  lines.push(`alerts: ${n(alerts)}${suppressed > 0 ? ` (${n(suppressed)} suppressed${shown ? ', shown' : ', not shown; --show-suppressed to see them'})` : ''}`);
+  for (const p of r.run.perRule) {
+    if (p.alerts === 0 && p.suppressed === 0) continue;
+    lines.push(`  ${p.name} [${p.severity}]: ${n(p.alerts)}${p.suppressed > 0 ? ` (+${n(p.suppressed)} suppressed)` : ''}`);
+  }
+  const bySeverity = new Map<string, number>();
+  for (const p of r.run.perRule) if (p.alerts > 0) bySeverity.set(p.severity, (bySeverity.get(p.severity) ?? 0) + p.alerts);
+  if (bySeverity.size > 0) lines.push(`  by rule severity: ${['critical', 'high', 'medium', 'low'].filter((s) => bySeverity.has(s)).map((s) => `${s} ${n(bySeverity.get(s)!)}`).join(', ')}`);
+  if (suppression) {
+    for (const item of suppression.items) {
+      if (item.suppressed > 0) lines.push(`  suppressed by ${item.name || item.item_id} (${item.list_id}): ${n(item.suppressed)}`);
+      if (item.expired) lines.push(`  expired exception ${item.name || item.item_id} (${item.expired.expire_time}): suppresses nothing; would have suppressed ${n(item.expired.wouldHaveSuppressed)}`);
+      if (item.inert) lines.push(`  inert exception ${item.name || item.item_id}: ${item.inert}`);
+    }
+  }
+  if (coverage.trim()) lines.push(coverage.trimEnd());
+  if (ruleProblems > 0) lines.push(`${plural(ruleProblems, 'rule problem')} (listed above): exit status 2`);
+  else if (r.inputErrors.length > 0) lines.push(`${plural(r.inputErrors.length, 'unreadable input')}: exit status 2`);
+  return lines.map((l) => escapeForTerminal(l)).join('\n') + '\n';
+}
+
+function progressBar(io: CliIo): { update: (p: HuntProgress) => void; clear: () => void } {
+  let shown = false;
+  return {
+    update(p) {
+      const secs = Math.max(p.elapsedMs / 1000, 0.001);
+      const mb = (b: number) => (b / 1048576).toFixed(1);
+      const bytes = p.bytesTotal > 0 ? ` ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MiB` : '';
+      const width = Math.max(20, (io.stderr.columns ?? 80) - 1);
+      const text = `files ${p.filesDone}/${p.filesTotal}${bytes}  ${n(p.events)} events (${n(Math.round(p.events / secs))}/s)  ${plural(p.alerts, 'alert')}${p.currentFile ? `  ${p.currentFile}` : ''}`;
+      io.stderr.write(`\r\u001b[2K${escapeForTerminal(text).slice(0, width)}`);
+      shown = true;
+    },
+    clear() {
+      if (shown) io.stderr.write('\r\u001b[2K');
+    },
+  };
+}
