@@ -30,6 +30,9 @@ interface Slot {
 
 class Overflow extends Error {}
 
+/** Records end at least 8 bytes before the chunk end: libevtx drops a record that ends exactly at 65536. */
+const RECORDS_END = CHUNK_SIZE - 8;
+
 // ---- typed value encoders (each used only when rendering the bytes gives back exactly the text)
 
 function str(text: string): Val {
@@ -228,7 +231,7 @@ class ChunkWriter {
   records = 0;
 
   private need(n: number): void {
-    if (this.pos + n > CHUNK_SIZE) throw new Overflow();
+    if (this.pos + n > RECORDS_END) throw new Overflow();
   }
   u8(v: number): void {
     this.need(1);

@@ -2,16 +2,12 @@
 // both read, the System fields and every EventData/UserData value (normalized as evtx-format.md §10 describes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { createReadStream, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
 import { readEvtx } from '../../../src/formats/evtx/index.js';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
-import { type Comparable, type Difference, diff, fromWinEvent, fromXml, parseEvents } from './reference-xml.js';
-
-const run = promisify(execFile);
-const hasEvtxexport = spawnSync('evtxexport', ['-V'], { stdio: 'ignore' }).error === undefined;
+import { type Comparable, type Difference, diff, fromWinEvent } from './reference-xml.js';
+import { evtxexport, hasEvtxexport, NO_EVTXEXPORT } from './helpers.js';
 
 /**
  * Disagreements allowed per file: only differences the predicate accepts, for this reason (where the reference
@@ -52,18 +48,6 @@ async function ours(path: string): Promise<Comparable[]> {
   return out;
 }
 
-async function reference(path: string): Promise<{ events: Comparable[]; failed: string }> {
-  try {
-    const { stdout } = await run('evtxexport', ['-f', 'xml', path], { maxBuffer: 1 << 30 });
-    return { events: parseEvents(stdout).map(fromXml), failed: '' };
-  } catch (err) {
-    // evtxexport stops at the first record it cannot read: compare what it printed before that.
-    const e = err as { stdout?: string; stderr?: string };
-    const last = (e.stderr ?? '').trim().split('\n').pop() ?? 'failed';
-    return { events: parseEvents(e.stdout ?? '').map(fromXml), failed: last };
-  }
-}
-
 interface FileResult {
   file: string;
   ours: number;
@@ -75,7 +59,7 @@ interface FileResult {
 }
 
 async function compareFile(path: string): Promise<FileResult> {
-  const [mine, ref] = await Promise.all([ours(path), reference(path)]);
+  const [mine, ref] = await Promise.all([ours(path), evtxexport(path)]);
   const byKey = new Map<string, Comparable[]>();
   for (const c of mine) {
     const key = `${c.recordId}|${c.time}`;
@@ -107,7 +91,7 @@ async function compareFile(path: string): Promise<FileResult> {
 }
 
 test('agrees with evtxexport -f xml on every corpus file', {
-  skip: skipWithoutShared('evtx-corpus') || (!hasEvtxexport && 'needs evtxexport (Debian package libevtx-utils)'),
+  skip: skipWithoutShared('evtx-corpus') || (!hasEvtxexport && NO_EVTXEXPORT),
   timeout: 600_000,
 }, async (t) => {
   const files = corpusFiles();
