@@ -1,13 +1,10 @@
-// PROVISIONAL (skeleton): the EQL engine work (issue 2) replaces this with the real implementation.
-import type { CompiledQuery, CompileOptions } from './api.js';
+// Public API of the EQL engine (a library with no I/O): parse, compile with options, evaluate events,
+// push events into an incremental sequence matcher, flush. Types are in ./api.ts, the syntax tree in ./ast.ts.
 export type * from './api.js';
-
-export class EqlError extends Error {
-  constructor(message: string, readonly line = 1, readonly column = 1, readonly expected: string[] = []) {
-    super(message);
-  }
-}
-
-export function compileQuery(_source: string, _options: CompileOptions = {}): CompiledQuery {
-  throw new EqlError('EQL engine not built yet');
-}
+export type * from './ast.js';
+export { walkQuery } from './ast.js';
+export { EqlError } from './errors.js';
+export { parseQuery } from './parser.js';
+export { compileQuery, applyPipes } from './query.js';
+export { parseDate } from './fields.js';
+export { canonicalIp } from './ip.js';
