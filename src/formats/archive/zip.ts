@@ -86,9 +86,14 @@ async function readCentralDirectory(fh: FileHandle, size: number): Promise<ZipEn
   if (eocdPos >= 20) {
     const loc = await readAt(fh, eocdPos - 20, 20);
     if (loc.length === 20 && loc.readUInt32LE(0) === SIG_EOCD64_LOCATOR) {
-      const at = u64(loc, 8);
-      const rec = await readAt(fh, at, 56);
-      if (rec.length < 56 || rec.readUInt32LE(0) !== SIG_EOCD64) throw new ZipError('zip64 end of central directory record not found');
+      let at = u64(loc, 8);
+      let rec = await readAt(fh, at, 56);
+      if (rec.length < 56 || rec.readUInt32LE(0) !== SIG_EOCD64) {
+        // Prepended data shifts the recorded offset too: the record usually sits right before its locator.
+        at = eocdPos - 20 - 56;
+        rec = at >= 0 ? await readAt(fh, at, 56) : Buffer.alloc(0);
+        if (rec.length < 56 || rec.readUInt32LE(0) !== SIG_EOCD64) throw new ZipError('zip64 end of central directory record not found');
+      }
       count = u64(rec, 32);
       cdSize = u64(rec, 40);
       cdOffset = u64(rec, 48);

@@ -21,6 +21,7 @@ export function isSearchResponse(doc: Doc): boolean {
 /** Reads JSON from a UTF-8 byte stream; malformed documents become `problem` items and reading goes on. */
 export async function* readJson(input: ByteStream, base: { file: string; member?: string }): AsyncGenerator<InputItem> {
   const scanner = new JsonScanner();
+  const pending: InputItem[] = [];
   let first = true;
   for await (let chunk of input) {
     if (first && chunk.length > 0) {
@@ -28,9 +29,22 @@ export async function* readJson(input: ByteStream, base: { file: string; member?
       if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
     }
     const outs = scanner.push(chunk);
-    for (let k = 0; k < outs.length; k++) yield* convert(outs[k]!, base);
+    for (let k = 0; k < outs.length; k++) {
+      const out = outs[k]!;
+      // The common case inline: one object, one item (no per-item generator on the hot path).
+      const item = convert(out, base, pending);
+      if (item) yield item;
+      else if (pending.length > 0) {
+        yield* pending;
+        pending.length = 0;
+      }
+    }
   }
-  for (const out of scanner.end()) yield* convert(out, base);
+  for (const out of scanner.end()) {
+    const item = convert(out, base, pending);
+    if (item) yield item;
+  }
+  yield* pending;
 }
 
 function origin(base: { file: string; member?: string }, line: number, index: number | undefined): Origin {
@@ -40,37 +54,32 @@ function origin(base: { file: string; member?: string }, line: number, index: nu
   return o;
 }
 
-function* convert(out: ScanOutput, base: { file: string; member?: string }): Generator<InputItem> {
+/** One scanner output → one item (returned), or several (appended to `more`, returning undefined). */
+function convert(out: ScanOutput, base: { file: string; member?: string }, more: InputItem[]): InputItem | undefined {
   if (out.type === 'error') {
-    yield { kind: 'problem', severity: 'error', message: out.message, origin: origin(base, out.line, out.index) };
-    return;
+    return { kind: 'problem', severity: 'error', message: out.message, origin: origin(base, out.line, out.index) };
   }
   let value: unknown;
   try {
     value = JSON.parse(out.text);
   } catch (err) {
-    yield { kind: 'problem', severity: 'error', message: `malformed JSON: ${parseErrorMessage(err, out.text, out.line)}`, origin: origin(base, out.line, out.index) };
-    return;
+    return { kind: 'problem', severity: 'error', message: `malformed JSON: ${parseErrorMessage(err, out.text, out.line)}`, origin: origin(base, out.line, out.index) };
   }
   if (!isObject(value)) {
-    yield { kind: 'problem', severity: 'error', message: 'not a JSON object', origin: origin(base, out.line, out.index) };
-    return;
+    return { kind: 'problem', severity: 'error', message: 'not a JSON object', origin: origin(base, out.line, out.index) };
   }
-  if (out.hit) {
-    yield hitItem(value, origin(base, out.line, out.index));
-    return;
-  }
+  if (out.hit) return hitItem(value, origin(base, out.line, out.index));
   if (isSearchResponse(value)) {
     // A response whose keys came in an order the scanner could not recognise early: split it here.
     const hits = (value.hits as Doc).hits as unknown[];
     for (let i = 0; i < hits.length; i++) {
       const hit = hits[i];
       const o = origin(base, out.line, i);
-      yield isObject(hit) ? hitItem(hit, o) : { kind: 'problem', severity: 'error', message: 'search hit is not a JSON object', origin: o };
+      more.push(isObject(hit) ? hitItem(hit, o) : { kind: 'problem', severity: 'error', message: 'search hit is not a JSON object', origin: o });
     }
-    return;
+    return undefined;
   }
-  yield { kind: 'document', doc: value, origin: origin(base, out.line, out.index) };
+  return { kind: 'document', doc: value, origin: origin(base, out.line, out.index) };
 }
 
 function hitItem(hit: Doc, o: Origin): InputItem {

@@ -58,8 +58,6 @@ export class JsonScanner {
   private elementIndex = 0;
   /** A top-level array element that is not an object (reported once, at its start). */
   private scalarElement = false;
-  /** 'unknown' until the first document ends: 'lines' if it ended on the line it began (NDJSON). */
-  private mode: 'unknown' | 'lines' | 'pretty' = 'unknown';
   // The document being read.
   private docOpen = false;
   private docLine = 0;
@@ -112,9 +110,6 @@ export class JsonScanner {
         continue;
       }
       if (c === LF) {
-        if (this.depth > this.rootDepth && this.mode === 'lines' && this.docOpen && !this.hitsMode) {
-          this.broken('incomplete JSON document (the line ends inside it)');
-        }
         this.newline(i);
         continue;
       }
@@ -210,8 +205,10 @@ export class JsonScanner {
         return;
       }
       this.startDoc(chunk, i, this.elementIndex++);
-    } else if (firstOnLine && c === LBRACE && this.mode !== 'lines' && this.docOpen && this.lineFirstCol <= this.docCol && !this.hitsMode) {
-      // A document opening at (or left of) the current one's column: the current one was cut short.
+    } else if (firstOnLine && c === LBRACE && this.docOpen && this.lineFirstCol <= this.docCol && this.ctype[depth] === OBJ && !this.hitsMode) {
+      // An object opening a line at (or left of) the current document's column, where only a key or a value
+      // on the key's line can be: a new document, so the current one was cut short (an NDJSON line
+      // truncated, a pretty document missing its end). Array elements are exempt: `indent=0` prints them so.
       this.broken('incomplete JSON document (a new document starts before it ends)');
       this.skipLine = false;
       if (this.depth === 0) this.startDoc(chunk, i, undefined);
@@ -242,6 +239,10 @@ export class JsonScanner {
       this.outside(i);
       return;
     }
+    if (this.ctype[this.depth] !== (c === RBRACE ? OBJ : ARR) && this.depth > this.rootDepth) {
+      this.broken(c === RBRACE ? '"}" closes an array' : '"]" closes an object');
+      return;
+    }
     this.depth--;
     const depth = this.depth;
     if (depth === 0 && this.rootDepth === 1) {
@@ -260,7 +261,6 @@ export class JsonScanner {
     }
     if (depth === this.rootDepth && this.docOpen) {
       this.docOpen = false;
-      if (this.mode === 'unknown') this.mode = this.docLine === this.line ? 'lines' : 'pretty';
       if (this.searchMarked && this.capturing === false) {
         // A search response whose hits were split out: nothing more to emit.
       } else {
@@ -343,6 +343,16 @@ export class JsonScanner {
 
   private endKey(chunk: Uint8Array, i: number): void {
     this.capturingKey = false;
+    // Only a few short keys matter (search markers, "hits"): skip decoding every other key.
+    if (this.keyPieces.length === 0) {
+      const len = i - this.keyStart;
+      const b0 = chunk[this.keyStart];
+      if (len < 4 || len > 10 || (b0 !== 0x74 /* t */ && b0 !== 0x5f /* _ */ && b0 !== 0x70 /* p */ && b0 !== 0x68) /* h */) {
+        if (this.depth - this.rootDepth === 1) this.key1 = '';
+        else this.key2 = '';
+        return;
+      }
+    }
     let key: string;
     if (this.keyPieces.length === 0) key = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString('utf8', this.keyStart, i);
     else {
