@@ -1,0 +1,98 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClockCheck, formatIso, parseTime, resolveTimeZone } from '../../src/normalize/time.js';
+
+const T = Date.UTC(2020, 11, 19, 12, 0, 22, 232);
+
+describe('parseTime', () => {
+  it('reads ISO 8601 with Z, 7 fraction digits, offsets, and a space instead of T', () => {
+    assert.equal(parseTime('2020-12-19T12:00:22.232Z'), T);
+    assert.equal(parseTime('2020-12-19T12:00:22.2320000Z'), T);
+    assert.equal(parseTime('2020-12-19T12:00:22.2325000Z'), T + 0.5);
+    assert.equal(parseTime('2020-12-19 12:00:22.232'), T, 'Sysmon UtcTime: yyyy-MM-dd HH:mm:ss.SSS, no zone = UTC');
+    assert.equal(parseTime('2020-12-19T07:00:22.232-05:00'), T);
+    assert.equal(parseTime('2020-12-19T17:30:22.232+0530'), T);
+    assert.equal(parseTime('2020-12-19T12:00:22.232 UTC'), T);
+    assert.equal(parseTime('2020-12-19T12:00:22,232Z'), T);
+    assert.equal(parseTime('2020-12-19 12:00'), Date.UTC(2020, 11, 19, 12, 0));
+  });
+
+  it('reads epoch seconds, milliseconds, microseconds, nanoseconds and FILETIME', () => {
+    assert.equal(parseTime(1608379222), Date.UTC(2020, 11, 19, 12, 0, 22));
+    assert.equal(parseTime(1608379222.232), T);
+    assert.equal(parseTime(T), T);
+    assert.equal(parseTime(T * 1000), T);
+    assert.equal(parseTime(T * 1e6), T);
+    assert.equal(parseTime(String(T)), T);
+    // FILETIME: 100 ns intervals since 1601-01-01.
+    const filetime = (T + 11644473600000) * 1e4;
+    assert.equal(parseTime(filetime), T);
+  });
+
+  it('rejects what is not a timestamp', () => {
+    for (const v of ['', 'yesterday', '2020-13-01T00:00:00Z', '2020-12-19T25:00:00Z', '12', null, undefined, {}, -5, NaN]) {
+      assert.equal(parseTime(v), undefined, String(v));
+    }
+  });
+
+  it('applies a zone to zone-less times, and to Z times only when they are record times that may be mislabelled', () => {
+    const ny = resolveTimeZone('America/New_York');
+    assert.equal(parseTime('2020-12-19 07:00:22.232', { zone: ny }), T, 'EST is UTC-5 in December');
+    assert.equal(parseTime('2020-07-19 08:00:22.232', { zone: ny }), Date.UTC(2020, 6, 19, 12, 0, 22, 232), 'EDT is UTC-4');
+    assert.equal(parseTime('2020-12-19T07:00:22.232Z', { zone: ny }), Date.UTC(2020, 11, 19, 7, 0, 22, 232), 'Z honoured');
+    assert.equal(parseTime('2020-12-19T07:00:22.232Z', { zone: ny, relabel: true }), T, 'Z reinterpreted');
+    assert.equal(parseTime('2020-12-19T07:00:22.232-05:00', { zone: resolveTimeZone('+03:00'), relabel: true }), T, 'offsets always honoured');
+    assert.equal(parseTime(T, { zone: ny, relabel: true }), T, 'epoch numbers are absolute');
+  });
+});
+
+describe('resolveTimeZone', () => {
+  it('accepts IANA names, UTC and fixed offsets, and rejects the rest with a clear message', () => {
+    assert.equal(resolveTimeZone('UTC').offsetAt(T), 0);
+    assert.equal(resolveTimeZone('-05:00').offsetAt(T), -5 * 3600000);
+    assert.equal(resolveTimeZone('UTC+5:30').offsetAt(T), 5.5 * 3600000);
+    assert.equal(resolveTimeZone('Europe/Paris').offsetAt(T), 3600000);
+    assert.throws(() => resolveTimeZone('Mars/Olympus'), /unknown time zone "Mars\/Olympus"/);
+    assert.throws(() => resolveTimeZone('+25:00'), /invalid time zone offset/);
+  });
+});
+
+describe('formatIso', () => {
+  it('writes milliseconds, and sub-millisecond digits only when present', () => {
+    assert.equal(formatIso(T), '2020-12-19T12:00:22.232Z');
+    assert.equal(formatIso(T + 0.5), '2020-12-19T12:00:22.2325Z');
+    assert.equal(formatIso(T + 0.25), '2020-12-19T12:00:22.23225Z');
+  });
+});
+
+describe('ClockCheck', () => {
+  it('reports record times that disagree with Sysmon UtcTime by the same whole number of hours', () => {
+    const c = new ClockCheck('a.json');
+    for (let i = 0; i < 10; i++) c.add(T - 5 * 3600000 + i * 1000 + 15, T + i * 1000);
+    const r = c.result();
+    assert.ok(r);
+    assert.equal(r.hours, -5);
+    assert.equal(r.compared, 10);
+    assert.equal(r.agreeing, 10);
+    assert.equal(r.suggestedOffsetMs, 5 * 3600000);
+    assert.match(r.message, /^a\.json: record times are 5 h behind Sysmon UtcTime in 10 of 10/);
+  });
+
+  it('stays quiet for agreeing clocks, late Sysmon network events and a minority of cached events', () => {
+    const c = new ClockCheck();
+    for (let i = 0; i < 10; i++) c.add(T + i, T + i);
+    c.add(T + 21000, T); // Sysmon 3 written 21 s late: not whole hours
+    c.add(T + 4 * 86400000, T); // an old cached event: whole hours, but a minority
+    assert.equal(c.result(), undefined);
+    assert.equal(c.compared, 12);
+    assert.equal(new ClockCheck().result(), undefined, 'nothing compared');
+  });
+
+  it('observes normalized documents (event.created vs winlog.event_data.UtcTime)', () => {
+    const c = new ClockCheck();
+    c.observe({ event: { created: '2020-12-19T07:00:22.247Z' }, winlog: { event_data: { UtcTime: '2020-12-19 12:00:22.232' } } });
+    c.observe({ event: { created: '2020-12-19T07:00:22.247Z' } }); // not Sysmon: ignored
+    assert.equal(c.compared, 1);
+    assert.equal(c.result()?.hours, -5);
+  });
+});
