@@ -6,5 +6,6 @@ export { walkQuery } from './ast.js';
 export { EqlError } from './errors.js';
 export { parseQuery } from './parser.js';
 export { compileQuery, applyPipes } from './query.js';
-export { parseDate } from './fields.js';
+export { parseDate, makeGetter as fieldGetter } from './fields.js';
+export type { Getter, Value } from './fields.js';
 export { canonicalIp } from './ip.js';
