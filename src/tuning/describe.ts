@@ -12,7 +12,8 @@ export function printable(text: string): string {
   });
 }
 
-const q = (v: string) => JSON.stringify(v);
+// Values as typed (not JSON-escaped): a Windows path reads as one.
+const q = (v: string) => `"${v}"`;
 
 export function describeEntry(entry: ExceptionEntry, indent = ''): string[] {
   const not = 'operator' in entry && entry.operator === 'excluded';
