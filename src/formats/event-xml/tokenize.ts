@@ -122,7 +122,7 @@ export class XmlTokenizer {
       const gt = this.tagEnd(lt);
       if (gt < 0) {
         if (gt === -1 && !final && buf.length - lt <= MAX_TAG_CHARS) return; // rescanned from the tag start
-        h.error(gt === -1 && final ? 'input ends inside a tag' : 'unterminated tag (missing ">" or quote)', this.line);
+        h.error('tag not closed (a ">" or a closing quote is missing)', this.line);
         this.advance(lt + 1);
         continue;
       }
@@ -214,8 +214,13 @@ export class XmlTokenizer {
       attrs[an] = decodeEntities(buf.slice(i + 1, close).replace(/[\t\n\r]/g, ' '));
       i = close + 1;
     }
+    if (bad) {
+      // Resume right after the '<': a stray quote may have swallowed tags that are fine on their own.
+      this.advance(lt + 1);
+      this.h.error(`malformed tag <${name || buf.slice(lt + 1, Math.min(gt, lt + 40))}>`, line);
+      return;
+    }
     this.advance(gt + 1);
-    if (bad) this.h.error(`malformed tag <${name || buf.slice(lt + 1, Math.min(gt, lt + 40))}>`, line);
-    else this.h.open(name, attrs, selfClosing, line);
+    this.h.open(name, attrs, selfClosing, line);
   }
 }

@@ -1,0 +1,135 @@
+// Windows-style XML for a WinEvent, as `evtxexport -f xml` and wevtutil render it: the event namespace, System
+// in Windows' element order, <Data Name="…"> items, UserData/ProcessingErrorData trees, RenderingInfo of forwarded
+// events. Used by `seqhunt evtx dump --xml` and by the simulator.
+import type { DataValue, WinEvent, XmlElement } from '../types.js';
+
+export const EVENT_NAMESPACE = 'http://schemas.microsoft.com/win/2004/08/events/event';
+
+export interface RenderXmlOptions {
+  /** Indentation per level (default two spaces, as evtxexport); false renders the event on one line. */
+  indent?: string | false;
+}
+
+const TEXT_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const ATTR_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+export function escapeText(s: string): string {
+  return /[&<>]/.test(s) ? s.replace(/[&<>]/g, (c) => TEXT_ESC[c]!) : s;
+}
+
+export function escapeAttr(s: string): string {
+  return /[&<>"]/.test(s) ? s.replace(/[&<>"]/g, (c) => ATTR_ESC[c]!) : s;
+}
+
+/** Windows renders SystemTime with 9 fraction digits (100 ns, padded): "…29.136879200Z". */
+function systemTime(t: string): string {
+  const m = /^(.*\.)(\d{1,7})Z$/.exec(t);
+  return m ? `${m[1]}${m[2]!.padEnd(7, '0')}00Z` : t;
+}
+
+type Attrs = [string, string | number | undefined][];
+
+class Out {
+  private parts: string[] = [];
+  constructor(private readonly indent: string | false) {}
+
+  private pad(depth: number): string {
+    return this.indent === false ? '' : this.indent.repeat(depth);
+  }
+  private nl(): string {
+    return this.indent === false ? '' : '\n';
+  }
+  private open(name: string, attrs: Attrs): string {
+    let s = `<${name}`;
+    for (const [k, v] of attrs) if (v !== undefined) s += ` ${k}="${escapeAttr(String(v))}"`;
+    return s;
+  }
+  /** An element holding text (or nothing: self-closed). */
+  leaf(depth: number, name: string, attrs: Attrs, text?: string | number): void {
+    const head = this.open(name, attrs);
+    const body = text === undefined || text === '' ? '/>' : `>${escapeText(String(text))}</${name}>`;
+    this.parts.push(this.pad(depth) + head + body + this.nl());
+  }
+  start(depth: number, name: string, attrs: Attrs = []): void {
+    this.parts.push(this.pad(depth) + this.open(name, attrs) + '>' + this.nl());
+  }
+  end(depth: number, name: string): void {
+    this.parts.push(`${this.pad(depth)}</${name}>${this.nl()}`);
+  }
+  tree(depth: number, el: XmlElement): void {
+    const attrs = Object.entries(el.attrs);
+    if (el.children.length === 0) return this.leaf(depth, el.name, attrs, el.text);
+    this.start(depth, el.name, attrs);
+    if (el.text.trim() !== '') this.parts.push(this.pad(depth + 1) + escapeText(el.text) + this.nl());
+    for (const c of el.children) this.tree(depth + 1, c);
+    this.end(depth, el.name);
+  }
+  toString(): string {
+    const s = this.parts.join('');
+    return s.endsWith('\n') ? s.slice(0, -1) : s;
+  }
+}
+
+/** Unnamed classic-provider items are read as param1..N; they render back as unnamed <Data>. */
+const POSITIONAL = /^param\d+$/;
+
+function data(out: Out, depth: number, name: string, value: DataValue): void {
+  if (value === null) return; // an absent substitution: Windows and evtxexport omit the element
+  const attrs: Attrs = POSITIONAL.test(name) ? [] : [['Name', name]];
+  if (name === 'Binary' && typeof value === 'string') return out.leaf(depth, 'Binary', [], value);
+  // Arrays render as one element per item (MS-EVEN6).
+  for (const item of Array.isArray(value) ? value : [value]) out.leaf(depth, 'Data', attrs, item);
+}
+
+/** Renders one event as Windows-style XML (no XML declaration, no trailing newline). */
+export function renderEventXml(event: WinEvent, options: RenderXmlOptions = {}): string {
+  const out = new Out(options.indent === undefined ? '  ' : options.indent);
+  const s = event.system;
+  out.start(0, 'Event', [['xmlns', EVENT_NAMESPACE]]);
+  out.start(1, 'System');
+  out.leaf(2, 'Provider', [['Name', s.provider], ['Guid', s.providerGuid], ['EventSourceName', s.eventSourceName]]);
+  out.leaf(2, 'EventID', [['Qualifiers', s.qualifiers]], s.eventId);
+  if (s.version !== undefined) out.leaf(2, 'Version', [], s.version);
+  if (s.level !== undefined) out.leaf(2, 'Level', [], s.level);
+  if (s.task !== undefined) out.leaf(2, 'Task', [], s.task);
+  if (s.opcode !== undefined) out.leaf(2, 'Opcode', [], s.opcode);
+  if (s.keywords !== undefined) out.leaf(2, 'Keywords', [], s.keywords);
+  out.leaf(2, 'TimeCreated', [['SystemTime', systemTime(s.timeCreated)]]);
+  if (s.recordId !== undefined) out.leaf(2, 'EventRecordID', [], s.recordId);
+  out.leaf(2, 'Correlation', [['ActivityID', s.activityId], ['RelatedActivityID', s.relatedActivityId]]);
+  out.leaf(2, 'Execution', [['ProcessID', s.processId], ['ThreadID', s.threadId]]);
+  out.leaf(2, 'Channel', [], s.channel);
+  out.leaf(2, 'Computer', [], s.computer);
+  out.leaf(2, 'Security', [['UserID', s.userId]]);
+  out.end(1, 'System');
+  if (event.eventData) {
+    const entries = Object.entries(event.eventData);
+    if (entries.length === 0) out.leaf(1, 'EventData', []);
+    else {
+      out.start(1, 'EventData');
+      for (const [name, value] of entries) data(out, 2, name, value);
+      out.end(1, 'EventData');
+    }
+  }
+  if (event.userData) {
+    out.start(1, 'UserData');
+    out.tree(2, event.userData);
+    out.end(1, 'UserData');
+  }
+  if (event.processingError) out.tree(1, event.processingError);
+  const r = event.rendering;
+  if (r) {
+    out.start(1, 'RenderingInfo', [['Culture', r.culture]]);
+    for (const [name, v] of [['Message', r.message], ['Level', r.level], ['Task', r.task], ['Opcode', r.opcode], ['Channel', r.channel], ['Provider', r.provider]] as const) {
+      if (v !== undefined) out.leaf(2, name, [], v);
+    }
+    if (r.keywords) {
+      out.start(2, 'Keywords');
+      for (const k of r.keywords) out.leaf(3, 'Keyword', [], k);
+      out.end(2, 'Keywords');
+    }
+    out.end(1, 'RenderingInfo');
+  }
+  out.end(0, 'Event');
+  return out.toString();
+}
