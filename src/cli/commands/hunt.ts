@@ -144,6 +144,7 @@ export const command: Command = {
     const coverage = await loadCoverageHook(rules);
     const progress = io.stderr.isTTY && !values['no-progress'] ? progressBar(io) : undefined;
     let result: HuntResult;
+    const bySeverity = new Map<string, number>();
     try {
       result = await hunt({
         inputs: positionals,
@@ -155,7 +156,13 @@ export const command: Command = {
         ...(inputFormat !== undefined && { inputFormat: inputFormat as InputFormat }),
         stdin: io.stdin,
         postProcess: (alert, rule) => tuning.postProcess(alert, rule),
-        onAlert: (alert) => sink.write(alert),
+        onAlert: (alert) => {
+          sink.write(alert);
+          if (!alert.suppressed_by?.length) {
+            const sev = String(alert['kibana.alert.severity']);
+            bySeverity.set(sev, (bySeverity.get(sev) ?? 0) + 1);
+          }
+        },
         ...(coverage && { onEvent: (e) => coverage.observe(e) }),
         ...(progress && { onProgress: progress.update }),
       });
@@ -168,7 +175,7 @@ export const command: Command = {
       err(`seqhunt hunt: cannot write ${values.output}: ${outError.message}\n`);
       status = 2;
     }
-    err(summary(result, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, coverage?.format() ?? '', values['show-suppressed'] === true));
+    err(summary(result, bySeverity, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, coverage?.format() ?? '', values['show-suppressed'] === true));
     if (result.inputErrors.length > 0) status = 2;
     const alerts = result.run.perRule.reduce((n, r) => n + r.alerts, 0);
     if (status === 0 && values['fail-on-alert'] && alerts > 0) status = 1;
@@ -201,7 +208,7 @@ function tallyLines(label: string, t: HuntResult['malformed']): string[] {
   return lines;
 }
 
-function summary(r: HuntResult, ruleProblems: number, suppression: SuppressionSummary | undefined, coverage: string, shown: boolean): string {
+function summary(r: HuntResult, bySeverity: ReadonlyMap<string, number>, ruleProblems: number, suppression: SuppressionSummary | undefined, coverage: string, shown: boolean): string {
   const lines: string[] = [];
   const events = r.run.events;
   lines.push(
@@ -224,11 +231,10 @@ function summary(r: HuntResult, ruleProblems: number, suppression: SuppressionSu
   lines.push(`alerts: ${n(alerts)}${suppressed > 0 ? ` (${n(suppressed)} suppressed${shown ? ', shown' : ', not shown; --show-suppressed to see them'})` : ''}`);
   for (const p of r.run.perRule) {
     if (p.alerts === 0 && p.suppressed === 0) continue;
-    lines.push(`  ${p.name} [${p.severity}]: ${n(p.alerts)}${p.suppressed > 0 ? ` (+${n(p.suppressed)} suppressed)` : ''}`);
+    lines.push(`  ${p.name} [rule severity ${p.severity}]: ${n(p.alerts)}${p.suppressed > 0 ? ` (+${n(p.suppressed)} suppressed)` : ''}`);
   }
-  const bySeverity = new Map<string, number>();
-  for (const p of r.run.perRule) if (p.alerts > 0) bySeverity.set(p.severity, (bySeverity.get(p.severity) ?? 0) + p.alerts);
-  if (bySeverity.size > 0) lines.push(`  by rule severity: ${['critical', 'high', 'medium', 'low'].filter((s) => bySeverity.has(s)).map((s) => `${s} ${n(bySeverity.get(s)!)}`).join(', ')}`);
+  // The alerts' own severity (the rule's, as adjusted by the risk score).
+  if (bySeverity.size > 0) lines.push(`  by severity: ${['critical', 'high', 'medium', 'low'].filter((s) => bySeverity.has(s)).map((s) => `${s} ${n(bySeverity.get(s)!)}`).join(', ')}`);
   if (suppression) {
     for (const item of suppression.items) {
       if (item.suppressed > 0) lines.push(`  suppressed by ${item.name || item.item_id} (${item.list_id}): ${n(item.suppressed)}`);

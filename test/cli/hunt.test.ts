@@ -1,0 +1,172 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { builtinRulesDir } from '../../src/rules/index.js';
+import { skipWithoutEql } from '../rules/eql-ready.js';
+import { ENTITY, HOST, ndjson, networkDoc, noiseDoc, registryDoc, tempDir, writeRemoteTaskFiles } from './hunt-fixtures.js';
+
+const FLAGSHIP = 'Remote Scheduled Task Creation';
+// The flagship alone, so these tests do not depend on the health of the other built-in rules.
+const FLAGSHIP_ONLY = ['--no-builtin', '--rules', join(builtinRulesDir, 'remote_scheduled_task_creation.toml')];
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = tempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('usage errors exit 2 with a message on stderr and nothing on stdout', async () => {
+  for (const args of [[], ['--format', 'xml', 'x.ndjson'], ['--lateness', 'soon', '-'], ['--from', 'yesterday', 'x'], ['--timezone', 'Mars/Olympus', 'x'], ['--bogus', 'x']]) {
+    const r = await runCli(['hunt', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /seqhunt hunt: /);
+  }
+});
+
+test('malformed lines are reported with file and line, the rest is read, and the hunt exits 0', async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const r = await runCli(['hunt', '--no-builtin', registry, network]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /2 inputs, 4 records, 4 events checked/);
+    assert.match(r.stderr, /malformed records: 1 \(.*registry\.ndjson: 1\)/);
+    assert.ok(r.stderr.includes(`${registry}:3`), r.stderr);
+    assert.match(r.stderr, /^alerts: 0$/m);
+  });
+});
+
+test('an unreadable input is reported and exits 2 after the other inputs were read', async () => {
+  await withDir(async (dir) => {
+    const { network } = writeRemoteTaskFiles(dir);
+    const missing = join(dir, 'missing.evtx');
+    const r = await runCli(['hunt', '--no-builtin', missing, network]);
+    assert.equal(r.code, 2);
+    assert.ok(r.stderr.includes(`unreadable input: ${missing}`), r.stderr);
+    assert.match(r.stderr, /1 record, 1 event checked/);
+  });
+});
+
+test('a broken rule file is reported with its line and exits 2, while the built-in rules still run', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const bad = join(dir, 'bad.toml');
+    writeFileSync(bad, '[rule]\nrule_id = "x"\nname = "Bad"\ndescription = "d"\ntype = "eql"\nlanguage = "eql"\nrisk_score = 10\nseverity = "low"\nquery = "process where"\n');
+    const r = await runCli(['hunt', '--rules', bad, '--format', 'ndjson', registry, network]);
+    assert.equal(r.code, 2);
+    assert.ok(r.stderr.includes(`${bad}:9: rule.query: EQL error in rule "Bad"`), r.stderr);
+    const alerts = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(alerts.filter((a) => a['kibana.alert.rule.name'] === FLAGSHIP).length, 1);
+  });
+});
+
+test('the flagship fires across two files written out of order, in every output format', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const base = ['hunt', ...FLAGSHIP_ONLY, registry, network];
+
+    const nd = await runCli([...base, '--format', 'ndjson']);
+    assert.equal(nd.code, 0, nd.stderr);
+    const lines = nd.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const alert = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.equal(alert['kibana.alert.rule.name'], FLAGSHIP);
+    assert.equal(alert['kibana.alert.rule.risk_score'], 47);
+    assert.equal(alert['host.id'], HOST.id);
+    assert.equal(alert['source.ip'], '172.18.39.5');
+    assert.deepEqual((alert.events as Array<{ event: { category: string[] } }>).map((e) => e.event.category), [['network'], ['registry']]);
+    assert.match(nd.stderr, /malformed records: 1/);
+    assert.match(nd.stderr, new RegExp(`${FLAGSHIP} \\[rule severity medium\\]: 1`));
+    assert.match(nd.stderr, /by severity: medium 1/);
+
+    const json = await runCli([...base, '--format', 'json']);
+    const arr = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+    assert.equal(arr.length, 1);
+    assert.equal(arr[0]!['kibana.alert.uuid'], alert['kibana.alert.uuid'], 'the same match gets the same uuid');
+
+    const csv = await runCli([...base, '--format', 'csv']);
+    const rows = csv.stdout.trim().split(/\r?\n/);
+    assert.equal(rows.length, 2);
+    assert.match(rows[0]!, /^timestamp,/);
+    assert.ok(rows[1]!.includes('172.18.39.5'));
+
+    const table = await runCli([...base, '--format', 'table']);
+    assert.ok(table.stdout.includes(HOST.name), table.stdout);
+    assert.ok(table.stdout.includes('medium'));
+
+    // Not a terminal and no --format: NDJSON.
+    const plain = await runCli(base);
+    assert.equal(plain.stdout.trim().split('\n').length, 1);
+    assert.doesNotThrow(() => JSON.parse(plain.stdout));
+  });
+});
+
+test('-o writes the file, its extension picks the format; --fail-on-alert exits 1', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const out = join(dir, 'alerts.json');
+    const r = await runCli(['hunt', ...FLAGSHIP_ONLY, '-o', out, '--fail-on-alert', registry, network]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    const arr = JSON.parse(readFileSync(out, 'utf8')) as unknown[];
+    assert.equal(arr.length, 1);
+  });
+});
+
+test('--from/--to bound the events the rules see', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const r = await runCli(['hunt', ...FLAGSHIP_ONLY, '--from', '2020-12-19T12:00:05Z', '--fail-on-alert', registry, network]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /\(2 outside --from\/--to\)/);
+  });
+});
+
+test('stdin: a reorder window puts events in order, and events later than --lateness are counted and located', { skip: skipWithoutEql }, async () => {
+  const stream = ndjson([
+    registryDoc('2020-12-19T12:00:22.232Z', { id: 'r1' }),
+    noiseDoc('2020-12-19T12:00:30.000Z', 1), // moves the host's time on by 7.8 s
+    networkDoc('2020-12-19T12:00:01.012Z', { id: 'n1' }), // 29 s behind the newest: inside a 30 s window
+    noiseDoc('2020-12-19T12:05:00.000Z', 2),
+    noiseDoc('2020-12-19T12:00:10.000Z', 3), // behind what was already released
+  ]);
+  const r = await runCli(['hunt', ...FLAGSHIP_ONLY, '--format', 'ndjson', '-'], stream);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 1);
+  assert.match(r.stderr, /late events \(beyond --lateness, not checked\): 1/);
+  assert.match(r.stderr, /-:5: host /);
+
+  const tight = await runCli(['hunt', ...FLAGSHIP_ONLY, '--format', 'ndjson', '--lateness', '5s', '-'], stream);
+  assert.equal(tight.stdout, '', 'the Actions write was released before the network event arrived 29 s behind');
+  assert.match(tight.stderr, /-:3: host /);
+  assert.match(tight.stderr, /late events \(beyond --lateness, not checked\): 2/);
+});
+
+test('two remote task creations on one host in the same minute give two alerts, each with its own process', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const other = '{649442b8-52dc-5fd1-3700-000000000600}';
+    const file = join(dir, 'two.ndjson');
+    writeFileSync(
+      file,
+      ndjson([
+        networkDoc('2020-12-19T12:00:01Z', { id: 'a1' }),
+        networkDoc('2020-12-19T12:00:02Z', { id: 'b1', entity: other, sourceIp: '172.18.39.7' }),
+        registryDoc('2020-12-19T12:00:03Z', { id: 'b2', entity: other, guid: '{11111111-2222-3333-4444-555555555555}' }),
+        registryDoc('2020-12-19T12:00:04Z', { id: 'a2' }),
+      ]),
+    );
+    const r = await runCli(['hunt', ...FLAGSHIP_ONLY, '--format', 'ndjson', file]);
+    const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(alerts.length, 2);
+    const bySource = new Map(alerts.map((a) => [a['source.ip'], a]));
+    assert.equal(bySource.get('172.18.39.5')?.['process.entity_id'], ENTITY);
+    assert.equal(bySource.get('172.18.39.7')?.['process.entity_id'], other);
+  });
+});
