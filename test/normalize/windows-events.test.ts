@@ -67,7 +67,7 @@ describe('every Windows event', () => {
     assert.equal(d.winlog.activity_id, '{B}');
     assert.deepEqual(d.winlog.event_data, { param1: 'x.exe' });
     assert.equal(d.log.level, 'error');
-    assert.equal(d.event.category, undefined, 'unmapped events get no categorization');
+    assert.equal((d.event as Doc).category, undefined, 'unmapped events get no categorization');
   });
 
   it('gives forwarded events from many hosts their own host.id', () => {
@@ -103,7 +103,8 @@ describe('every Windows event', () => {
   it('survives hostile event data names and values', () => {
     const data: Record<string, DataValue> = Object.create(null);
     data['__proto__'] = 'x';
-    data.constructor = 'constructor';
+    const ctor: string = 'constructor';
+    data[ctor] = 'constructor';
     data.LogonType = 'constructor';
     data.IpAddress = '__proto__';
     data.TargetUserName = ['a', 'b'];
