@@ -135,6 +135,7 @@ async function readCentralDirectory(fh: FileHandle, size: number): Promise<ZipEn
       }
       e += 4 + len;
     }
+    if (localOffset + shift + 30 > cdOffset + shift) throw new ZipError(`central directory entry ${k + 1} of ${count} is damaged (its data would start past the directory)`);
     entries.push({
       name,
       method,
