@@ -1,0 +1,335 @@
+// Data coverage: can each rule fire on the data at all? For every rule, host and stage it counts the events of the
+// stage's category, the events matching a relaxed form of the stage (only the clauses that say which kind of
+// telemetry it is: category, event code, provider, process name) and the events matching the stage itself.
+// Verdict per rule and host: blind when some stage has no event of its category carrying the fields its relaxed
+// form reads (the data source is absent: no Sysmon/Defend network events with a process, no 4698 at all);
+// unconfirmed when such events exist but none of the relaxed kind (e.g. network events, but none from svchost.exe:
+// a Sysmon filter may exclude it, or it was quiet). A rule that cannot fire is never a silent zero.
+import { compileQuery } from '../eql/index.js';
+import type { CompiledQuery } from '../eql/api.js';
+import { ecsFieldType } from '../normalize/ecs-schema.js';
+import type { NormalizedEvent } from '../normalize/types.js';
+import type { LoadedRule } from '../rules/types.js';
+
+export interface StageCoverage {
+  /** 0-based stage index in the query. */
+  stage: number;
+  category: string;
+  /** What the relaxed form asks for, in words ("network events from svchost.exe"). */
+  needs: string;
+  /** Events of the stage's category. */
+  categoryEvents: number;
+  /** Events of the category that carry every field the relaxed form reads (the data source is there). */
+  sourceEvents: number;
+  /** Events matching the relaxed form (counting stops being exact once the strict form has matched). */
+  relaxedEvents: number;
+  /** Events matching the stage's full condition. */
+  matchingEvents: number;
+}
+
+export interface HostCoverage {
+  host: string;
+  events: number;
+  stages: StageCoverage[];
+  /** Some stage has no event from the data source it needs. */
+  blind: boolean;
+  /** Not blind, but some stage never saw the kind of event it needs. */
+  unconfirmed: boolean;
+}
+
+export interface RuleCoverage {
+  ruleId: string;
+  name: string;
+  hosts: HostCoverage[];
+  /** Hosts where the rule cannot fire, with the first stage that lacks its telemetry. */
+  blindHosts: Array<{ host: string; stage: number; needs: string }>;
+  /** Hosts where the data source is there but the kind of event a stage needs was never seen. */
+  unconfirmedHosts: Array<{ host: string; stage: number; needs: string }>;
+}
+
+export interface CoverageReport {
+  hosts: string[];
+  events: number;
+  rules: RuleCoverage[];
+}
+
+interface StagePlan {
+  category: string;
+  needs: string;
+  /** Relaxed form; undefined = category alone. */
+  relaxed?: CompiledQuery;
+  /** Fields the relaxed form reads, split into path parts. */
+  sourceFields: string[][];
+  /** Full condition; undefined when the stage could not be compiled on its own (then: relaxed only). */
+  strict?: CompiledQuery;
+  missing: boolean;
+}
+
+interface RulePlan {
+  loaded: LoadedRule;
+  stages: StagePlan[];
+  categoryField: string;
+}
+
+/** Fields whose clauses describe the kind of telemetry (kept in the relaxed form). */
+const KIND_FIELDS = new Set(['event.category', 'event.code', 'event.provider', 'event.module', 'event.dataset', 'winlog.channel', 'winlog.provider_name', 'host.os.type', 'process.name', 'process.executable']);
+
+export class CoverageTracker {
+  private readonly plans: RulePlan[];
+  /** host → per rule → per stage counters [category, source, relaxed, strict]. */
+  private readonly perHost = new Map<string, { events: number; counts: Int32Array[] }>();
+  private total = 0;
+
+  constructor(rules: readonly LoadedRule[]) {
+    this.plans = rules.map((loaded) => planRule(loaded));
+  }
+
+  observe(event: NormalizedEvent): void {
+    this.total++;
+    let host = this.perHost.get(event.host);
+    if (!host) {
+      host = { events: 0, counts: this.plans.map((p) => new Int32Array(p.stages.length * 4)) };
+      this.perHost.set(event.host, host);
+    }
+    host.events++;
+    const doc = event.doc;
+    for (let r = 0; r < this.plans.length; r++) {
+      const plan = this.plans[r]!;
+      const counts = host.counts[r]!;
+      for (let s = 0; s < plan.stages.length; s++) {
+        const stage = plan.stages[s]!;
+        if (!inCategory(doc, plan.categoryField, stage.category)) continue;
+        const i = s * 4;
+        counts[i]!++;
+        // Once the full condition has matched here, the other counts no longer decide anything: skip the work.
+        if (counts[i + 3]! > 0) continue;
+        if (!stage.sourceFields.every((f) => present(doc, f))) continue;
+        counts[i + 1]!++;
+        if (stage.relaxed && !safeMatch(stage.relaxed, doc)) continue;
+        counts[i + 2]!++;
+        if (stage.strict && safeMatch(stage.strict, doc)) counts[i + 3]!++;
+      }
+    }
+  }
+
+  report(): CoverageReport {
+    const hosts = [...this.perHost.keys()].sort();
+    const rules: RuleCoverage[] = this.plans.map((plan, r) => {
+      const hostReports: HostCoverage[] = hosts.map((h) => {
+        const entry = this.perHost.get(h)!;
+        const counts = entry.counts[r]!;
+        const stages = plan.stages.map((st, s) => ({
+          stage: s,
+          category: st.category,
+          needs: st.needs,
+          categoryEvents: counts[s * 4]!,
+          sourceEvents: counts[s * 4 + 1]!,
+          relaxedEvents: counts[s * 4 + 2]!,
+          matchingEvents: counts[s * 4 + 3]!,
+        }));
+        const needed = (i: number) => !plan.stages[i]!.missing;
+        const blind = stages.some((st, i) => needed(i) && st.sourceEvents === 0);
+        const unconfirmed = !blind && stages.some((st, i) => needed(i) && st.relaxedEvents === 0);
+        return { host: h, events: entry.events, stages, blind, unconfirmed };
+      });
+      const first = (hr: HostCoverage, key: 'sourceEvents' | 'relaxedEvents') => hr.stages.find((st, i) => !plan.stages[i]!.missing && st[key] === 0);
+      const blindHosts = hostReports.flatMap((hr) => {
+        const s = hr.blind ? first(hr, 'sourceEvents') : undefined;
+        return s ? [{ host: hr.host, stage: s.stage, needs: s.needs }] : [];
+      });
+      const unconfirmedHosts = hostReports.flatMap((hr) => {
+        const s = hr.unconfirmed ? first(hr, 'relaxedEvents') : undefined;
+        return s ? [{ host: hr.host, stage: s.stage, needs: s.needs }] : [];
+      });
+      return { ruleId: plan.loaded.rule.ruleId, name: plan.loaded.rule.name, hosts: hostReports, blindHosts, unconfirmedHosts };
+    });
+    return { hosts, events: this.total, rules };
+  }
+}
+
+/** The report in words: one line per rule, then the blind hosts grouped by what is missing. */
+export function formatCoverage(report: CoverageReport): string {
+  const lines: string[] = [];
+  const n = report.hosts.length;
+  if (n === 0) return 'coverage: no events, so no rule can fire on this input\n';
+  lines.push(`coverage over ${report.events} event${report.events === 1 ? '' : 's'} from ${n} host${n === 1 ? '' : 's'}:`);
+  for (const rule of report.rules) {
+    const seeing = n - rule.blindHosts.length;
+    lines.push(
+      rule.blindHosts.length === 0
+        ? `  ${rule.name}: not blind: every stage has its data source on all ${n} host${n === 1 ? '' : 's'}`
+        : `  ${rule.name}: blind on ${rule.blindHosts.length} of ${n} host${n === 1 ? '' : 's'}${seeing ? `, not blind on ${seeing}` : ''}`,
+    );
+    const group = (list: RuleCoverage['blindHosts'], verdict: string) => {
+      const byNeed = new Map<string, string[]>();
+      for (const b of list) byNeed.set(b.needs, [...(byNeed.get(b.needs) ?? []), b.host]);
+      for (const [needs, hosts] of byNeed) {
+        const shown = hosts.length <= 5 ? hosts.join(', ') : `${hosts.slice(0, 5).join(', ')}, …`;
+        lines.push(`    no ${needs} on ${hosts.length} of ${n} host${n === 1 ? '' : 's'} (${shown}): ${verdict}`);
+      }
+    };
+    group(rule.blindHosts, `the rule is blind there`);
+    group(rule.unconfirmedHosts, `the data source is there, but this kind of event was never seen (filtered out, or quiet)`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+// ---- planning -----------------------------------------------------------------------------------------------------
+
+function planRule(loaded: LoadedRule): RulePlan {
+  const q = loaded.query;
+  const categoryField = q.options.eventCategoryField;
+  const texts = stageTexts(q.source, q.kind);
+  const stages = q.stages.map((info, i): StagePlan => {
+    const text = texts?.[i];
+    const split = text ? splitWhere(text) : undefined;
+    const clauses = split ? topLevelAnd(split.condition) : [];
+    const kind = clauses.filter((c) => clauseFields(c).length > 0 && clauseFields(c).every((f) => KIND_FIELDS.has(f)));
+    const opts = { ...q.options, fieldType: ecsFieldType };
+    const compile = (cond: string) => {
+      try {
+        return compileQuery(`${info.category} where ${cond}`, opts);
+      } catch {
+        return undefined;
+      }
+    };
+    return {
+      category: info.category,
+      needs: describe(info.category, kind),
+      relaxed: kind.length ? compile(kind.join(' and ')) : undefined,
+      sourceFields: [...new Set(kind.flatMap(clauseFields))].filter((f) => f !== 'event.category').map((f) => f.split('.')),
+      strict: split ? compile(split.condition) : undefined,
+      missing: info.missing,
+    };
+  });
+  return { loaded, stages, categoryField };
+}
+
+function inCategory(doc: Record<string, unknown>, field: string, category: string): boolean {
+  if (category === 'any') return true;
+  let v: unknown = doc;
+  for (const part of field.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  if (v === undefined) v = doc[field];
+  return Array.isArray(v) ? v.some((x) => String(x).toLowerCase() === category) : typeof v === 'string' && v.toLowerCase() === category;
+}
+
+function present(doc: Record<string, unknown>, path: string[]): boolean {
+  let v: unknown = doc;
+  for (const part of path) {
+    if (!v || typeof v !== 'object') return false;
+    v = (v as Record<string, unknown>)[part];
+  }
+  if (v === undefined || v === null) return doc[path.join('.')] != null;
+  return true;
+}
+
+function safeMatch(q: CompiledQuery, doc: unknown): boolean {
+  try {
+    return q.matches(doc);
+  } catch {
+    return false;
+  }
+}
+
+/** Skips a string literal starting at i ("…", '…', """…"""); returns the index after it. */
+function skipString(text: string, i: number): number {
+  if (text.startsWith('"""', i)) {
+    const end = text.indexOf('"""', i + 3);
+    return end < 0 ? text.length : end + 3;
+  }
+  const quote = text[i]!;
+  let j = i + 1;
+  while (j < text.length && text[j] !== quote) j += text[j] === '\\' ? 2 : 1;
+  return j + 1;
+}
+
+/** The text inside each top-level `[...]` of a sequence (or the whole query before pipes for an event query). */
+export function stageTexts(source: string, kind: 'event' | 'sequence'): string[] | undefined {
+  const out: string[] = [];
+  let depth = 0;
+  let start = -1;
+  for (let i = 0; i < source.length; ) {
+    const c = source[i]!;
+    if (c === '"' || c === "'") {
+      i = skipString(source, i);
+      continue;
+    }
+    if (kind === 'event' && c === '|' && depth === 0) return [source.slice(0, i).trim()];
+    if (c === '[') {
+      if (depth === 0) start = i + 1;
+      depth++;
+    } else if (c === ']') {
+      depth--;
+      if (depth === 0 && start >= 0) out.push(source.slice(start, i).trim());
+      if (depth < 0) return undefined;
+    }
+    i++;
+  }
+  if (kind === 'event') return [source.trim()];
+  return out;
+}
+
+function splitWhere(stage: string): { category: string; condition: string } | undefined {
+  const m = /^\s*("[^"]*"|[A-Za-z_][\w]*)\s+where\s+/i.exec(stage);
+  return m ? { category: m[1]!, condition: stage.slice(m[0].length).trim() } : undefined;
+}
+
+/** Top-level `and` clauses of a condition; the whole condition when it has a top-level `or`. */
+export function topLevelAnd(condition: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let last = 0;
+  for (let i = 0; i < condition.length; ) {
+    const c = condition[i]!;
+    if (c === '"' || c === "'") {
+      i = skipString(condition, i);
+      continue;
+    }
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (depth === 0 && /\s/.test(c)) {
+      const word = /^\s+(and|or)\s+/i.exec(condition.slice(i));
+      if (word) {
+        if (word[1]!.toLowerCase() === 'or') return [condition.trim()];
+        parts.push(condition.slice(last, i).trim());
+        i += word[0].length;
+        last = i;
+        continue;
+      }
+    }
+    i++;
+  }
+  parts.push(condition.slice(last).trim());
+  return parts.filter((p) => p !== '');
+}
+
+/** Field names a clause mentions (identifiers with a dot, or known single-word fields), outside strings. */
+function clauseFields(clause: string): string[] {
+  let text = '';
+  for (let i = 0; i < clause.length; ) {
+    const c = clause[i]!;
+    if (c === '"' || c === "'") {
+      const end = skipString(clause, i);
+      text += ' "" ';
+      i = end;
+      continue;
+    }
+    text += c;
+    i++;
+  }
+  return [...text.matchAll(/(?<![\w.@])(@?[A-Za-z_][\w@]*(?:\.[A-Za-z_@][\w@]*)+)(?!\s*\()/g)].map((m) => m[1]!);
+}
+
+function describe(category: string, kindClauses: string[]): string {
+  let text = category === 'any' ? 'events' : `${category} events`;
+  const extra: string[] = [];
+  for (const clause of kindClauses) {
+    const fields = clauseFields(clause);
+    const values = [...clause.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\\\/g, '\\'));
+    if (fields.every((f) => f === 'host.os.type')) continue;
+    if (fields.every((f) => f === 'process.name' || f === 'process.executable')) text += ` from ${values.join(' or ')}`;
+    else if (fields.every((f) => f === 'event.code')) text = `${text.replace(/ events$/, '')} events ${values.join('/')}`.replace(/^events /, 'events ');
+    else extra.push(clause.replace(/\s+/g, ' '));
+  }
+  return extra.length ? `${text} where ${extra.join(' and ')}` : text;
+}
