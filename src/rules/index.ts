@@ -83,7 +83,8 @@ export function compileRule(rule: Rule, file = rule.source, queryLine?: number):
       return { problem: { file, line: queryLine, field: 'rule.query', message: `query could not be compiled: ${(err as Error).message}` } };
     }
     const line = queryLine !== undefined ? queryLine + err.line - 1 : undefined;
-    const formatted = typeof (err as { format?: unknown }).format === 'function' ? (err as unknown as { format(source: string): string }).format(rule.query) : undefined;
+    // format() gives "line L:C: message", the source line and a caret; the first line repeats what we say.
+    const formatted = err.format(rule.query).split('\n').slice(1).join('\n');
     const where = `query line ${err.line}, column ${err.column}`;
     return {
       problem: {

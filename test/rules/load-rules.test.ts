@@ -152,13 +152,13 @@ test('a broken rule beside good ones: the others load and the problem names the 
 test('an EQL error is reported with the rule file, its line in the file and the position', { skip: skipWithoutEql }, async () => {
   const dir = tempDir();
   try {
-    writeFileSync(join(dir, 'q.toml'), GOOD('q', 'Q', 'process where process.name == ')); // query starts on line 13
+    writeFileSync(join(dir, 'q.toml'), GOOD('q', 'Q', 'process where true\n  and process.name === "x"')); // query starts on line 14
     const { rules, problems } = await loadRules({ builtin: false, paths: [join(dir, 'q.toml')] });
     assert.equal(rules.length, 0);
     assert.equal(problems.length, 1);
     assert.equal(problems[0]!.field, 'rule.query');
-    assert.equal(problems[0]!.line, 13);
-    assert.match(problems[0]!.message, /EQL error in rule "Q" \(query line 1, column \d+\)/);
+    assert.equal(problems[0]!.line, 15, problems[0]!.message);
+    assert.match(problems[0]!.message, /EQL error in rule "Q" \(query line 2, column \d+\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
