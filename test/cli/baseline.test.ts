@@ -123,3 +123,44 @@ test('baseline show: missing file and no arguments', async () => {
   assert.equal(none.code, 2);
   assert.match(none.stderr, /give the exception list file/);
 });
+
+test('end to end on simulated telemetry: learn from Defend NDJSON, then hunt --exceptions suppresses the admin tooling only', async (t) => {
+  const { simulate, renderSimulation } = await import('../../src/simulate/index.js');
+  const dir = tempDir(t);
+  const write = (name: string, id: string, options: Record<string, unknown>) => {
+    const file = join(dir, `${name}.ndjson`);
+    const [rendered] = renderSimulation(simulate(id, options) as never, 'defend');
+    writeFileSync(file, rendered!.data);
+    return file;
+  };
+  // Past: SCCM on 6 clients for 3 days, PDQ pushing to 6 hosts twice, and one attack.
+  const past = [
+    write('sccm', 'admin-sccm', { targets: 6, runs: 3, time: '2026-03-01T09:00:00Z' }),
+    write('pdq', 'admin-pdq', { targets: 6, runs: 2, time: '2026-03-01T09:00:00Z' }),
+    write('attack', 'schtasks-remote', { time: '2026-03-02T14:00:00Z' }),
+  ];
+  const baseline = join(dir, 'baseline.ndjson');
+  const learned = await runCli(['baseline', 'learn', ...past, '-o', baseline]);
+  assert.equal(learned.code, 0, learned.stderr);
+  assert.match(learned.stderr, /read 31 alert\(s\) \(31 from \d+ telemetry event\(s\)\); 2 recurring shape\(s\) proposed/);
+
+  // Later: the same tooling, plus an attack from the SCCM server as its account with another command.
+  const later = [
+    write('sccm-later', 'admin-sccm', { targets: 6, runs: 1, time: '2026-03-09T09:00:00Z', seed: 5 }),
+    write('pdq-later', 'admin-pdq', { targets: 6, runs: 1, time: '2026-03-09T09:00:00Z', seed: 5 }),
+    write('sccm-attack', 'schtasks-remote', { time: '2026-03-09T14:00:00Z', sourceIp: '10.20.5.10', user: 'CORP\\svc-sccm', host: 'WKS-0102.corp.example.com', command: 'powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0A' }),
+  ];
+  const hunted = await runCli(['hunt', ...later, '--exceptions', baseline, '--format', 'ndjson', '--show-suppressed']);
+  assert.equal(hunted.code, 0, hunted.stderr);
+  const alerts = hunted.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const shown = alerts.filter((a) => !(a.suppressed_by as unknown[] | undefined)?.length);
+  const suppressed = alerts.filter((a) => (a.suppressed_by as unknown[] | undefined)?.length);
+  assert.equal(suppressed.length, 12);
+  assert.equal(shown.length, 1);
+  assert.equal(shown[0]!['source.ip'], '10.20.5.10');
+  assert.equal((shown[0]!['seqhunt.task'] as { command?: string }).command, 'powershell.exe');
+  const factors = (shown[0]!['seqhunt.risk.factors'] as Array<{ factor: string }>).map((f) => f.factor);
+  assert.ok(factors.includes('PowerShell with an encoded command'));
+  assert.ok(factors.some((f) => /10\.20\.5\.10 is baselined/.test(f)));
+  assert.match(hunted.stderr, /12 suppressed/);
+});

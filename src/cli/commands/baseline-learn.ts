@@ -99,16 +99,14 @@ export const command: Command = {
       }
     }
     let fromTelemetry = 0;
+    let telemetryEvents = 0;
     if (telemetry.length > 0) {
       const hunted = await huntTelemetry(telemetry, { rules: values.rules });
       problems.push(...hunted.problems);
-      if (hunted.unavailable) {
-        unreadable += telemetry.length;
-        for (const file of telemetry) problems.push({ file, message: `not a file of alerts, and ${hunted.unavailable}` });
-      } else {
-        fromTelemetry = hunted.alerts.length;
-        alerts.push(...hunted.alerts);
-      }
+      unreadable += hunted.inputErrors;
+      fromTelemetry = hunted.alerts.length;
+      telemetryEvents = hunted.events;
+      alerts.push(...hunted.alerts);
     }
 
     const result = learnBaseline(alerts, {
@@ -132,7 +130,7 @@ export const command: Command = {
     const err: string[] = [];
     for (const p of problems) err.push(printable(`${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`));
     err.push(
-      `read ${result.alertsRead} alert(s)${fromTelemetry ? ` (${fromTelemetry} from telemetry)` : ''}; ` +
+      `read ${result.alertsRead} alert(s)${telemetry.length ? ` (${fromTelemetry} from ${telemetryEvents} telemetry event(s))` : ''}; ` +
         `${result.proposed.length} recurring shape(s) proposed (thresholds: ${minHosts} hosts or ${minDays} days), ` +
         `covering ${result.proposed.reduce((n, s) => n + s.count, 0)} alert(s); ` +
         `${result.belowThreshold.length} below the thresholds; ${result.heldBack.length} held back as suspicious`,
