@@ -47,7 +47,10 @@ export const command: Command = {
     const wanted = values.scenario ?? [];
     const unknown = wanted.filter((id) => !SCENARIOS.some((s) => s.id === id));
     if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((u) => `'${u}'`).join(', ')} (known: ${SCENARIOS.map((s) => s.id).join(', ')})`);
-    const { rules, problems } = await loadRules({ builtin: true });
+    const loaded = await loadRules({ builtin: true });
+    const { problems } = loaded;
+    // The flagship first, then its companions (rules labelled with the blind spot they cover).
+    const rules = [...loaded.rules].sort((a, b) => Number(a.rule.coversBlindSpot !== undefined) - Number(b.rule.coversBlindSpot !== undefined) || (a.rule.name < b.rule.name ? -1 : 1));
     for (const p of problems) io.stderr.write(`seqhunt validate: rule problem: ${formatRuleProblem(p)}\n`);
     const scenarios = wanted.length ? SCENARIOS.filter((s) => wanted.includes(s.id)) : SCENARIOS;
     const rows: ValidationRow[] = await validateScenarios(rules, scenarios);
