@@ -32,11 +32,16 @@ const SYSTEM_KEYS = new Set([
 const TIME_KEYS = ['TimeCreated', '@timestamp', 'EventTime', 'EventReceivedTime'];
 
 /**
- * Splits a flat export object. Ambiguous names are decided by value: `Version` and `Task` that are numbers (NXLog)
+ * Splits a flat export object (`dropEmpty` filters event data values while copying, for Sysmon). Ambiguous names are decided by value: `Version` and `Task` that are numbers (NXLog)
  * or `Task` in OTRF are System fields; NXLog's `EventType` severities are dropped; `AccountName`/`Domain`/
  * `AccountType` are NXLog's resolution of UserID only when it wrote `AccountType` beside `UserID`.
  */
-export function flatExportRecord(doc: Record<string, unknown>, recordTime: TimeReading, timeOffsetMs: number): WinRecord {
+export function flatExportRecord(
+  doc: Record<string, unknown>,
+  recordTime: TimeReading,
+  timeOffsetMs: number,
+  dropEmpty: (v: unknown) => boolean = () => false,
+): WinRecord {
   const nxlogAccount = doc.AccountType !== undefined && doc.UserID !== undefined;
   const data: EventData = {};
   for (const key in doc) {
@@ -47,6 +52,7 @@ export function flatExportRecord(doc: Record<string, unknown>, recordTime: TimeR
       continue;
     }
     if (nxlogAccount && (key === 'AccountName' || key === 'Domain' || key === 'AccountType')) continue;
+    if (dropEmpty(v)) continue;
     data[key] = v;
   }
   let timeCreated: number | undefined;

@@ -24,7 +24,7 @@ import { mapServiceInstall, mapTaskScheduler, SERVICE_CONTROL_MANAGER, TASK_SCHE
 import type { TimeReading, TimeZone } from './time.js';
 import { formatIso, parseTime, resolveTimeZone } from './time.js';
 import type { EcsDocument, NormalizedEvent } from './types.js';
-import { child } from './values.js';
+import { child, isSysmonEmpty } from './values.js';
 import type { WinRecord } from './win-record.js';
 import { baseWindowsDoc } from './win-record.js';
 
@@ -182,7 +182,8 @@ function winEventRecord(ev: WinEvent, ctx: Context): WinRecord {
 
 function normalizeDocument(raw: Record<string, unknown>, origin: Origin, ctx: Context): NormalizeResult {
   if (isFlatExport(raw)) {
-    const rec = flatExportRecord(raw, ctx.recordTime, ctx.timeOffsetMs);
+    const sysmon = family(String(raw.SourceName ?? raw.ProviderName ?? ''), raw.Channel as string) === Family.Sysmon;
+    const rec = flatExportRecord(raw, ctx.recordTime, ctx.timeOffsetMs, sysmon ? isSysmonEmpty : undefined);
     const { doc, timestamp } = mapRecord(rec, ctx);
     return done(doc, timestamp, origin, `${rec.channel} event ${rec.eventId}`);
   }

@@ -51,6 +51,8 @@ export function parseTime(value: unknown, reading: TimeReading = {}): number | u
     if (s.length >= 9) return epochNumberToMs(Number(s));
     return undefined;
   }
+  const fast = parseIsoFast(s, reading);
+  if (fast !== undefined) return fast;
   const m = ISO_RE.exec(s);
   if (!m) return undefined;
   const year = +m[1]!;
@@ -77,22 +79,91 @@ export function parseTime(value: unknown, reading: TimeReading = {}): number | u
   return wall - sign * offMin * 60000;
 }
 
+const d2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);
+
+/**
+ * The common shapes without a regex: `yyyy-MM-ddTHH:mm:ss[.f…][Z]` (T or space). Undefined when the text is
+ * anything else (the general parser then decides).
+ */
+function parseIsoFast(s: string, reading: TimeReading): number | undefined {
+  const n = s.length;
+  if (n < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return undefined;
+  for (const i of DIGIT_POS) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  let i = 19;
+  let frac = 0;
+  if (i < n && s.charCodeAt(i) === 46) {
+    i++;
+    let scale = 100;
+    const start = i;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      frac += (c - 48) * scale;
+      scale /= 10;
+      i++;
+    }
+    if (i === start) return undefined;
+  }
+  let zoned = false;
+  if (i < n) {
+    if (i === n - 1 && s.charCodeAt(i) === 90) zoned = true;
+    else return undefined;
+  }
+  const month = d2(s, 5);
+  const day = d2(s, 8);
+  const hour = d2(s, 11);
+  const minute = d2(s, 14);
+  const second = d2(s, 17);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const year = d2(s, 0) * 100 + d2(s, 2);
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second) + frac;
+  if (reading.zone && (!zoned || reading.relabel)) return wallToUtc(wall, reading.zone);
+  return wall;
+}
+
+const DIGIT_POS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
 /** Local wall time (as if UTC) in `zone` → UTC instant; the usual two-step guess handles DST edges. */
 export function wallToUtc(wallMs: number, zone: TimeZone): number {
   const guess = wallMs - zone.offsetAt(wallMs);
   return wallMs - zone.offsetAt(guess);
 }
 
+// Formatting runs for every event (twice): the date-and-minute prefix is cached, the rest is concatenated.
+let prefixMinute = NaN;
+let prefixText = '';
+const MAX_FAST_MS = 253402300800000; // year 10000: toISOString's 4-digit-year range
+
 /** ISO 8601 UTC with milliseconds, plus up to 4 more digits when the value carries sub-millisecond precision. */
 export function formatIso(ms: number): string {
-  const whole = Math.floor(ms);
-  const iso = new Date(whole).toISOString();
+  let whole = Math.floor(ms);
+  let extra = '';
   const sub = ms - whole;
-  if (sub === 0) return iso;
-  let extra = Math.round(sub * 10000).toString().padStart(4, '0');
-  if (extra === '10000') return new Date(whole + 1).toISOString();
-  extra = extra.replace(/0+$/, '');
-  return iso.slice(0, -1) + extra + 'Z';
+  if (sub !== 0) {
+    const digits = Math.round(sub * 10000);
+    if (digits === 10000) whole++;
+    else if (digits !== 0) extra = digits.toString().padStart(4, '0').replace(/0+$/, '');
+  }
+  if (!(whole >= 0 && whole < MAX_FAST_MS)) {
+    const iso = new Date(whole).toISOString();
+    return extra ? iso.slice(0, -1) + extra + 'Z' : iso;
+  }
+  const minute = Math.floor(whole / 60000);
+  if (minute !== prefixMinute) {
+    prefixText = new Date(minute * 60000).toISOString().slice(0, 17);
+    prefixMinute = minute;
+  }
+  const rem = whole - minute * 60000;
+  const sec = Math.floor(rem / 1000);
+  const milli = rem - sec * 1000;
+  return (
+    prefixText + (sec < 10 ? '0' : '') + sec + '.' + (milli < 10 ? '00' : milli < 100 ? '0' : '') + milli + extra + 'Z'
+  );
 }
 
 const OFFSET_RE = /^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$/i;

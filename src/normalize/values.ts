@@ -60,6 +60,24 @@ const GUID_RE = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
  * join key `process.entity_id` must not depend on the reader. Not a GUID → the text as given.
  */
 export function canonicalGuid(v: string): string {
+  // Fast path: braced, 38 characters, already lowercase hex → the same string, no allocation.
+  if (v.length === 38 && v.charCodeAt(0) === 123 && v.charCodeAt(37) === 125) {
+    let lower = true;
+    for (let i = 1; i < 37; i++) {
+      const c = v.charCodeAt(i);
+      if (i === 9 || i === 14 || i === 19 || i === 24) {
+        if (c !== 45) return slowGuid(v);
+      } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+        if (c >= 65 && c <= 70) lower = false;
+        else return v;
+      }
+    }
+    return lower ? v : v.toLowerCase();
+  }
+  return slowGuid(v);
+}
+
+function slowGuid(v: string): string {
   const t = v.trim();
   const m = GUID_RE.exec(t);
   return m ? '{' + m[1]!.toLowerCase() + '}' : t;
@@ -67,7 +85,9 @@ export function canonicalGuid(v: string): string {
 
 /** True for values Elastic's Sysmon pipeline drops from event data: null, "", "-" and the all-zero GUID. */
 export function isSysmonEmpty(v: unknown): boolean {
-  return v === null || v === undefined || v === '' || v === '-' || v === ZERO_GUID;
+  if (typeof v !== 'string') return v === null || v === undefined;
+  const n = v.length;
+  return n === 0 || (n === 1 && v === '-') || (n === 38 && v === ZERO_GUID);
 }
 
 /**

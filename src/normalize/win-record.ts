@@ -57,6 +57,22 @@ export function auditOutcome(keywords: WinRecord['keywords']): 'success' | 'fail
     }
     return undefined;
   }
+  if (typeof keywords === 'string') {
+    let hit = outcomeCache.get(keywords);
+    if (hit === undefined) {
+      hit = maskOutcome(keywords) ?? null;
+      if (outcomeCache.size > 1024) outcomeCache.clear();
+      outcomeCache.set(keywords, hit);
+    }
+    return hit ?? undefined;
+  }
+  return maskOutcome(keywords);
+}
+
+// Keyword masks repeat endlessly; BigInt parsing once per distinct text.
+const outcomeCache = new Map<string, 'success' | 'failure' | null>();
+
+function maskOutcome(keywords: string | number): 'success' | 'failure' | undefined {
   let mask: bigint;
   try {
     mask = typeof keywords === 'number' ? BigInt.asUintN(64, BigInt(keywords)) : BigInt(keywords);

@@ -96,3 +96,13 @@ describe('ClockCheck', () => {
     assert.equal(c.result()?.hours, -5);
   });
 });
+
+describe('formatIso against Date#toISOString', () => {
+  it('agrees on whole milliseconds across minutes, days, leap years and the 1970 edge', () => {
+    let x = 0x2545f491;
+    const next = () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const samples = [0, 59999, 60000, 951782400000 - 1, 951782400000, 253402300799999, -1, -86400001];
+    for (let i = 0; i < 2000; i++) samples.push(Math.floor(next() * 4102444800000));
+    for (const ms of samples) assert.equal(formatIso(ms), new Date(ms).toISOString(), String(ms));
+  });
+});
