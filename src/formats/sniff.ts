@@ -20,6 +20,7 @@ function startsWith(head: Uint8Array, bytes: readonly number[]): boolean {
   return true;
 }
 
+const EVENT_XML_AFTER_BANNER = /^[^<{[]{1,200}?\n\s*<(?:\?xml[\s?]|Events?[\s>])/;
 const EVTX_MAGIC = [0x45, 0x6c, 0x66, 0x46, 0x69, 0x6c, 0x65, 0x00]; // "ElfFile\0"
 
 export function sniff(head: Uint8Array): SniffResult {
@@ -44,6 +45,10 @@ export function sniff(head: Uint8Array): SniffResult {
     if (isWs(b)) continue;
     if (b === 0x3c) return { kind: 'xml', encoding, blank: false }; // <
     if (b === 0x7b || b === 0x5b) return { kind: 'json', encoding, blank: false }; // { [
+    // A banner line before event XML (`evtxexport -f xml` prints its version first): XML if an event follows.
+    if (step === 1 && EVENT_XML_AFTER_BANNER.test(Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1'))) {
+      return { kind: 'xml', encoding, blank: false };
+    }
     return { kind: undefined, encoding, blank: false };
   }
   return { kind: undefined, encoding, blank: true };

@@ -215,3 +215,15 @@ test('UTF-16LE file with BOM (PowerShell redirection) reads the same', async () 
   assert.deepEqual(utf16, utf8);
   assert.equal(events(utf8).length, 2);
 });
+
+test('XML written unescaped inside <Data> (as evtxexport prints it) becomes the value text again', () => {
+  const xml = `<Event><System><EventID>6116</EventID></System><EventData><Data Name="Value"><S:Envelope><S:Header a="1">*</S:Header><Ref URI="x"></Ref><Empty/></S:Envelope></Data></EventData></Event>`;
+  const ev = events(parseEventXml(xml))[0]!.event;
+  assert.equal(ev.eventData!.Value, '<S:Envelope><S:Header a="1">*</S:Header><Ref URI="x"></Ref><Empty/></S:Envelope>');
+});
+
+test('a banner line before the XML (evtxexport prints its version) is skipped by sniffing and reading', async () => {
+  const items = await readBytes(`evtxexport 20181227\n\n${sysmon13}\n`);
+  assert.deepEqual(events(items).map((e) => [e.event.system.eventId, e.origin.line]), [[13, 3]]);
+  assert.equal(problems(items).length, 0);
+});

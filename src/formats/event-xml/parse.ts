@@ -31,6 +31,32 @@ function systemTime(t: string): string {
   return m && /^0+$/.test(m[2]!) ? m[1]! + (m[3] ?? '') : t;
 }
 
+/** Elements written `<x/>` in the source, so that writing them back keeps their form. */
+const selfClosed = new WeakSet<XmlElement>();
+
+const escText = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** An element written back as XML text (attributes double-quoted, text before children). */
+function serialize(el: XmlElement): string {
+  let out = `<${el.name}`;
+  for (const [k, v] of Object.entries(el.attrs)) out += ` ${k}="${escText(v).replace(/"/g, '&quot;')}"`;
+  if (el.children.length === 0 && el.text === '' && selfClosed.has(el)) return `${out}/>`;
+  out += `>${el.text}`;
+  for (const c of el.children) out += serialize(c);
+  return `${out}</${el.name}>`;
+}
+
+/**
+ * A <Data> value. Windows escapes string values that hold XML; some exporters (evtxexport) write them
+ * unescaped, which parses as child elements: the value is then those elements written back as text.
+ */
+function dataText(el: XmlElement): string {
+  if (el.children.length === 0) return el.text;
+  let out = el.text;
+  for (const c of el.children) out += serialize(c);
+  return out;
+}
+
 function eventData(el: XmlElement): Record<string, DataValue> {
   const data: Record<string, DataValue> = {};
   let unnamed = 0;
@@ -38,8 +64,8 @@ function eventData(el: XmlElement): Record<string, DataValue> {
     const name = local(c.name);
     if (name === 'Data') {
       const key = c.attrs.Name;
-      if (key !== undefined && key !== '') data[key] = c.text;
-      else data[`param${++unnamed}`] = c.text;
+      if (key !== undefined && key !== '') data[key] = dataText(c);
+      else data[`param${++unnamed}`] = dataText(c);
     } else if (name === 'Binary') {
       data.Binary = c.text;
     } else {
@@ -160,7 +186,8 @@ export class EventAssembler implements XmlHandler {
     }
     const el: XmlElement = { name, attrs, children: [], text: '' };
     this.stack[this.stack.length - 1]!.children.push(el);
-    if (!selfClosing) {
+    if (selfClosing) selfClosed.add(el);
+    else {
       this.stack.push(el);
       if (ln === 'UserData') this.inUserData++;
     }
