@@ -17,6 +17,8 @@ export interface StageCoverage {
   category: string;
   /** What the relaxed form asks for, in words ("network events from svchost.exe"). */
   needs: string;
+  /** The data source the stage depends on, in words ("network events with a process", "Security log events"). */
+  source: string;
   /** Events of the stage's category. */
   categoryEvents: number;
   /** Events of the category that carry every field the relaxed form reads (the data source is there). */
@@ -60,6 +62,9 @@ interface StagePlan {
   relaxed?: CompiledQuery;
   /** Fields the relaxed form reads, split into path parts. */
   sourceFields: string[][];
+  /** The stage reads Security audit events (by event code): its data source is the Security log as a whole. */
+  securityLog: boolean;
+  source: string;
   /** Full condition; undefined when the stage could not be compiled on its own (then: relaxed only). */
   strict?: CompiledQuery;
   missing: boolean;
@@ -98,13 +103,16 @@ export class CoverageTracker {
       const counts = host.counts[r]!;
       for (let s = 0; s < plan.stages.length; s++) {
         const stage = plan.stages[s]!;
-        if (!inCategory(doc, plan.categoryField, stage.category)) continue;
         const i = s * 4;
+        if (stage.securityLog && isSecurityLog(doc)) counts[i + 1]!++;
+        if (!inCategory(doc, plan.categoryField, stage.category)) continue;
         counts[i]!++;
         // Once the full condition has matched here, the other counts no longer decide anything: skip the work.
         if (counts[i + 3]! > 0) continue;
-        if (!stage.sourceFields.every((f) => present(doc, f))) continue;
-        counts[i + 1]!++;
+        if (!stage.securityLog) {
+          if (!stage.sourceFields.every((f) => present(doc, f))) continue;
+          counts[i + 1]!++;
+        }
         if (stage.relaxed && !safeMatch(stage.relaxed, doc)) continue;
         counts[i + 2]!++;
         if (stage.strict && safeMatch(stage.strict, doc)) counts[i + 3]!++;
@@ -122,6 +130,7 @@ export class CoverageTracker {
           stage: s,
           category: st.category,
           needs: st.needs,
+          source: st.source,
           categoryEvents: counts[s * 4]!,
           sourceEvents: counts[s * 4 + 1]!,
           relaxedEvents: counts[s * 4 + 2]!,
@@ -135,7 +144,7 @@ export class CoverageTracker {
       const first = (hr: HostCoverage, key: 'sourceEvents' | 'relaxedEvents') => hr.stages.find((st, i) => !plan.stages[i]!.missing && st[key] === 0);
       const blindHosts = hostReports.flatMap((hr) => {
         const s = hr.blind ? first(hr, 'sourceEvents') : undefined;
-        return s ? [{ host: hr.host, stage: s.stage, needs: s.needs }] : [];
+        return s ? [{ host: hr.host, stage: s.stage, needs: s.source }] : [];
       });
       const unconfirmedHosts = hostReports.flatMap((hr) => {
         const s = hr.unconfirmed ? first(hr, 'relaxedEvents') : undefined;
@@ -193,11 +202,17 @@ function planRule(loaded: LoadedRule): RulePlan {
         return undefined;
       }
     };
+    const fields = [...new Set(kind.flatMap(clauseFields))].filter((f) => f !== 'event.category');
+    const codes = kind.filter((c) => clauseFields(c).every((f) => f === 'event.code')).flatMap((c) => [...c.matchAll(/"(\d+)"/g)].map((m) => Number(m[1])));
+    const securityLog = codes.length > 0 && codes.every(isSecurityAuditCode);
+    const needs = describe(info.category, kind);
     return {
       category: info.category,
-      needs: describe(info.category, kind),
+      needs,
+      securityLog,
+      source: securityLog ? 'Security log events' : fields.some((f) => f.startsWith('process.')) ? `${info.category === 'any' ? '' : `${info.category} `}events that name their process (none at all, so none ${needs.replace(/^.*? events /, '')})` : info.category === 'any' ? 'events' : `${info.category} events`,
       relaxed: kind.length ? compile(kind.join(' and ')) : undefined,
-      sourceFields: [...new Set(kind.flatMap(clauseFields))].filter((f) => f !== 'event.category').map((f) => f.split('.')),
+      sourceFields: fields.map((f) => f.split('.')),
       strict: split ? compile(split.condition) : undefined,
       missing: info.missing,
     };
@@ -211,6 +226,19 @@ function inCategory(doc: Record<string, unknown>, field: string, category: strin
   for (const part of field.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
   if (v === undefined) v = doc[field];
   return Array.isArray(v) ? v.some((x) => String(x).toLowerCase() === category) : typeof v === 'string' && v.toLowerCase() === category;
+}
+
+/** Security-Auditing event ids (4608–6424, and 1100–1108 of the Eventlog provider in the Security channel). */
+function isSecurityAuditCode(code: number): boolean {
+  return (code >= 4608 && code <= 6424) || (code >= 1100 && code <= 1108);
+}
+
+function isSecurityLog(doc: Record<string, unknown>): boolean {
+  const winlog = doc.winlog as Record<string, unknown> | undefined;
+  const channel = winlog?.channel ?? doc['winlog.channel'];
+  if (typeof channel === 'string') return channel.toLowerCase() === 'security';
+  const provider = (doc.event as Record<string, unknown> | undefined)?.provider ?? doc['event.provider'];
+  return typeof provider === 'string' && provider.toLowerCase() === 'microsoft-windows-security-auditing';
 }
 
 function present(doc: Record<string, unknown>, path: string[]): boolean {
