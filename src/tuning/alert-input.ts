@@ -22,64 +22,108 @@ function asAlert(o: Record<string, unknown>): Alert {
 
 export interface AlertFileResult {
   kind: 'alerts' | 'telemetry';
+  /** The alerts read, unless an `onAlert` callback took them. */
   alerts: Alert[];
+  /** How many alerts were read. */
+  count: number;
   problems: ExceptionProblem[];
 }
 
-/** Reads one file: its alerts, or `telemetry` when it does not hold alerts (nothing else is read then). */
-export async function readAlertFile(file: string): Promise<AlertFileResult> {
-  const problems: ExceptionProblem[] = [];
-  const alerts: Alert[] = [];
+type Sink = (alert: Alert) => void;
+
+/** Classifies and reads lines one at a time; returns 'telemetry' at the first line that is not an alert. */
+class LineReader {
+  readonly problems: ExceptionProblem[] = [];
+  readonly alerts: Alert[] = [];
+  kind: 'alerts' | 'telemetry' | 'document' | undefined;
+  count = 0;
+  constructor(private readonly file: string, private readonly onAlert?: Sink) {}
+
+  /** False when reading should stop (telemetry, or a whole-document JSON to parse at once). */
+  line(text: string, lineNo: number): boolean {
+    const t = text.trim();
+    if (t === '') return true;
+    if (this.kind === undefined && (t.startsWith('[') || (t.startsWith('{') && !t.endsWith('}')))) {
+      this.kind = 'document';
+      return false;
+    }
+    let o: unknown;
+    try {
+      o = JSON.parse(t);
+    } catch (err) {
+      if (this.kind === undefined) {
+        this.kind = 'telemetry';
+        return false;
+      }
+      this.problems.push({ file: this.file, line: lineNo, message: `malformed JSON: ${(err as Error).message}; line skipped` });
+      return true;
+    }
+    if (this.kind === undefined) {
+      if (!isAlertObject(o)) {
+        this.kind = 'telemetry';
+        return false;
+      }
+      this.kind = 'alerts';
+    }
+    if (isAlertObject(o)) this.take(asAlert(o as Record<string, unknown>));
+    else this.problems.push({ file: this.file, line: lineNo, message: 'not an alert (no kibana.alert.rule.rule_id); line skipped' });
+    return true;
+  }
+
+  take(alert: Alert): void {
+    this.count++;
+    if (this.onAlert) this.onAlert(alert);
+    else this.alerts.push(alert);
+  }
+
+  /** A JSON array of alerts, or {"alerts": [...]}, parsed whole. */
+  document(text: string): AlertFileResult {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      return this.done('telemetry');
+    }
+    const array = Array.isArray(doc) ? doc : isRecord(doc) && Array.isArray(doc.alerts) ? doc.alerts : undefined;
+    if (!array || !array.some(isAlertObject)) return this.done('telemetry');
+    array.forEach((o, i) => {
+      if (isAlertObject(o)) this.take(asAlert(o as Record<string, unknown>));
+      else this.problems.push({ file: this.file, message: `element ${i + 1} is not an alert (no kibana.alert.rule.rule_id); skipped` });
+    });
+    return this.done('alerts');
+  }
+
+  done(kind: 'alerts' | 'telemetry'): AlertFileResult {
+    return { kind, alerts: this.alerts, count: this.count, problems: this.problems };
+  }
+}
+
+/**
+ * Reads one file of alerts, streaming NDJSON line by line; `telemetry` when it does not hold alerts
+ * (nothing else is read then). With `onAlert`, alerts go to it instead of the result.
+ */
+export async function readAlertFile(file: string, onAlert?: Sink): Promise<AlertFileResult> {
+  const reader = new LineReader(file, onAlert);
   const input = createReadStream(file);
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;
-  let kind: 'alerts' | 'telemetry' | undefined;
   try {
     for await (const text of lines) {
-      lineNo++;
-      const t = text.trim();
-      if (t === '') continue;
-      if (kind === undefined && (t.startsWith('[') || (t.startsWith('{') && !t.endsWith('}')))) {
-        lines.close();
-        input.destroy();
-        return readAlertDocument(file);
-      }
-      let o: unknown;
-      try {
-        o = JSON.parse(t);
-      } catch (err) {
-        if (kind === undefined) return { kind: 'telemetry', alerts, problems };
-        problems.push({ file, line: lineNo, message: `malformed JSON: ${(err as Error).message}; line skipped` });
-        continue;
-      }
-      if (kind === undefined) {
-        if (!isAlertObject(o)) return { kind: 'telemetry', alerts, problems };
-        kind = 'alerts';
-      }
-      if (isAlertObject(o)) alerts.push(asAlert(o as Record<string, unknown>));
-      else problems.push({ file, line: lineNo, message: 'not an alert (no kibana.alert.rule.rule_id); line skipped' });
+      if (!reader.line(text, ++lineNo)) break;
     }
   } finally {
     lines.close();
     input.destroy();
   }
-  return { kind: kind ?? 'alerts', alerts, problems };
+  if (reader.kind === 'document') return reader.document(await readFile(file, 'utf8'));
+  return reader.done(reader.kind === 'telemetry' ? 'telemetry' : 'alerts');
 }
 
-async function readAlertDocument(file: string): Promise<AlertFileResult> {
-  const problems: ExceptionProblem[] = [];
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
-  } catch {
-    return { kind: 'telemetry', alerts: [], problems };
-  }
-  const array = Array.isArray(doc) ? doc : isRecord(doc) && Array.isArray(doc.alerts) ? doc.alerts : undefined;
-  if (!array || !array.some(isAlertObject)) return { kind: 'telemetry', alerts: [], problems };
-  const alerts: Alert[] = [];
-  array.forEach((o, i) => {
-    if (isAlertObject(o)) alerts.push(asAlert(o as Record<string, unknown>));
-    else problems.push({ file, message: `element ${i + 1} is not an alert (no kibana.alert.rule.rule_id); skipped` });
-  });
-  return { kind: 'alerts', alerts, problems };
+/** The same from text already in memory (stdin). */
+export function readAlertText(text: string, name: string, onAlert?: Sink): AlertFileResult {
+  const reader = new LineReader(name, onAlert);
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) if (!reader.line(lines[i]!, i + 1)) break;
+  if (reader.kind === 'document') return reader.document(text);
+  return reader.done(reader.kind === 'telemetry' ? 'telemetry' : 'alerts');
 }

@@ -69,6 +69,7 @@ interface Accumulator extends Omit<BaselineShape, 'hosts' | 'days' | 'ruleIds'> 
   ruleIds: Set<string>;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
 
 function alertTime(alert: Alert): string {
@@ -88,44 +89,47 @@ function stableId(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function learnBaseline(alerts: Iterable<Alert>, options: LearnOptions = {}): LearnResult {
-  const minHosts = options.minHosts ?? DEFAULT_MIN_HOSTS;
-  const minDays = options.minDays ?? DEFAULT_MIN_DAYS;
-  const now = (options.now ?? new Date()).toISOString();
-  const groups = new Map<string, Accumulator>();
-  const seen = new Map<string, { count: number; first: string; last: string }>();
-  let alertsRead = 0;
-  const skipped = { noSource: 0, noCommand: 0 };
-  for (const alert of alerts) {
-    alertsRead++;
+/** Incremental learning: add alerts one by one (a hunt's onAlert, a file's lines), then result(). */
+export class BaselineLearner {
+  private readonly groups = new Map<string, Accumulator>();
+  private readonly seen = new Map<string, { count: number; first: string; last: string }>();
+  private alertsRead = 0;
+  private readonly skipped = { noSource: 0, noCommand: 0 };
+
+  constructor(private readonly options: LearnOptions = {}) {}
+
+  add(alert: Alert): void {
+    this.alertsRead++;
     const field = sourceField(alert);
     const source = alertSource(alert);
     if (!field || source === undefined) {
-      skipped.noSource++;
-      continue;
+      this.skipped.noSource++;
+      return;
     }
     const time = alertTime(alert);
-    const s = seen.get(source);
-    if (!s) seen.set(source, { count: 1, first: time, last: time });
+    const s = this.seen.get(source);
+    if (!s) this.seen.set(source, { count: 1, first: time, last: time });
     else {
       s.count++;
       if (time < s.first) s.first = time;
       if (time > s.last) s.last = time;
     }
-    const task = alert['seqhunt.task'];
+    const task = isRecord(alert['seqhunt.task']) ? alert['seqhunt.task'] : undefined;
     const command = str(task?.command);
     if (!command) {
-      skipped.noCommand++;
-      continue;
+      this.skipped.noCommand++;
+      return;
     }
     const userName = str(alert['source.user.name']);
     const userDomain = str(alert['source.user.domain']);
     const cmd = commandPattern(command);
-    const args = str(task?.arguments) ? commandPattern(task!.arguments!) : undefined;
+    const argsText = str(task?.arguments);
+    const args = argsText ? commandPattern(argsText) : undefined;
     const key = JSON.stringify([source, userName ?? null, userDomain ?? null, cmd.pattern, args?.pattern ?? null]);
     const host = str(alert['host.name']) ?? str(alert['host.id']) ?? '(unknown host)';
-    let g = groups.get(key);
+    let g = this.groups.get(key);
     if (!g) {
+      const commandLine = taskCommandLine(alert) ?? command;
       g = {
         source: alert[field] as string,
         sourceField: field,
@@ -141,10 +145,10 @@ export function learnBaseline(alerts: Iterable<Alert>, options: LearnOptions = {
         firstSeen: time,
         lastSeen: time,
         ruleIds: new Set(),
-        example: { task: str(task?.name), command: taskCommandLine(alert) ?? command, host, time },
-        traits: commandTraits(taskCommandLine(alert) ?? command).filter((t) => t.weight === 'high').map((t) => t.factor),
+        example: { task: str(task?.name), command: commandLine, host, time },
+        traits: commandTraits(commandLine).filter((t) => t.weight === 'high').map((t) => t.factor),
       };
-      groups.set(key, g);
+      this.groups.set(key, g);
     }
     g.count++;
     g.hosts.add(host.toLowerCase());
@@ -155,53 +159,68 @@ export function learnBaseline(alerts: Iterable<Alert>, options: LearnOptions = {
     if (time > g.lastSeen) g.lastSeen = time;
   }
 
-  const proposed: BaselineShape[] = [];
-  const belowThreshold: BaselineShape[] = [];
-  const heldBack: BaselineShape[] = [];
-  for (const g of groups.values()) {
-    const shape: BaselineShape = { ...g, hosts: [...g.hosts].sort(), days: [...g.days].sort(), ruleIds: [...g.ruleIds].sort() };
-    if (shape.hosts.length < minHosts && shape.days.length < minDays) belowThreshold.push(shape);
-    else if (shape.traits.length > 0 && !options.includeSuspicious) heldBack.push(shape);
-    else proposed.push(shape);
-  }
-  const byEvidence = (a: BaselineShape, b: BaselineShape) => b.count - a.count || a.source.localeCompare(b.source) || a.commandPattern.localeCompare(b.commandPattern);
-  proposed.sort(byEvidence);
-  belowThreshold.sort(byEvidence);
-  heldBack.sort(byEvidence);
+  result(): LearnResult {
+    const { options } = this;
+    const minHosts = options.minHosts ?? DEFAULT_MIN_HOSTS;
+    const minDays = options.minDays ?? DEFAULT_MIN_DAYS;
+    const now = (options.now ?? new Date()).toISOString();
+    const alertsRead = this.alertsRead;
+    const seen = this.seen;
+    const skipped = { ...this.skipped };
+    const proposed: BaselineShape[] = [];
+    const belowThreshold: BaselineShape[] = [];
+    const heldBack: BaselineShape[] = [];
+    for (const g of this.groups.values()) {
+      const shape: BaselineShape = { ...g, hosts: [...g.hosts].sort(), days: [...g.days].sort(), ruleIds: [...g.ruleIds].sort() };
+      if (shape.hosts.length < minHosts && shape.days.length < minDays) belowThreshold.push(shape);
+      else if (shape.traits.length > 0 && !options.includeSuspicious) heldBack.push(shape);
+      else proposed.push(shape);
+    }
+    const byEvidence = (a: BaselineShape, b: BaselineShape) => b.count - a.count || a.source.localeCompare(b.source) || a.commandPattern.localeCompare(b.commandPattern);
+    proposed.sort(byEvidence);
+    belowThreshold.sort(byEvidence);
+    heldBack.sort(byEvidence);
 
-  const listId = options.listId ?? DEFAULT_BASELINE_LIST_ID;
-  const expireTime = options.expireDays !== undefined ? new Date(Date.parse(now) + options.expireDays * 86_400_000).toISOString() : undefined;
-  const items = proposed.map((shape) => shapeToItem(shape, listId, now, expireTime));
-  // Keys in alphabetical order, as Kibana writes them.
-  const list: ExceptionListObject = {
-    created_at: now,
-    created_by: 'seqhunt',
-    description:
-      `Recurring remote scheduled task creation learned by seqhunt baseline learn from ${alertsRead} alert(s): ` +
-      `the same source and account creating tasks with the same command pattern on at least ${minHosts} hosts ` +
-      `or on at least ${minDays} days. Proposed for review: check each item's evidence before relying on it.`,
-    id: stableId(`list:${listId}`),
-    immutable: false,
-    list_id: listId,
-    meta: {
-      seqhunt: {
-        generated_at: now,
-        thresholds: { min_hosts: minHosts, min_days: minDays },
-        alerts_read: alertsRead,
-        sources_seen: [...seen.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([source, s]) => ({ source, count: s.count, first_seen: s.first, last_seen: s.last })),
+    const listId = options.listId ?? DEFAULT_BASELINE_LIST_ID;
+    const expireTime = options.expireDays !== undefined ? new Date(Date.parse(now) + options.expireDays * 86_400_000).toISOString() : undefined;
+    const items = proposed.map((shape) => shapeToItem(shape, listId, now, expireTime));
+    // Keys in alphabetical order, as Kibana writes them.
+    const list: ExceptionListObject = {
+      created_at: now,
+      created_by: 'seqhunt',
+      description:
+        `Recurring remote scheduled task creation learned by seqhunt baseline learn from ${alertsRead} alert(s): ` +
+        `the same source and account creating tasks with the same command pattern on at least ${minHosts} hosts ` +
+        `or on at least ${minDays} days. Proposed for review: check each item's evidence before relying on it.`,
+      id: stableId(`list:${listId}`),
+      immutable: false,
+      list_id: listId,
+      meta: {
+        seqhunt: {
+          generated_at: now,
+          thresholds: { min_hosts: minHosts, min_days: minDays },
+          alerts_read: alertsRead,
+          sources_seen: [...seen.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([source, s]) => ({ source, count: s.count, first_seen: s.first, last_seen: s.last })),
+        },
       },
-    },
-    name: options.listName ?? 'seqhunt baseline: recurring remote task creation',
-    namespace_type: 'single',
-    os_types: [],
-    tags: ['seqhunt:baseline'],
-    tie_breaker_id: stableId(`tie:${listId}`),
-    type: 'detection',
-    updated_at: now,
-    updated_by: 'seqhunt',
-    version: 1,
-  };
-  return { list: { list, items }, alertsRead, skipped, proposed, belowThreshold, heldBack };
+      name: options.listName ?? 'seqhunt baseline: recurring remote task creation',
+      namespace_type: 'single',
+      os_types: [],
+      tags: ['seqhunt:baseline'],
+      tie_breaker_id: stableId(`tie:${listId}`),
+      type: 'detection',
+      updated_at: now,
+      updated_by: 'seqhunt',
+      version: 1,
+    };
+    return { list: { list, items }, alertsRead, skipped, proposed, belowThreshold, heldBack };
+  }
+}
+
+export function learnBaseline(alerts: Iterable<Alert>, options: LearnOptions = {}): LearnResult {
+  const learner = new BaselineLearner(options);
+  for (const alert of alerts) learner.add(alert);
+  return learner.result();
 }
 
 function listSome(values: string[], max = 10): string {

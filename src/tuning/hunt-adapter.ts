@@ -6,23 +6,36 @@ import { loadRules, formatRuleProblem } from '../rules/index.js';
 import type { ExceptionProblem } from './types.js';
 
 export interface TelemetryHuntResult {
-  alerts: Alert[];
+  /** Alerts produced (each went to `onAlert`). */
+  alerts: number;
   events: number;
   problems: ExceptionProblem[];
   /** Inputs that could not be read at all. */
   inputErrors: number;
 }
 
-export async function huntTelemetry(paths: string[], options: { rules?: string[] } = {}): Promise<TelemetryHuntResult> {
+export async function huntTelemetry(
+  paths: string[],
+  onAlert: (alert: Alert) => void,
+  options: { rules?: string[] } = {},
+): Promise<TelemetryHuntResult> {
   const problems: ExceptionProblem[] = [];
   const loaded = await loadRules({ paths: options.rules ?? [] });
   for (const p of loaded.problems) problems.push({ file: p.file, line: p.line, message: formatRuleProblem(p) });
-  const result = await hunt({ inputs: paths, rules: loaded.rules, collect: true });
+  let alerts = 0;
+  const result = await hunt({
+    inputs: paths,
+    rules: loaded.rules,
+    onAlert: (alert) => {
+      alerts++;
+      onAlert(alert);
+    },
+  });
   for (const e of result.inputErrors) problems.push({ file: e.path, message: e.message });
   for (const s of result.malformed.samples) {
     problems.push({ file: s.origin.file, line: s.origin.line ?? s.origin.record, message: s.message });
   }
   const more = result.malformed.count - result.malformed.samples.length;
   if (more > 0) problems.push({ file: paths.join(', '), message: `${more} more malformed record(s)` });
-  return { alerts: [...result.run.alerts, ...result.run.suppressed], events: result.run.events, problems, inputErrors: result.inputErrors.length };
+  return { alerts, events: result.run.events, problems, inputErrors: result.inputErrors.length };
 }

@@ -25,6 +25,7 @@ export { loadExceptionLists, parseExceptionText, serializeExceptionLists, entryE
 export { Suppressor, type SuppressorOptions } from './suppressor.js';
 export {
   learnBaseline,
+  BaselineLearner,
   describeShape,
   riskKnowledgeFromLists,
   DEFAULT_MIN_HOSTS,
@@ -36,7 +37,7 @@ export {
 } from './baseline.js';
 export { scoreRisk, severityForScore, commandTraits, taskCommandLine, alertSource, COMMAND_TRAITS, type CommandTrait } from './risk.js';
 export { commandPattern, looksRandom } from './command-pattern.js';
-export { readAlertFile, isAlertObject, type AlertFileResult } from './alert-input.js';
+export { readAlertFile, readAlertText, isAlertObject, type AlertFileResult } from './alert-input.js';
 export { formatExceptionLists, describeEntry, printable } from './describe.js';
 export { createAlertTuning, type AlertTuning, type AlertTuningOptions } from './alert-tuning.js';
 export { huntTelemetry, type TelemetryHuntResult } from './hunt-adapter.js';

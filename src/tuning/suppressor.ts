@@ -41,13 +41,16 @@ interface CompiledItem {
  * carries), overlaid with the alert's own fields. Built once per alert; plain data, read by the getters.
  */
 function alertView(alert: Alert): Record<string, unknown> {
-  const events = (alert.events ?? []).filter((e): e is Record<string, unknown> => isPlainObject(e));
+  const events = matchedEvents(alert);
   const view: Record<string, unknown> = events.length > 0 ? commonFields(events) : {};
   for (const key of Object.keys(alert)) if (key !== 'events') view[key] = alert[key];
   return view;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The matched events that are documents (missing-event slots are null; a malformed alert has none). */
+const matchedEvents = (alert: Alert) => (Array.isArray(alert.events) ? alert.events.filter(isPlainObject) : []);
 
 /** Members present in every object with equal values; objects that differ are intersected recursively. */
 function commonFields(objects: Array<Record<string, unknown>>): Record<string, unknown> {
@@ -109,7 +112,7 @@ export class Suppressor {
       const referenced = ruleExceptionListIds.includes(it.match.list_id);
       if (!referenced && (this.scope === 'referenced' || it.listType === 'rule_default')) continue;
       view ??= alertView(alert);
-      events ??= (alert.events ?? []).filter((e) => e !== null);
+      events ??= matchedEvents(alert);
       const hit = it.predicate(view) || events.some((e) => it.predicate!(e));
       if (!hit) continue;
       if (it.expired) {

@@ -64,6 +64,15 @@ test('baseline learn without -o writes the list to stdout; thresholds change wha
   assert.match(r.stderr, /2 below the thresholds/);
 });
 
+test('baseline learn reads past alerts on stdin ("-"), and says so when stdin holds telemetry', async () => {
+  const r = await runCli(['baseline', 'learn', '-'], ndjson(adminTooling('2026-03-01T00:00:00Z', 4, 7)));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(parseExceptionText(r.stdout, 'stdout').lists[0]!.items.length, 3);
+  const telemetry = await runCli(['baseline', 'learn', '-'], '{"@timestamp":"2026-03-01T00:00:00Z","event":{"category":"network"}}\n');
+  assert.equal(telemetry.code, 2);
+  assert.match(telemetry.stderr, /-: stdin holds no alerts/);
+});
+
 test('baseline learn: usage errors and unreadable inputs exit 2 with a message', async (t) => {
   const dir = tempDir(t);
   const none = await runCli(['baseline', 'learn']);

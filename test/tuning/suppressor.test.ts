@@ -135,3 +135,18 @@ test('summary: per-item counts, and attributed counts summing to the suppressed 
   assert.deepEqual(sum.items.map((i) => [i.item_id, i.suppressed, i.attributed]), [['a', 1, 1], ['b', 2, 1], ['c', 0, 0]]);
   assert.equal(sum.items.reduce((n, i) => n + i.attributed, 0), sum.alertsSuppressed);
 });
+
+test('malformed alerts never crash suppression, learning or scoring', async () => {
+  const { learnBaseline, scoreRisk } = await import('../../src/tuning/index.js');
+  const s = new Suppressor([list('l', 'detection', [{ id: 'a', entries: [m('source.ip', '10.0.5.20')] }])]);
+  const weird = [
+    { 'kibana.alert.rule.rule_id': 'r', events: 'not an array', 'source.ip': 5, 'seqhunt.task': 'a string' },
+    { 'kibana.alert.rule.rule_id': 'r', events: [null, 7, { source: { ip: '10.0.5.20' } }] },
+    { 'kibana.alert.rule.rule_id': 'r', 'source.ip': '10.0.5.20', 'seqhunt.task': { command: 42, arguments: null } },
+  ] as unknown as Parameters<Suppressor['check']>[0][];
+  assert.deepEqual(weird.map((a) => s.check(a).length), [0, 1, 1]);
+  const learned = learnBaseline(weird);
+  assert.equal(learned.alertsRead, 3);
+  assert.equal(learned.list.items.length, 0);
+  for (const a of weird) assert.equal(typeof scoreRisk(a)['kibana.alert.risk_score'], 'number');
+});

@@ -6,20 +6,21 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import type { Alert } from '../../alerts/types.js';
 import {
+  BaselineLearner,
   DEFAULT_BASELINE_LIST_ID,
   DEFAULT_MIN_DAYS,
   DEFAULT_MIN_HOSTS,
   describeShape,
   huntTelemetry,
-  learnBaseline,
   printable,
   readAlertFile,
+  readAlertText,
   serializeExceptionLists,
   type BaselineShape,
   type ExceptionProblem,
 } from '../../tuning/index.js';
 
-const usage = `Usage: seqhunt baseline learn [paths...] [-o baseline.ndjson] [options]
+const usage = `Usage: seqhunt baseline learn [paths...] [-o baseline.ndjson] [options]    ("-": alerts on stdin)
 
 Finds the recurring, legitimate shape of remote scheduled task creation in past alerts or telemetry:
 the same source (IP, else host name) and account creating tasks with the same command pattern
@@ -47,6 +48,12 @@ function positiveInt(name: string, value: string | undefined, fallback?: number)
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} must be a positive whole number, got "${value}"`);
   return Number(value);
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function shapeLine(s: BaselineShape): string {
@@ -77,21 +84,38 @@ export const command: Command = {
     const minDays = positiveInt('min-days', values['min-days'], DEFAULT_MIN_DAYS)!;
     const expireDays = positiveInt('expire-days', values['expire-days']);
 
+    // Alerts stream into the learner; only the per-shape evidence is held, never the alerts.
+    const learner = new BaselineLearner({
+      minHosts,
+      minDays,
+      listId: values['list-id'],
+      listName: values.name,
+      expireDays,
+      includeSuspicious: values['include-suspicious'] ?? false,
+    });
+    const add = (alert: Alert) => learner.add(alert);
     const problems: ExceptionProblem[] = [];
-    const alerts: Alert[] = [];
     const telemetry: string[] = [];
     let unreadable = 0;
     for (const file of positionals) {
       try {
+        if (file === '-') {
+          const r = readAlertText(await readStream(io.stdin), '-', add);
+          problems.push(...r.problems);
+          if (r.kind === 'telemetry') {
+            unreadable++;
+            problems.push({ file: '-', message: 'stdin holds no alerts; telemetry is read from files or directories' });
+          }
+          continue;
+        }
         // Directories are telemetry (the hunt runtime expands them); files are sniffed for alerts.
         if ((await stat(file)).isDirectory()) {
           telemetry.push(file);
           continue;
         }
-        const r = await readAlertFile(file);
+        const r = await readAlertFile(file, add);
         problems.push(...r.problems);
         if (r.kind === 'telemetry') telemetry.push(file);
-        else alerts.push(...r.alerts);
       } catch (err) {
         unreadable++;
         const code = (err as NodeJS.ErrnoException).code;
@@ -101,22 +125,14 @@ export const command: Command = {
     let fromTelemetry = 0;
     let telemetryEvents = 0;
     if (telemetry.length > 0) {
-      const hunted = await huntTelemetry(telemetry, { rules: values.rules });
+      const hunted = await huntTelemetry(telemetry, add, { rules: values.rules });
       problems.push(...hunted.problems);
       unreadable += hunted.inputErrors;
-      fromTelemetry = hunted.alerts.length;
+      fromTelemetry = hunted.alerts;
       telemetryEvents = hunted.events;
-      alerts.push(...hunted.alerts);
     }
 
-    const result = learnBaseline(alerts, {
-      minHosts,
-      minDays,
-      listId: values['list-id'],
-      listName: values.name,
-      expireDays,
-      includeSuspicious: values['include-suspicious'] ?? false,
-    });
+    const result = learner.result();
     const text = serializeExceptionLists([result.list]);
     if (values.output) {
       try {
