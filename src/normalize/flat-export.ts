@@ -53,7 +53,9 @@ export function flatExportRecord(
     }
     if (nxlogAccount && (key === 'AccountName' || key === 'Domain' || key === 'AccountType')) continue;
     if (dropEmpty(v)) continue;
-    data[key] = v;
+    // Event data is text in Windows (and keyword in Elastic): NXLog's numbers become strings, so that
+    // `winlog.event_data.LogonType == "3"` holds whatever wrote the export.
+    data[key] = typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
   }
   let timeCreated: number | undefined;
   for (const k of TIME_KEYS) {

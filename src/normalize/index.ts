@@ -6,7 +6,7 @@
 // - ECS documents (Defend, Agent, Winlogbeat; nested or dotted keys) pass through with the same canonical forms;
 //   a Winlogbeat document with winlog.event_data but no ECS categorization gets the same mappings.
 // - Anything else is `{ ok: false }` (the `query` command then uses the JSON as it is).
-// Documents given as `document` items are taken over (and may be modified in place).
+// Items are taken over: a `document`'s object and a WinEvent's event data may be reused and modified in place.
 import type { InputItem, Origin, WinEvent } from '../formats/types.js';
 import {
   applyCanonicalForms,

@@ -214,6 +214,15 @@ export const mapSecurity: Mapper = (doc, data, rec) => {
   const logonType = str(data, 'LogonType');
   if (logonType !== undefined && LOGON_TYPES[logonType]) child(child(doc, 'winlog'), 'logon').type = LOGON_TYPES[logonType];
 
+  if (eid === 1102) {
+    // Log cleared: the account is in UserData (LogFileCleared), as Elastic's "Copy Subject User from user_data".
+    const ud = (doc.winlog as Record<string, unknown>).user_data;
+    if (ud && typeof ud === 'object') {
+      setUserFrom(doc, ud as EventData, 'Subject');
+      const id = str(ud as EventData, 'SubjectLogonId');
+      if (id !== undefined) child(child(doc, 'winlog'), 'logon').id = id;
+    }
+  }
   if (TARGET_USER.has(eid)) setUserFrom(doc, data, 'Target');
   if (SUBJECT_USER.has(eid)) setUserFrom(doc, data, 'Subject');
   if (eid === 4648 || eid === 4688) setUserFrom(doc, data, 'Target', 'effective');

@@ -87,6 +87,15 @@ describe('flat exports', () => {
       assert.equal(doc.winlog.event_data[k], undefined, k);
     }
     assert.equal(doc.event.created, '2020-10-09T21:35:00.329Z', '@timestamp (UTC in NXLog) preferred over local EventTime');
+    assert.equal(doc.winlog.event_data.ProcessId, '3028');
+  });
+
+  it('event data numbers from NXLog become text, as Windows writes them', () => {
+    const { doc } = ok({ Channel: 'Security', SourceName: 'Microsoft-Windows-Security-Auditing', EventID: 4624, Hostname: 'h', '@timestamp': '2020-10-09T21:35:00.329Z', LogonType: 3, IpPort: 50963, IpAddress: '172.18.39.5', ElevatedToken: true });
+    assert.equal(doc.winlog.event_data.LogonType, '3');
+    assert.equal(doc.winlog.event_data.ElevatedToken, 'true');
+    assert.equal(doc.winlog.logon.type, 'Network');
+    assert.equal(doc.source.port, 50963);
   });
 
   it('keeps Sysmon\'s own EventType when NXLog did not overwrite it, and EventID given as text', () => {

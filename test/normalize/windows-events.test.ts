@@ -402,3 +402,23 @@ describe('System 7045 and Task Scheduler', () => {
     });
   }
 });
+
+describe('UserData', () => {
+  it('1102 log cleared: the account comes from UserData (LogFileCleared)', () => {
+    const ev = win(['Microsoft-Windows-Eventlog', 'Security'], 1102, undefined);
+    ev.userData = {
+      name: 'LogFileCleared', attrs: {}, text: '',
+      children: [
+        { name: 'SubjectUserSid', attrs: {}, children: [], text: 'S-1-5-21-1-500' },
+        { name: 'SubjectUserName', attrs: {}, children: [], text: 'Administrator' },
+        { name: 'SubjectDomainName', attrs: {}, children: [], text: 'CORP' },
+        { name: 'SubjectLogonId', attrs: {}, children: [], text: '0x1a2b' },
+      ],
+    };
+    const d = norm(ev);
+    assert.equal(d.event.action, 'audit-log-cleared');
+    assert.equal(d.winlog.user_data.SubjectUserName, 'Administrator');
+    assert.deepEqual(d.user, { id: 'S-1-5-21-1-500', name: 'Administrator', domain: 'CORP' });
+    assert.equal(d.winlog.logon.id, '0x1a2b');
+  });
+});
