@@ -6,9 +6,7 @@ import { parseArgs } from 'node:util';
 import type { CliIo, Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { createSink, SINK_FORMATS, type SinkFormat, escapeForTerminal } from '../../alerts/index.js';
-import { hunt, type HuntProgress, type HuntResult } from '../../engine/index.js';
-import { loadCoverageHook } from '../../engine/coverage-hook.js';
-import { parseDuration, parseTimeBound } from '../../engine/time-args.js';
+import { CoverageTracker, formatCoverage, hunt, parseDuration, parseTimeBound, type HuntProgress, type HuntResult } from '../../engine/index.js';
 import { checkNormalizeOptions, type NormalizeOptions } from '../../normalize/index.js';
 import { formatRuleProblem, loadRules, selectRules } from '../../rules/index.js';
 import { createAlertTuning, loadExceptionLists, type SuppressionSummary } from '../../tuning/index.js';
@@ -141,7 +139,8 @@ export const command: Command = {
     const out = fileOut ?? io.stdout;
     const sink = createSink(format, out, { color: !fileOut && io.stdout.isTTY === true && format === 'table', showSuppressed: values['show-suppressed'] === true });
 
-    const coverage = await loadCoverageHook(rules);
+    // Whether the inputs hold what each rule stage needs: a rule that cannot fire is never a silent zero.
+    const coverage = new CoverageTracker(rules);
     const progress = io.stderr.isTTY && !values['no-progress'] ? progressBar(io) : undefined;
     let result: HuntResult;
     const bySeverity = new Map<string, number>();
@@ -163,7 +162,7 @@ export const command: Command = {
             bySeverity.set(sev, (bySeverity.get(sev) ?? 0) + 1);
           }
         },
-        ...(coverage && { onEvent: (e) => coverage.observe(e) }),
+        onEvent: (e) => coverage.observe(e),
         ...(progress && { onProgress: progress.update }),
       });
     } finally {
@@ -175,7 +174,7 @@ export const command: Command = {
       err(`seqhunt hunt: cannot write ${values.output}: ${outError.message}\n`);
       status = 2;
     }
-    err(summary(result, bySeverity, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, coverage?.format() ?? '', values['show-suppressed'] === true));
+    err(summary(result, bySeverity, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, rules.length > 0 ? formatCoverage(coverage.report()) : '', values['show-suppressed'] === true));
     if (result.inputErrors.length > 0) status = 2;
     const alerts = result.run.perRule.reduce((n, r) => n + r.alerts, 0);
     if (status === 0 && values['fail-on-alert'] && alerts > 0) status = 1;
@@ -242,7 +241,7 @@ function summary(r: HuntResult, bySeverity: ReadonlyMap<string, number>, rulePro
       if (item.inert) lines.push(`  inert exception ${item.name || item.item_id}: ${item.inert}`);
     }
   }
-  if (coverage.trim()) lines.push(coverage.trimEnd());
+  if (coverage.trim()) lines.push(...coverage.trimEnd().split('\n'));
   if (ruleProblems > 0) lines.push(`${plural(ruleProblems, 'rule problem')} (listed above): exit status 2`);
   else if (r.inputErrors.length > 0) lines.push(`${plural(r.inputErrors.length, 'unreadable input')}: exit status 2`);
   return lines.map((l) => escapeForTerminal(l)).join('\n') + '\n';
