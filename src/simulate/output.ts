@@ -2,7 +2,7 @@
 // Winlogbeat-style ECS NDJSON.
 import { writeEvtx } from '../formats/evtx/index.js';
 import type { WinEvent } from '../formats/types.js';
-import { renderEventXml } from './event-xml.js';
+import { renderEventXml } from '../formats/event-xml/render.js';
 import { toWinlogbeat } from './winlogbeat.js';
 
 export const SIMULATION_FORMATS = ['defend', 'xml', 'evtx', 'winlogbeat'] as const;
