@@ -30,6 +30,16 @@ export function decodeEntities(text: string): string {
   return text.indexOf('&') === -1 ? text : text.replace(ENTITY_RE, entity);
 }
 
+const END_RE = /<\/([^\s<>]+)\s*>/y;
+const START_RE = /<([^\s/<>!?]+)((?:\s+[^\s=/<>]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>/y;
+const ATTR_RE = /([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
+/** Attribute-value normalization (literal tabs and newlines are spaces), then entities. */
+function attrValue(raw: string): string {
+  const v = /[\t\n\r]/.test(raw) ? raw.replace(/[\t\n\r]/g, ' ') : raw;
+  return decodeEntities(v);
+}
+
 const isNameEnd = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x2f || c === 0x3e;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
@@ -118,6 +128,32 @@ export class XmlTokenizer {
         if (end === -2) return;
         if (end !== -1) this.advance(end);
         continue;
+      }
+      // Fast path: a well-formed tag matched in one go by the regex engine.
+      if (next === 0x2f) {
+        END_RE.lastIndex = lt;
+        const m = END_RE.exec(buf);
+        if (m !== null) {
+          const line = this.line;
+          this.advance(END_RE.lastIndex);
+          h.close(m[1]!, line);
+          continue;
+        }
+      } else {
+        START_RE.lastIndex = lt;
+        const m = START_RE.exec(buf);
+        if (m !== null) {
+          const line = this.line;
+          const attrs: Record<string, string> = {};
+          const list = m[2]!;
+          if (list.length > 0) {
+            ATTR_RE.lastIndex = 0;
+            for (let a = ATTR_RE.exec(list); a !== null; a = ATTR_RE.exec(list)) attrs[a[1]!] = attrValue(a[2] ?? a[3]!);
+          }
+          this.advance(START_RE.lastIndex);
+          h.open(m[1]!, attrs, m[3] === '/', line);
+          continue;
+        }
       }
       const gt = this.tagEnd(lt);
       if (gt < 0) {
@@ -211,7 +247,7 @@ export class XmlTokenizer {
         break;
       }
       // Attribute-value normalization: literal tabs and newlines are spaces.
-      attrs[an] = decodeEntities(buf.slice(i + 1, close).replace(/[\t\n\r]/g, ' '));
+      attrs[an] = attrValue(buf.slice(i + 1, close));
       i = close + 1;
     }
     if (bad) {
