@@ -220,9 +220,11 @@ export class ExprCompiler {
     };
     const lf = side(l, e.left.pos);
     const rf = side(r, e.right.pos);
-    const test = testFor(op, order);
+    // Canonical ip text is equal exactly when the addresses are: no parsing per comparison.
+    const isIp = kinds.includes('ip');
+    const test = isIp && op === '==' ? (a: Scalar, b: Scalar) => a === b : testFor(op, order);
     if (op === '!=') {
-      const eq = testFor('==', order);
+      const eq = isIp ? (a: Scalar, b: Scalar) => a === b : testFor('==', order);
       return bool((d) => {
         const a = lf(d);
         if (a === null) return null;
@@ -338,7 +340,7 @@ export class ExprCompiler {
     };
     const f = target.fn;
     const negated = e.negated;
-    const eq = testFor('==', kind === 'ip' ? (a, b) => (a === b ? 0 : compareIp(a as string, b as string)) : compareScalars);
+    const eq = kind === 'ip' ? (a: Scalar, b: Scalar) => a === b : testFor('==', compareScalars);
     return bool((d) => {
       const v = f(d);
       if (v === null) return null;

@@ -144,7 +144,19 @@ export function makeGetter(name: string, type: FieldType | undefined): Getter {
       return count === 0 ? null : count === 1 ? (single as Value) : (acc as unknown as Value[]);
     };
   }
+  const last = parts[n - 1]!;
+  const head = parts.slice(0, n - 1);
   return (doc) => {
+    // Fast path: plain nested objects down to a scalar (the shape normalization produces).
+    let node = doc;
+    for (let i = 0; i < head.length && node !== null && typeof node === 'object' && !Array.isArray(node); i++) node = (node as Record<string, unknown>)[head[i]!];
+    if (node !== null && typeof node === 'object' && !Array.isArray(node)) {
+      const v = (node as Record<string, unknown>)[last];
+      if (v !== undefined && v !== null && typeof v !== 'object' && hasOwn.call(node, last)) {
+        const c = coerce(v);
+        if (c !== undefined) return c;
+      }
+    }
     count = 0;
     acc = null;
     single = undefined;

@@ -92,10 +92,17 @@ export function formatIp(b: Uint8Array): string {
   return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
 }
 
-/** Canonical text of an address, or null when it is not one. */
+const cache = new Map<string, string | null>();
+
+/** Canonical text of an address, or null when it is not one (memoized: the same peers recur). */
 export function canonicalIp(s: string): string | null {
+  let c = cache.get(s);
+  if (c !== undefined) return c;
   const b = parseIp(s);
-  return b ? formatIp(b) : null;
+  c = b ? formatIp(b) : null;
+  if (cache.size >= 8192) cache.clear();
+  cache.set(s, c);
+  return c;
 }
 
 export interface Cidr {

@@ -403,8 +403,14 @@ class Parser {
 /** Parses an EQL query. Throws only EqlError (positioned). */
 export function parseQuery(source: string): QueryAst {
   if (typeof source !== 'string') throw new EqlError('query must be a string');
-  const parser = new Parser(tokenize(source));
-  return parser.parseQuery(source);
+  try {
+    return new Parser(tokenize(source)).parseQuery(source);
+  } catch (err) {
+    if (err instanceof EqlError) throw err;
+    // A stack overflow on absurd nesting (or any slip of ours) still reaches the caller as an EqlError.
+    if (err instanceof RangeError) throw new EqlError('query is nested too deeply');
+    throw new EqlError(`internal error while parsing the query: ${(err as Error)?.message ?? String(err)}`);
+  }
 }
 
 /** Re-export for callers that position their own messages. */

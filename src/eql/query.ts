@@ -56,17 +56,24 @@ function keyExtractor(getters: Getter[], optional: boolean[]): SeqStageRt['keys'
       return out;
     };
   }
+  const vals: Value[] = new Array(n);
   return (doc) => {
-    let combos: Array<[string, unknown[]]> = [['', []]];
+    let multi = false;
+    let key = '';
     for (let i = 0; i < n; i++) {
       const v = getters[i]!(doc);
-      let vals: Value[];
-      if (v === null) {
-        if (!optional[i]) return null;
-        vals = [null];
-      } else vals = Array.isArray(v) ? [...new Set(v)] : [v];
+      if (v === null && !optional[i]) return null;
+      if (Array.isArray(v)) multi = true;
+      vals[i] = v;
+      if (!multi) key = i === 0 ? encodeKeyPart(v) : key + '\u0000' + encodeKeyPart(v);
+    }
+    if (!multi) return [[key, vals.slice()]];
+    let combos: Array<[string, unknown[]]> = [['', []]];
+    for (let i = 0; i < n; i++) {
+      const v = vals[i]!;
+      const options: Value[] = v === null ? [null] : Array.isArray(v) ? [...new Set(v)] : [v];
       const next: Array<[string, unknown[]]> = [];
-      for (const [k, vs] of combos) for (const x of vals) next.push([i === 0 ? encodeKeyPart(x) : k + '\u0000' + encodeKeyPart(x), [...vs, x]]);
+      for (const [k, vs] of combos) for (const x of options) next.push([i === 0 ? encodeKeyPart(x) : k + '\u0000' + encodeKeyPart(x), [...vs, x]]);
       combos = next;
       if (combos.length > 4096) combos = combos.slice(0, 4096);
     }
@@ -83,6 +90,7 @@ export function compileQuery(source: string | QueryAst, options: CompileOptions 
     return compileChecked(source, options);
   } catch (err) {
     if (err instanceof EqlError) throw err;
+    if (err instanceof RangeError) throw new EqlError('query is nested too deeply');
     // Anything else is a bug of ours; it still reaches the caller as a positioned EqlError.
     throw new EqlError(`internal error while compiling the query: ${(err as Error)?.message ?? String(err)}`);
   }

@@ -14,83 +14,102 @@ export type StringMatcher = (s: string) => boolean;
 
 /** Compiles a wildcard pattern to a matcher. */
 export function compileWildcard(pattern: string, insensitive: boolean): StringMatcher {
-  // Tokens: literal code (or -1 for '?'); selfLoop[i] when a '*' precedes token i (or ends the pattern, i = n).
-  const tokens: number[] = [];
-  const selfLoop: boolean[] = [false];
+  // Tokens: literal code, or -1 for '?'. Stars split them into prefix * middle * suffix.
+  const all: number[] = [];
+  const starAt: number[] = []; // token index each star precedes
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern.charCodeAt(i);
-    if (c === 42 /* * */) selfLoop[tokens.length] = true;
-    else {
-      tokens.push(c === 63 /* ? */ ? -1 : insensitive ? foldCode(c) : c);
-      selfLoop[tokens.length] = false;
-    }
-  }
-  const n = tokens.length;
-  const hasStar = selfLoop.some(Boolean);
-  const hasAny = tokens.includes(-1);
-  // Fast paths: no wildcard at all.
-  if (!hasStar && !hasAny) {
-    if (!insensitive) return (s) => s === pattern;
-    return (s) => {
-      if (s.length !== n) return false;
-      for (let i = 0; i < n; i++) if (foldCode(s.charCodeAt(i)) !== tokens[i]) return false;
-      return true;
-    };
+    if (c === 42 /* * */) starAt.push(all.length);
+    else all.push(c === 63 /* ? */ ? -1 : insensitive ? foldCode(c) : c);
   }
   const fold = insensitive ? foldCode : (c: number) => c;
-  const words = ((n + 1) >> 5) + 1;
-  // masks: per literal code, the states i whose token i is that code; anyMask: tokens '?'.
-  const maskOf = new Map<number, Uint32Array>();
+  const n = all.length;
+  if (starAt.length === 0) {
+    if (!insensitive && !all.includes(-1)) return (s) => s === pattern;
+    return (s) => s.length === n && tokensAt(all, 0, n, s, 0, fold);
+  }
+  const pre = starAt[0]!;
+  const post = starAt[starAt.length - 1]!;
+  const sufLen = n - post;
+  const middle = all.slice(pre, post);
+  const inner = middle.length === 0 ? null : compileFloating(middle, starAt.map((x) => x - pre).filter((x) => x > 0 && x < middle.length), fold);
+  return (s) => {
+    const len = s.length;
+    if (len < pre + sufLen) return false;
+    if (!tokensAt(all, 0, pre, s, 0, fold)) return false;
+    if (!tokensAt(all, post, n, s, len - sufLen, fold)) return false;
+    return inner === null || inner(s, pre, len - sufLen);
+  };
+}
+
+/** Do tokens[from..to) match s at `at`? */
+function tokensAt(tokens: number[], from: number, to: number, s: string, at: number, fold: (c: number) => number): boolean {
+  for (let i = from; i < to; i++, at++) {
+    const t = tokens[i]!;
+    if (t !== -1 && fold(s.charCodeAt(at)) !== t) return false;
+  }
+  return true;
+}
+
+/**
+ * Matcher for `*t0 t1 ... *...* tn-1*` (stars before index 0, at `inner` indexes and after the end) over
+ * s[from, to): a bit-parallel NFA, state i = i tokens matched, self-loop on states that follow a star.
+ */
+function compileFloating(tokens: number[], inner: number[], fold: (c: number) => number): (s: string, from: number, to: number) => boolean {
+  const n = tokens.length;
+  const words = (n >> 5) + 1;
+  const ascii = new Uint32Array(128 * words);
+  const other = new Map<number, Uint32Array>();
   const anyMask = new Uint32Array(words);
   const loopMask = new Uint32Array(words);
   for (let i = 0; i < n; i++) {
     const t = tokens[i]!;
-    if (t === -1) anyMask[i >> 5]! |= 1 << (i & 31);
+    const bit = 1 << (i & 31);
+    const w = i >> 5;
+    if (t === -1) anyMask[w]! |= bit;
+    else if (t < 128) ascii[t * words + w]! |= bit;
     else {
-      let m = maskOf.get(t);
-      if (!m) maskOf.set(t, (m = new Uint32Array(words)));
-      m[i >> 5]! |= 1 << (i & 31);
+      let m = other.get(t);
+      if (!m) other.set(t, (m = new Uint32Array(words)));
+      m[w]! |= bit;
     }
   }
-  for (let i = 0; i <= n; i++) if (selfLoop[i]) loopMask[i >> 5]! |= 1 << (i & 31);
+  loopMask[0]! |= 1;
+  loopMask[n >> 5]! |= 1 << (n & 31);
+  for (const i of inner) loopMask[i >> 5]! |= 1 << (i & 31);
   const acceptWord = n >> 5;
   const acceptBit = 1 << (n & 31);
   if (words === 1) {
-    const ascii = new Int32Array(128);
-    for (const [code, m] of maskOf) if (code < 128) ascii[code] = m[0]!;
     const any = anyMask[0]!;
     const loop = loopMask[0]!;
-    return (s) => {
-      let d = 1; // state 0
-      const len = s.length;
-      for (let k = 0; k < len && d !== 0; k++) {
+    return (s, from, to) => {
+      let d = 1;
+      for (let k = from; k < to; k++) {
         const c = fold(s.charCodeAt(k));
-        const m = (c < 128 ? ascii[c]! : maskOf.get(c)?.[0] ?? 0) | any;
+        const m = (c < 128 ? ascii[c]! : other.get(c)?.[0] ?? 0) | any;
         d = (((d & m) << 1) | (d & loop)) >>> 0;
+        if (d & acceptBit) return true; // the trailing star takes the rest
       }
       return (d & acceptBit) !== 0;
     };
   }
   const d = new Uint32Array(words);
-  const nd = new Uint32Array(words);
-  return (s) => {
+  return (s, from, to) => {
     d.fill(0);
     d[0] = 1;
-    const len = s.length;
-    for (let k = 0; k < len; k++) {
+    for (let k = from; k < to; k++) {
       const c = fold(s.charCodeAt(k));
-      const m = maskOf.get(c);
+      const base = c < 128 ? c * words : -1;
+      const om = base < 0 ? other.get(c) : undefined;
       let carry = 0;
-      let alive = 0;
       for (let w = 0; w < words; w++) {
-        const step = d[w]! & ((m ? m[w]! : 0) | anyMask[w]!);
-        const v = ((step << 1) | carry | (d[w]! & loopMask[w]!)) >>> 0;
+        const dw = d[w]!;
+        const m = (base >= 0 ? ascii[base + w]! : om ? om[w]! : 0) | anyMask[w]!;
+        const step = dw & m;
+        d[w] = ((step << 1) | carry | (dw & loopMask[w]!)) >>> 0;
         carry = step >>> 31;
-        nd[w] = v;
-        alive |= v;
       }
-      d.set(nd);
-      if (alive === 0) return false;
+      if (d[acceptWord]! & acceptBit) return true;
     }
     return (d[acceptWord]! & acceptBit) !== 0;
   };

@@ -116,3 +116,10 @@ test('parseQuery exposes the AST; nothing but EqlError escapes parse/compile on 
     }
   }
 });
+
+test('absurdly deep nesting is an EqlError, not a stack overflow', () => {
+  const deep = `any where ${'('.repeat(20_000)}a == 1${')'.repeat(20_000)}`;
+  assert.throws(() => compileQuery(deep), (e: unknown) => e instanceof EqlError && /nested too deeply/.test(e.message));
+  const notDeep = `any where ${'not '.repeat(20_000)}true`;
+  assert.throws(() => compileQuery(notDeep), EqlError);
+});
