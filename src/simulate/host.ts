@@ -125,8 +125,8 @@ export class SimHost {
     this.rng = new Rng(seed ^ hash32(computer));
     this.machine = hash32(`machine:${computer}`).toString(16).padStart(8, '0');
     this.agentId = this.rng.guid();
-    this.lsassPid = this.rng.int(600, 800);
-    this.sysmonPid = this.rng.int(2000, 3200);
+    this.lsassPid = this.rng.int(600, 800) & ~3;
+    this.sysmonPid = this.rng.int(2000, 3200) & ~3;
     const boot = bootTime;
     const svc = (key: string, image: string, cmd: string, user: string) => this.spawnQuiet(key, image, cmd, user, boot + this.rng.int(2000, 9000));
     svc('system', 'System', 'System', 'NT AUTHORITY\\SYSTEM').pid = 4;
@@ -430,7 +430,7 @@ export class SimHost {
    * Registration through the Task Scheduler service (whatever the client): the TaskCache burst by the Schedule
    * svchost in the order Windows writes it, the task file, Task Scheduler 106 (+140), Security 4698.
    */
-  registerTask(at: number, def: TaskDefinition, subject: { account: Account; logonId: string }, rpc: RpcCaller | 'v0'): { guid: string } {
+  registerTask(at: number, def: TaskDefinition, subject: { account: Account; logonId: string }, rpc: RpcCaller | 'v0', opts: { updatedEvent?: boolean } = {}): { guid: string } {
     const sched = this.proc('schedule');
     const guid = `{${this.rng.guid().toUpperCase()}}`;
     const treePath = `${TASKCACHE}\\Tree${def.uri}`;
@@ -456,6 +456,8 @@ export class SimHost {
     this.registry(at + 16, w + 14, sched, 'SetValue', `${taskPath}\\DynamicInfo`, { type: 'REG_BINARY', data: Buffer.from(`03000000${this.rng.hex(64)}`, 'hex') });
     const userContext = /^S-1-/.test(def.runAs) ? def.runAs : subject.account.sid;
     this.taskScheduler(106, 0, at + 31, { TaskName: def.uri, UserContext: userContext });
+    // schtasks /create logs "registration updated" (140) right after 106, in the same millisecond ([DS]).
+    if (opts.updatedEvent) this.taskScheduler(140, 0, at + 31, { TaskName: def.uri, UserName: userContext });
     const data: Record<string, DataValue> = {
       SubjectUserSid: subject.account.sid,
       SubjectUserName: subject.account.name,

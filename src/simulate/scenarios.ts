@@ -161,7 +161,7 @@ function rpcTcpRegistration(h: SimHost, o: ResolvedOptions, rng: Rng, at: number
   h.connection(at, h.proc('rpcss'), 'in', epm, 135, { sysmonWrittenAt: lag });
   h.connection(at + 4, h.proc('schedule'), 'in', rpc, taskPort, { sysmonWrittenAt: lag + 0.3 });
   const logon = h.logon(at + 8, account, 3, rpc, 'Kerberos');
-  const reg = h.registerTask(at + 10, def, { account, logonId: logon.id }, { locality: '0', clientPid: 0 });
+  const reg = h.registerTask(at + 10, def, { account, logonId: logon.id }, { locality: '0', clientPid: 0 }, { updatedEvent: true });
   h.logoff(at + 45, logon);
   return { guid: reg.guid, logonId: logon.id };
 }
