@@ -8,12 +8,9 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** Top-level keys only: exports flatten whole documents, and a full walk of every document costs too much. */
 function hasDottedKey(o: Obj): boolean {
-  for (const k in o) {
-    if (k.indexOf('.') >= 0 && k !== '@timestamp') return true;
-    const v = o[k];
-    if (isObj(v) && hasDottedKey(v)) return true;
-  }
+  for (const k in o) if (k.indexOf('.') >= 0) return true;
   return false;
 }
 
@@ -52,7 +49,10 @@ function expand(o: Obj): Obj {
   return out;
 }
 
-/** Dotted keys (`"process.name": "x"`, Kibana/Agent exports) → nested objects; the same object when none. */
+/**
+ * Dotted keys (`"process.name": "x"`, Kibana/Agent exports) → nested objects; the same object when no top-level
+ * key has a dot (dotted keys inside nested objects are expanded only when the top level has some).
+ */
 export function expandDottedKeys(doc: Obj): Obj {
   return hasDottedKey(doc) ? expand(doc) : doc;
 }

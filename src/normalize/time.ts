@@ -45,14 +45,14 @@ export function parseTime(value: unknown, reading: TimeReading = {}): number | u
   if (typeof value !== 'string') return undefined;
   const s = value.trim();
   if (s.length === 0) return undefined;
+  const fast = parseIsoFast(s, reading);
+  if (fast !== undefined) return fast;
   const c0 = s.charCodeAt(0);
   if (c0 >= 48 && c0 <= 57 && /^\d+(?:\.\d+)?$/.test(s)) {
     // Digit strings of 4 characters would be years; a bare year is not a timestamp we want.
     if (s.length >= 9) return epochNumberToMs(Number(s));
     return undefined;
   }
-  const fast = parseIsoFast(s, reading);
-  if (fast !== undefined) return fast;
   const m = ISO_RE.exec(s);
   if (!m) return undefined;
   const year = +m[1]!;
