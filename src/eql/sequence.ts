@@ -1,7 +1,8 @@
 // The incremental sequence state machine, as Elasticsearch runs it: per join key, each stage holds one
 // pending sequence and a newer one overwrites it; an event advances stage k-1 → k (stages tried from last to
 // first, so an event never advances a sequence it just moved); maxspan is inclusive (last − first <= maxspan);
-// `until` kills the pending sequences of its key; missing-event stages (`![...]`) are checked as
+// `until` kills the pending sequences of its key (a completion by the until event itself still counts, as in
+// Elasticsearch, where the until must lie before the advancing event); missing-event stages (`![...]`) are checked as
 // Elasticsearch checks them after the positive events matched (see README "missing events").
 import type { Match, Matcher } from './api.js';
 
@@ -27,7 +28,7 @@ interface Seq<E> {
   events: Array<E | null>;
   start: number;
   last: number;
-  /** Serial of the event that last moved it (until does not kill what this very event did). */
+  /** Serial of the event that last moved it. */
   serial: number;
   /** Index into the positive stages where it waits. */
   at: number;
@@ -191,8 +192,9 @@ export class SequenceMatcher<E> implements Matcher<E> {
       if (keys) {
         for (const [key] of keys) {
           for (const map of this.maps) {
-            const s = map.get(key);
-            if (s && s.serial !== serial) map.delete(key);
+            // Elasticsearch rejects an advance when an until event lies at or after the sequence's last
+            // event and before the advancing one: so this kills what this very event created or moved too.
+            map.delete(key);
           }
         }
       }

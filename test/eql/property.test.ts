@@ -1,7 +1,7 @@
 // Property test: on random event streams and random sequence queries, the incremental matcher returns
 // exactly what a plain batch reference returns. The reference is written from the rules, not from the
 // engine: a list-based state machine over positive stages with `until` and maxspan checked at each advance
-// (like Elasticsearch's SequenceMatcher), then missing-event stages checked afterwards against the whole
+// (like Elasticsearch's SequenceMatcher: rejected when an until event lies in [last event, advancing event)), then missing-event stages checked afterwards against the whole
 // stream the way Elasticsearch's TumblingWindow queries them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -132,7 +132,7 @@ function reference(q: QuerySpec, events: E[]): string[] {
         const [seq] = pending[p - 1]!.splice(j, 1);
         const start = events[seq!.slots[P[0]!]!]!.t;
         if (q.maxspan !== null && e.t - start > q.maxspan) continue;
-        if (q.until && events.some((u) => u.i > seq!.lastIdx && u.i < e.i && test1(q.until!, u) && keysOf(q, u).includes(key))) continue;
+        if (q.until && events.some((u) => u.i >= seq!.lastIdx && u.i < e.i && test1(q.until!, u) && keysOf(q, u).includes(key))) continue;
         const slots = [...seq!.slots];
         slots[P[p]!] = e.i;
         const next = { key, slots, lastIdx: e.i };

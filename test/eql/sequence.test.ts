@@ -53,6 +53,10 @@ test('until kills pending sequences of its key only', () => {
   assert.deepEqual(run(q, [ev('a', 1, 'a', { uid: 1 }), ev('s', 2, 'stop', { uid: 2 }), ev('b', 3, 'b', { uid: 1 })]), ['a b']);
   // after completion until changes nothing (docs: A, B, C matches; A, C, B does not)
   assert.deepEqual(run(q, [ev('a', 1, 'a', { uid: 1 }), ev('b', 2, 'b', { uid: 1 }), ev('s', 3, 'stop', { uid: 1 })]), ['a b']);
+  // an event that is both a stage event and an until event: it completes a sequence, but what it starts dies
+  const q3 = 'sequence by uid [a where true] [b where true] [c where true] until [any where x == 1]';
+  assert.deepEqual(run(q3, [ev('a', 1, 'a', { uid: 1 }), ev('b', 2, 'b', { uid: 1 }), ev('c', 3, 'c', { uid: 1, x: 1 })]), ['a b c']);
+  assert.deepEqual(run(q3, [ev('a', 1, 'a', { uid: 1 }), ev('b', 2, 'b', { uid: 1, x: 1 }), ev('c', 3, 'c', { uid: 1 })]), []);
   // until with its own by key
   const q2 = 'sequence [a where true] by pid [b where true] by pid until [stop where true] by ppid';
   assert.deepEqual(run(q2, [ev('a', 1, 'a', { pid: 4 }), ev('s', 2, 'stop', { ppid: 4 }), ev('b', 3, 'b', { pid: 4 })]), []);
