@@ -202,7 +202,13 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
           }
           records++;
           report.records++;
-          const result = normalize(item, normalizeOptions);
+          let result: ReturnType<typeof normalize>;
+          try {
+            result = normalize(item, normalizeOptions);
+          } catch (err) {
+            // A record normalization did not foresee: this record is lost, not the hunt.
+            result = { ok: false, reason: `normalization failed: ${(err as Error).message}` };
+          }
           if (!result.ok) {
             count(notNormalized, item.origin, result.reason, limit);
           } else {

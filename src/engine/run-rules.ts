@@ -4,6 +4,7 @@ import type { Match } from '../eql/api.js';
 import type { NormalizedEvent } from '../normalize/types.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
 import type { Alert } from '../alerts/types.js';
+import type { Origin } from '../formats/types.js';
 import { ExternalSorter, type ExternalSortOptions, type SortStats } from './external-sort.js';
 import { ReorderWindow, type LateEvent } from './reorder-window.js';
 import { RuleDispatcher } from './rule-dispatch.js';
@@ -61,8 +62,18 @@ export interface RunRulesResult {
   events: number;
   /** Events too late for the reorder window ('window' ordering): counted, with the first few as examples. */
   late: { count: number; samples: LateEvent[] };
+  /** Events without a usable timestamp (not checked). */
+  untimed: EventFailures;
+  /** Events whose processing failed inside the runtime (rule evaluation, enrichment): counted and skipped. */
+  errors: EventFailures;
   sort?: SortStats;
   perRule: RuleRunStats[];
+}
+
+export interface EventFailures {
+  count: number;
+  /** The first few, with where the event was read. */
+  samples: Array<{ origin: Origin; host: string; message: string }>;
 }
 
 /** Runs `rules` over `events` (any order unless `ordering: 'sorted'`). */
@@ -91,6 +102,8 @@ export class RuleSession {
   private readonly alerts: Alert[] = [];
   private readonly suppressed: Alert[] = [];
   private pendingMatches = 0;
+  private readonly untimed: EventFailures = { count: 0, samples: [] };
+  private readonly errors: EventFailures = { count: 0, samples: [] };
   private events = 0;
   private readonly collect: boolean;
   /** Alerts completed so far (for progress display). */
@@ -111,6 +124,11 @@ export class RuleSession {
   }
 
   push(event: NormalizedEvent): void {
+    if (!Number.isFinite(event.timestamp)) {
+      // Cannot be placed in time: counted, never ordered with NaN (which would corrupt the sort).
+      this.failed(this.untimed, event, 'no usable timestamp');
+      return;
+    }
     if (this.sorter) this.sorter.add(event);
     else if (this.window) this.window.push(event);
     else this.process(event);
@@ -139,6 +157,8 @@ export class RuleSession {
       suppressed: this.suppressed,
       events: this.events,
       late: { count: this.window?.lateCount ?? 0, samples: this.window?.lateSamples ?? [] },
+      untimed: this.untimed,
+      errors: this.errors,
       ...(this.sorter && { sort: this.sorter.stats }),
       perRule: this.stats,
     };
@@ -146,10 +166,20 @@ export class RuleSession {
 
   private process(event: NormalizedEvent): void {
     this.events++;
-    this.options.onEvent?.(event);
-    this.assembler.observe(event);
-    this.dispatcher.push(event);
-    if (this.pendingMatches > 0) this.emit(this.assembler.ready(event.host, event.timestamp));
+    // A value no stage or enrichment foresaw must cost that event, not the hunt: counted with its place.
+    try {
+      this.options.onEvent?.(event);
+      this.assembler.observe(event);
+      this.dispatcher.push(event);
+      if (this.pendingMatches > 0) this.emit(this.assembler.ready(event.host, event.timestamp));
+    } catch (err) {
+      this.failed(this.errors, event, (err as Error).message ?? String(err));
+    }
+  }
+
+  private failed(into: EventFailures, event: NormalizedEvent, message: string): void {
+    into.count++;
+    if (into.samples.length < 10) into.samples.push({ origin: event.origin, host: event.host, message });
   }
 
   private onMatch(loaded: LoadedRule, match: Match<NormalizedEvent>): void {

@@ -116,3 +116,29 @@ test('alerts carry the rule and the host; the alert uuid is the same when the sa
   assert.equal(a['host.id'], 'h');
   assert.equal(a['kibana.alert.uuid'], b['kibana.alert.uuid']);
 });
+
+test('an event that breaks a matcher, or has no usable time, is counted with its place and the rest still runs', async () => {
+  const q = seqQuery();
+  const inner = q.matcher.bind(q);
+  q.matcher = <E>() => {
+    const m = inner<E>();
+    return {
+      push: (e: E, t?: number) => {
+        if ((e as { poison?: boolean }).poison) throw new Error('unexpected value');
+        return m.push(e, t);
+      },
+      flush: () => m.flush(),
+      get pendingCount() {
+        return m.pendingCount;
+      },
+    };
+  };
+  const poison = ev('h', '2020-01-01T00:00:00.500Z', 'network', { poison: true }, 7, 'bad.ndjson');
+  const untimed = { ...ev('h', '2020-01-01T00:00:00Z', 'network', {}, 9, 'bad.ndjson'), timestamp: Number.NaN };
+  const result = await runRules([fakeRule('r', q)], [poison, untimed, ...pair('h', '2020-01-01T00:00:01Z', 10, 'p1', 1)]);
+  assert.equal(result.alerts.length, 1);
+  assert.equal(result.errors.count, 1);
+  assert.deepEqual(result.errors.samples[0], { origin: { file: 'bad.ndjson', line: 7 }, host: 'h', message: 'unexpected value' });
+  assert.equal(result.untimed.count, 1);
+  assert.equal(result.untimed.samples[0]!.origin.line, 9);
+});

@@ -223,6 +223,11 @@ function summary(r: HuntResult, bySeverity: ReadonlyMap<string, number>, rulePro
     lines.push(`  late events (beyond --lateness, not checked): ${n(r.run.late.count)}`);
     for (const s of r.run.late.samples) lines.push(`    ${where(s.origin)}: host ${s.host}, ${(s.behindMs / 1000).toFixed(3)} s behind`);
   }
+  for (const [label, f] of [['events without a usable time (not checked)', r.run.untimed], ['events that failed in the rules or enrichment (skipped)', r.run.errors]] as const) {
+    if (f.count === 0) continue;
+    lines.push(`  ${label}: ${n(f.count)}`);
+    for (const s of f.samples) lines.push(`    ${where(s.origin)}: host ${s.host}: ${s.message}`);
+  }
   if (r.run.sort && r.run.sort.spilledRuns > 0) lines.push(`  sorted on disk: ${plural(r.run.sort.spilledRuns, 'run')}, ${(r.run.sort.spilledBytes / 1048576).toFixed(1)} MiB`);
   for (const w of r.clockWarnings) lines.push(`  clock: ${w}`);
   const alerts = r.run.perRule.reduce((x, p) => x + p.alerts, 0);
