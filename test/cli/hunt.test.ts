@@ -170,3 +170,45 @@ test('two remote task creations on one host in the same minute give two alerts, 
     assert.equal(bySource.get('172.18.39.7')?.['process.entity_id'], other);
   });
 });
+
+test('--exceptions suppresses matching alerts (counted per item); --show-suppressed writes them marked', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const exceptions = join(dir, 'exceptions.ndjson');
+    writeFileSync(
+      exceptions,
+      ndjson([
+        { list_id: 'admin-servers', type: 'detection', name: 'Admin servers', description: 'management hosts', namespace_type: 'single' },
+        {
+          item_id: 'deploy-01',
+          list_id: 'admin-servers',
+          type: 'simple',
+          name: 'deployment server',
+          description: 'creates tasks on every workstation',
+          namespace_type: 'single',
+          entries: [{ field: 'source.ip', operator: 'included', type: 'match', value: '172.18.39.5' }],
+        },
+      ]),
+    );
+    const quiet = await runCli(['hunt', ...FLAGSHIP_ONLY, '--exceptions', exceptions, '--format', 'ndjson', '--fail-on-alert', registry, network]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stdout, '');
+    assert.match(quiet.stderr, /alerts: 0 \(1 suppressed, not shown/);
+    assert.match(quiet.stderr, /suppressed by deployment server \(admin-servers\): 1/);
+
+    const shown = await runCli(['hunt', ...FLAGSHIP_ONLY, '--exceptions', exceptions, '--show-suppressed', '--format', 'ndjson', registry, network]);
+    const alert = JSON.parse(shown.stdout) as { suppressed_by?: Array<{ item_id: string }> };
+    assert.deepEqual(alert.suppressed_by?.map((s) => s.item_id), ['deploy-01']);
+  });
+});
+
+test('--only takes a rule_id as well as a name; an unknown rule is a usage error listing the rules', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const byId = await runCli(['hunt', ...FLAGSHIP_ONLY, '--only', '39382038-bdde-4b58-a552-fb4f6c26df94', '--format', 'ndjson', registry, network]);
+    assert.equal(byId.stdout.trim().split('\n').length, 1, byId.stderr);
+    const unknown = await runCli(['hunt', ...FLAGSHIP_ONLY, '--only', 'No Such Rule', registry, network]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--only: no rule "No Such Rule" \(rules: 39382038-bdde-4b58-a552-fb4f6c26df94 \(Remote Scheduled Task Creation\)\)/);
+  });
+});
