@@ -39,6 +39,8 @@ export class AlertAssembler {
   private readonly context: ContextWindow;
   private readonly pending = new Map<string, Pending[]>();
   private readonly seen = new Set<string>();
+  /** Alerts built when their window closed, waiting for ready()/finish() to hand them out. */
+  private readonly built = new Map<string, Alert[]>();
   private readonly maxPending: number;
   private readonly maxRemembered: number;
   private duplicates = 0;
@@ -56,7 +58,30 @@ export class AlertAssembler {
 
   /** Every event of the hunt, in event-time order per host. Keeps only what enrichment can use. */
   observe(event: NormalizedEvent): void {
+    // Alerts whose window this event closes are built now, before its arrival can evict their context.
+    const list = this.pending.get(event.host);
+    if (list && list.length) {
+      const aligned = Math.max(alignedTime(event), this.context.alignedNow(event.host));
+      this.release(event.host, (p) => aligned >= p.readyAligned || event.timestamp - p.lastRaw >= this.windowMs + MAX_WAIT_MS);
+    }
     this.context.observe(event);
+  }
+
+  /** Moves the host's pending alerts that `due` selects (and any beyond the cap) to the built ones. */
+  private release(host: string, due: (p: Pending) => boolean): void {
+    const list = this.pending.get(host);
+    if (!list) return;
+    const out: Pending[] = [];
+    const keep: Pending[] = [];
+    for (const p of list) (due(p) ? out : keep).push(p);
+    while (keep.length > this.maxPending) out.push(keep.shift()!);
+    if (keep.length) this.pending.set(host, keep);
+    else this.pending.delete(host);
+    if (out.length === 0) return;
+    const built = this.built.get(host);
+    const alerts = this.build(out);
+    if (built) built.push(...alerts);
+    else this.built.set(host, alerts);
   }
 
   /** A match of `rule`. The same match (same rule, same events) is accepted once. */
@@ -82,20 +107,13 @@ export class AlertAssembler {
 
   /** Alerts of `host` whose context window has closed at the host's event time `now`. */
   ready(host: string, now: number): Alert[] {
-    const list = this.pending.get(host);
-    if (!list || list.length === 0) return [];
     const observedNow = this.context.alignedNow(host);
     const hostNow = observedNow === -Infinity ? now : observedNow;
-    const out: Pending[] = [];
-    const keep: Pending[] = [];
-    for (const p of list) {
-      if (hostNow >= p.readyAligned || now - p.lastRaw >= this.windowMs + MAX_WAIT_MS) out.push(p);
-      else keep.push(p);
-    }
-    while (keep.length > this.maxPending) out.push(keep.shift()!);
-    if (keep.length) this.pending.set(host, keep);
-    else this.pending.delete(host);
-    return this.build(out);
+    this.release(host, (p) => hostNow >= p.readyAligned || now - p.lastRaw >= this.windowMs + MAX_WAIT_MS);
+    const built = this.built.get(host);
+    if (!built) return [];
+    this.built.delete(host);
+    return built;
   }
 
   /** End of input: every alert still waiting. */
@@ -103,13 +121,18 @@ export class AlertAssembler {
     const all: Pending[] = [];
     for (const list of this.pending.values()) all.push(...list);
     this.pending.clear();
-    return this.build(all);
+    const out: Alert[] = [];
+    for (const list of this.built.values()) out.push(...list);
+    this.built.clear();
+    out.push(...this.build(all));
+    return out;
   }
 
   /** Alerts waiting for their context window. */
   get pendingCount(): number {
     let n = 0;
     for (const l of this.pending.values()) n += l.length;
+    for (const l of this.built.values()) n += l.length;
     return n;
   }
 

@@ -291,7 +291,7 @@ export function enrich(
       const known = wellKnownSid(account);
       task.runAs = known ?? account;
       if (known || /^S-1-/i.test(account)) task.runAsSid = account.toUpperCase();
-      ev.runAs = `${defEvidence} Principal ${p?.userId ? 'UserId' : 'GroupId'}`;
+      ev.runAs = evidenceOf(created!.ev, `TaskContent Principal ${p?.userId ? 'UserId' : 'GroupId'}`);
     }
     if (p?.runLevel) task.runLevel = p.runLevel;
   }
