@@ -2,7 +2,9 @@
 // what Elastic's Sysmon and Security pipelines produce, and the flagship rule's conditions on the target events.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalize, ClockCheck } from '../../src/normalize/index.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { normalize, ClockCheck, parseTime } from '../../src/normalize/index.js';
 import type { EcsDocument, NormalizedEvent } from '../../src/normalize/index.js';
 import type { WinEvent } from '../../src/formats/types.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
@@ -281,5 +283,38 @@ describe('EVTX corpus records', () => {
     assert.equal(d.event.action, 'service-installed');
     assert.equal(d.service.name, ev.eventData!.ServiceName);
     assert.equal(d.winlog.event_data.ImagePath, ev.eventData!.ImagePath);
+  });
+});
+
+describe('the whole EVTX corpus', { skip: skipWithoutShared(CORPUS) }, () => {
+  it('every record normalizes, with canonical join keys and hives', async () => {
+    let records = 0;
+    let sysmonGuids = 0;
+    let registry = 0;
+    for (const sub of ['evtx-attack-samples', 'evtx-rs-samples']) {
+      const dir = sharedPath(CORPUS, sub);
+      if (!dir) continue;
+      for (const name of readdirSync(dir).sort()) {
+        for (const ev of await readEvtxEvents(join(dir, name))) {
+          records++;
+          const r = normalize({ kind: 'windows', event: ev, origin: { file: name, record: ev.system.recordId } });
+          assert.ok(r.ok, `${name} record ${ev.system.recordId}: ${r.ok ? '' : r.reason}`);
+          const d = r.event.doc as Doc;
+          assert.equal(parseTime(d['@timestamp']), r.event.timestamp, `${name} ${ev.system.recordId}`);
+          assert.equal(r.event.host, ev.system.computer.toLowerCase());
+          if (typeof d.process?.entity_id === 'string' && d.winlog.channel === 'Microsoft-Windows-Sysmon/Operational') {
+            sysmonGuids++;
+            assert.match(d.process.entity_id, /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/);
+          }
+          if (d.registry) {
+            registry++;
+            if (d.registry.hive) assert.ok(d.registry.path === d.registry.hive || d.registry.path.startsWith(d.registry.hive + '\\'), d.registry.path);
+            assert.doesNotMatch(d.registry.path, /^(HKEY_|\\REGISTRY\\)/i);
+          }
+        }
+      }
+    }
+    assert.ok(records > 20000, `${records} records`);
+    assert.ok(sysmonGuids > 1000 && registry > 100, `${sysmonGuids} Sysmon entity ids, ${registry} registry events`);
   });
 });
