@@ -51,3 +51,12 @@ for (const folder of ['otrf-cmd-wevtutil-noise', 'otrf-covenant-wmi-nearmiss', '
     assert.equal(alerts.length, 0, JSON.stringify(alerts.map((a) => a['kibana.alert.reason'])));
   });
 }
+
+test('otrf-schtask-create with --timezone=-05:00: the export\'s clock is corrected and the warning goes away', { skip: skip('otrf-schtask-create') }, async () => {
+  const r = await runCli(['hunt', '--format', 'ndjson', '--timezone=-05:00', sharedPath('datasets', 'otrf-schtask-create')!]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /clock:/);
+  const alerts = r.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const flagship = alerts.filter((a) => a['kibana.alert.rule.name'] === FLAGSHIP);
+  assert.equal(flagship.length, 1);
+});
