@@ -2,10 +2,11 @@
 // missing slots, query errors (exit 2 with a caret), malformed lines reported and counted.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { projectRoot, sharedPath, skipWithoutShared } from '../helpers/shared.js';
 
 let dir = '';
 const lines = (docs: unknown[]): string => docs.map((d) => JSON.stringify(d)).join('\n') + '\n';
@@ -92,4 +93,31 @@ test('usage errors exit 2', async () => {
   assert.equal((await runCli(['query', 'any where true', '--size', 'ten'])).code, 2);
   assert.equal((await runCli(['query', 'any where true', '--format', 'csv'])).code, 2);
   assert.equal((await runCli(['query', 'any where true', '--bogus'])).code, 2);
+});
+
+// The flagship rule, as DEVELOPERS.md carries it, over the real captures in ../shared (ground truth in SOURCE.md).
+
+function flagshipQuery(): string {
+  const dev = readFileSync(join(projectRoot, 'DEVELOPERS.md'), 'utf8');
+  return /## The flagship rule[\s\S]*?```\n([\s\S]*?)\n```/.exec(dev)![1]!;
+}
+
+const SCHTASK = ['datasets', 'otrf-schtask-create', 'schtask_create.zip'];
+const NEARMISS = ['datasets', 'otrf-covenant-wmi-nearmiss', 'covenant_wmi_wbemcomn_dll_hijack.zip'];
+
+test('flagship over the real remote schtasks capture: one sequence on WORKSTATION6 in the Task Scheduler svchost', { skip: skipWithoutShared(...SCHTASK) }, async () => {
+  const { code, stdout } = await runCli(['query', flagshipQuery(), sharedPath(...SCHTASK)!]);
+  assert.equal(code, 0);
+  const out = parseOut(stdout);
+  assert.equal(out.length, 1);
+  assert.equal((out[0]!.join_keys as string[])[1]!.toLowerCase(), '{649442b8-52dc-5fd1-3600-000000000600}');
+  const [net, reg] = out[0]!.events as Array<{ source: { port: number }; destination: { port: number }; registry: { path: string } }>;
+  assert.deepEqual([Number(net!.source.port), Number(net!.destination.port)], [56588, 49671]);
+  assert.match(reg!.registry.path, /\\Tasks\\\{47CDCDF5-3457-4925-96E5-DB6635FFCDDE\}\\Actions$/i);
+});
+
+test('flagship over the remote-WMI near miss: no sequence (registry write on another host)', { skip: skipWithoutShared(...NEARMISS) }, async () => {
+  const { code, stdout } = await runCli(['query', flagshipQuery(), sharedPath(...NEARMISS)!]);
+  assert.equal(code, 0);
+  assert.equal(stdout, '');
 });
