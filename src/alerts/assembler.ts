@@ -136,6 +136,11 @@ export class AlertAssembler {
     return n;
   }
 
+  /** Context events held (all hosts): bounded by the retention window and the per-host cap. */
+  get contextEventCount(): number {
+    return this.context.size();
+  }
+
   /** Matches dropped as already reported. */
   get duplicateCount(): number {
     return this.duplicates;

@@ -40,6 +40,8 @@ export interface Enrichment {
 }
 
 const MAX_RELATED = 50;
+/** Logging order slack: a logon is recorded a little after the connection that caused it. */
+const LOGON_SLACK_MS = 2000;
 const TREE_ID_RE = /\\TaskCache\\Tree\\(.+)\\Id$/i;
 const TASKS_VALUE_RE = /\\TaskCache\\Tasks\\(\{?[0-9a-fA-F-]{36}\}?)\\([^\\]+)$/i;
 const TASKS_ANY_RE = /\\TaskCache\\(?:Tasks|Plain|Boot|Logon)\\(\{?[0-9a-fA-F-]{36}\}?)/i;
@@ -384,8 +386,13 @@ export function enrich(
       // The network logon from the source address: the same source port identifies it, else the nearest in time.
       const ip = out.sourceIp;
       const port = out.sourcePort;
+      // A logon after the task was written cannot have written it (time is only trusted without the port).
       logon = nearest(
-        (c) => c.kind === 'logon' && ipOf(c.ev.doc) === ip && !/ANONYMOUS LOGON/i.test(data(c.ev.doc, 'TargetUserName') ?? '') && distance(c) <= contextWindowMs,
+        (c) => {
+          if (c.kind !== 'logon' || ipOf(c.ev.doc) !== ip || /ANONYMOUS LOGON/i.test(data(c.ev.doc, 'TargetUserName') ?? '')) return false;
+          if (port !== undefined && portOf(c.ev.doc) === port) return true;
+          return distance(c) <= contextWindowMs && c.aligned <= (anchors.get(c.clock) ?? lastAligned) + LOGON_SLACK_MS;
+        },
         (c) => port !== undefined && portOf(c.ev.doc) === port,
       );
     }
