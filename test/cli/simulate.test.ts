@@ -21,9 +21,9 @@ test('simulate writes Defend NDJSON to stdout, with the options applied', async 
   assert.ok(docs.length > 5);
   assert.ok(docs.every((d) => d.host.name === 'SRV9'));
   assert.ok(docs[0]['@timestamp'].startsWith('2025-05-05T05:05:05'));
-  const net = docs.find((d) => d.event.action === 'connection_accepted' && d.destination.port >= 49152);
+  const net = docs.find((d) => d.event.action === 'connection_accepted' && d.destination.port >= 49152)!;
   assert.equal(net.source.ip, '192.0.2.44');
-  const actions = docs.find((d) => d.registry?.value === 'Actions');
+  const actions = docs.find((d) => d.registry?.value === 'Actions')!;
   assert.deepEqual(decodeActions(Buffer.from(actions.registry.data.bytes, 'base64')).actions[0], { command: 'powershell.exe', arguments: '-enc AAAA', workingDirectory: '' });
 });
 
