@@ -80,14 +80,34 @@ export class ExternalSorter {
   cleanup(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    if (!this.dir) return;
+    process.removeListener('exit', this.onExit);
+    process.removeListener('SIGINT', this.onSignal);
+    process.removeListener('SIGTERM', this.onSignal);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  // Runs can be GBs: an interrupted hunt must not leave them behind. The signal is raised again after cleanup
+  // so the process ends as it would have.
+  private readonly onExit = () => this.cleanup();
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.cleanup();
+    process.kill(process.pid, signal);
+  };
+
+  private makeTempDir(): string {
+    const dir = mkdtempSync(join(this.tempParent, 'seqhunt-sort-'));
+    process.once('exit', this.onExit);
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+    return dir;
   }
 
   private spill(): void {
     const events = this.buffer.sort(byTime);
     this.buffer = [];
     this.sinceCheck = 0;
-    this.dir ??= mkdtempSync(join(this.tempParent, 'seqhunt-sort-'));
+    this.dir ??= this.makeTempDir();
     const path = join(this.dir, `run-${this.runs.length}.ndjson`);
     const fd = openSync(path, 'w');
     try {

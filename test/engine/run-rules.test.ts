@@ -50,11 +50,14 @@ test('the spill path: a tiny memory bound writes sorted runs, merges them in ord
     }
     const order: number[] = [];
     let sawRunFiles = false;
+    const sigintListeners = process.listenerCount('SIGINT');
+    let cleanupArmed = false;
     const result = await runRules([fakeRule('r', q)], events, {
       sort: { maxBufferedEvents: 7, tempDir: dir },
       onEvent: (e) => {
         order.push(e.timestamp);
         if (!sawRunFiles) sawRunFiles = readdirSync(dir).some((d) => readdirSync(join(dir, d)).length > 0);
+        cleanupArmed ||= process.listenerCount('SIGINT') > sigintListeners;
       },
     });
     assert.ok(result.sort && result.sort.spilledRuns >= 10, `spilled ${result.sort?.spilledRuns} runs`);
@@ -66,6 +69,8 @@ test('the spill path: a tiny memory bound writes sorted runs, merges them in ord
     const first = result.alerts.find((a) => (a.events[0] as { process: { entity_id: string } }).process.entity_id === 'p0')!;
     assert.deepEqual(first['seqhunt.origins'], [{ file: 'test.ndjson', line: 0 }, { file: 'test.ndjson', line: 1 }]);
     assert.deepEqual(readdirSync(dir), [], 'temp files removed');
+    assert.ok(cleanupArmed, 'an interrupt would have removed the runs');
+    assert.equal(process.listenerCount('SIGINT'), sigintListeners, 'the interrupt handler is gone with the runs');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
