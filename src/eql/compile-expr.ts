@@ -165,6 +165,8 @@ export class ExprCompiler {
   private compare(e: CompareNode): CompiledExpr {
     const l = this.expr(e.left);
     const r = this.expr(e.right);
+    // Elasticsearch compares fields with constants only (not a field with a field, even through functions).
+    if (hasField(e.left) && hasField(e.right)) throw EqlError.at(e.right.pos, 'comparing a field with another field is not supported, compare each with a constant', ['constant']);
     const op = e.op;
     // `x == null` / `x != null` test for a value (missing fields are null).
     const lNull = l.constant?.value === null;
@@ -281,6 +283,8 @@ export class ExprCompiler {
   private inList(e: InNode): CompiledExpr {
     const target = this.expr(e.expr);
     const items = e.list.map((x) => ({ c: this.expr(x), pos: x.pos }));
+    const fieldItem = hasField(e.expr) ? e.list.find(hasField) : undefined;
+    if (fieldItem) throw EqlError.at(fieldItem.pos, 'comparing a field with another field is not supported, compare each with a constant', ['constant']);
     const kind = target.kind;
     const norm = (v: Scalar, pos: Pos, isConst: boolean): Scalar | null => {
       if (kind === 'ip') {
@@ -540,6 +544,21 @@ function anyPair(a: Value, b: Value, test: (a: Scalar, b: Scalar) => boolean): b
   }
   for (const x of a) if (x !== null && anyPair(x, b, test)) return true;
   return false;
+}
+
+function hasField(e: Expr): boolean {
+  switch (e.type) {
+    case 'literal': return false;
+    case 'field': return true;
+    case 'not':
+    case 'neg': return hasField(e.expr);
+    case 'logical':
+    case 'compare':
+    case 'arith': return hasField(e.left) || hasField(e.right);
+    case 'match': return hasField(e.expr);
+    case 'in': return hasField(e.expr) || e.list.some(hasField);
+    case 'call': return e.args.some(hasField);
+  }
 }
 
 function isConstantTree(e: Expr): boolean {

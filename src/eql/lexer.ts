@@ -165,7 +165,6 @@ export function tokenize(src: string): Token[] {
             case 'b': text += '\b'; j += 2; break;
             case 'f': text += '\f'; j += 2; break;
             case '"': text += '"'; j += 2; break;
-            case "'": text += "'"; j += 2; break;
             case '\\': text += '\\'; j += 2; break;
             case 'u': {
               const m = /^\\u\{([0-9a-fA-F]{2,8})\}/.exec(src.slice(j, j + 12));
@@ -177,7 +176,7 @@ export function tokenize(src: string): Token[] {
               break;
             }
             default:
-              throw EqlError.at(escPos, `invalid escape sequence \\${e ?? ''} in string`, ['\\n', '\\t', '\\r', '\\"', '\\\\', '\\u{XXXX}']);
+              throw EqlError.at(escPos, e === "'" ? "the escaped single quote \\' is not supported, use \\\"" : `invalid escape sequence \\${e ?? ''} in string`, ['\\n', '\\t', '\\r', '\\"', '\\\\', '\\u{XXXX}']);
           }
           continue;
         }

@@ -254,6 +254,7 @@ class Parser {
       if (after.kind === 'op' && COMPARE_OPS.has(after.text)) throw EqlError.at(after.pos, 'comparisons cannot be chained, use parentheses and "and"', ["'and'", "'or'"]);
       return node;
     }
+    if (this.isOp('=')) throw EqlError.at(t.pos, "'=' is not an operator, use '==' (case-sensitive) or ':' (case-insensitive)", ["'=='", "':'"]);
     if (this.isKw('not') && this.peek().kind === 'ident' && this.peek().text === 'in') {
       this.next();
       const inTok = this.next();

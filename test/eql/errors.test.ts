@@ -36,6 +36,11 @@ test('syntax errors point at the spot and say what was expected', () => {
   check('process where a : b', 1, 19, /':' needs a string literal pattern/);
   check('process where a @ 1', 1, 17, /expected .* but found 'a'|unexpected character|expected/);
   check('process where /* open', 1, 15, /unterminated comment/);
+  check('process where a = 1', 1, 17, /'=' is not an operator, use '==' \(case-sensitive\) or ':'/);
+  check('process where a == "it\\\'s"', 1, 23, /escaped single quote/);
+  check('process where a == b', 1, 20, /comparing a field with another field is not supported/);
+  check('process where length(a) > length(b)', 1, 27, /comparing a field with another field/);
+  check('process where a in ("x", b)', 1, 26, /comparing a field with another field/);
   check('process where `a', 1, 15, /unterminated quoted name/);
 });
 
