@@ -8,7 +8,7 @@ import { tokenize, type Token } from './lexer.js';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'like', 'regex', 'where', 'sequence', 'sample', 'join', 'by', 'with', 'until', 'any', 'true', 'false', 'null', 'of']);
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 function describe(t: Token): string {
   switch (t.kind) {

@@ -28,7 +28,7 @@ test('maxspan is inclusive: last - first <= maxspan', () => {
   const q = 'sequence by k with maxspan=10s [a where true] [b where true]';
   assert.deepEqual(run(q, [ev('a', 0, 'a', { k: 1 }), ev('b', 10_000, 'b', { k: 1 })]), ['a b']);
   assert.deepEqual(run(q, [ev('a', 0, 'a', { k: 1 }), ev('b', 10_001, 'b', { k: 1 })]), []);
-  for (const [unit, ms] of [['500ms', 500], ['2s', 2000], ['3m', 180_000], ['1h', 3_600_000], ['2d', 172_800_000]] as const) {
+  for (const [unit, ms] of [['1500micros', 1.5], ['500ms', 500], ['2s', 2000], ['3m', 180_000], ['1h', 3_600_000], ['2d', 172_800_000]] as const) {
     assert.equal(compileQuery(`sequence with maxspan=${unit} [a where true] [b where true]`).maxspanMs, ms);
   }
 });
