@@ -73,6 +73,8 @@ interface StagePlan {
 interface RulePlan {
   loaded: LoadedRule;
   stages: StagePlan[];
+  /** The event category field, split once (hot path). */
+  categoryPath: string[];
   categoryField: string;
 }
 
@@ -105,7 +107,7 @@ export class CoverageTracker {
         const stage = plan.stages[s]!;
         const i = s * 4;
         if (stage.securityLog && isSecurityLog(doc)) counts[i + 1]!++;
-        if (!inCategory(doc, plan.categoryField, stage.category)) continue;
+        if (!inCategory(doc, plan.categoryPath, plan.categoryField, stage.category)) continue;
         counts[i]!++;
         // Once the full condition has matched here, the other counts no longer decide anything: skip the work.
         if (counts[i + 3]! > 0) continue;
@@ -217,13 +219,13 @@ function planRule(loaded: LoadedRule): RulePlan {
       missing: info.missing,
     };
   });
-  return { loaded, stages, categoryField };
+  return { loaded, stages, categoryField, categoryPath: categoryField.split('.') };
 }
 
-function inCategory(doc: Record<string, unknown>, field: string, category: string): boolean {
+function inCategory(doc: Record<string, unknown>, path: readonly string[], field: string, category: string): boolean {
   if (category === 'any') return true;
   let v: unknown = doc;
-  for (const part of field.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  for (const part of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
   if (v === undefined) v = doc[field];
   return Array.isArray(v) ? v.some((x) => String(x).toLowerCase() === category) : typeof v === 'string' && v.toLowerCase() === category;
 }
