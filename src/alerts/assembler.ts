@@ -226,7 +226,9 @@ export function buildAlert(rule: Rule, match: Match<NormalizedEvent>, uuid: stri
   const evidence = e.task.evidence;
   if (e.sourceEvidence) evidence['source.ip'] = e.sourceEvidence;
   if (e.userEvidence) evidence['source.user'] = e.userEvidence;
-  alert['seqhunt.task'] = e.task;
+  // Evidence last, after the items it documents.
+  const { evidence: _evidence, ...items } = e.task;
+  alert['seqhunt.task'] = { ...items, evidence };
   alert['seqhunt.related'] = e.related;
   if (e.relatedOmitted) alert['seqhunt.related_omitted'] = e.relatedOmitted;
   if (rule.coversBlindSpot) alert['seqhunt.covers_blind_spot'] = rule.coversBlindSpot;

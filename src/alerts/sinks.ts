@@ -159,7 +159,7 @@ function fit(s: string, width: number): string {
 
 const TABLE_COLUMNS: ReadonlyArray<[string, number]> = [
   ['TIME', 24],
-  ['HOST', 24],
+  ['HOST', 28],
   ['SOURCE', 21],
   ['USER', 20],
   ['TASK', 40],
@@ -190,7 +190,7 @@ class TableSink implements AlertSink {
     const src = alert['source.ip'] ? `${alert['source.ip']}${alert['source.port'] !== undefined ? ':' + alert['source.port'] : ''}` : '-';
     const severity = String(alert['kibana.alert.severity'] ?? '');
     let rule = String(alert['kibana.alert.rule.name'] ?? '');
-    if (alert['seqhunt.covers_blind_spot']) rule += ` (covers: ${alert['seqhunt.covers_blind_spot']})`;
+    if (alert['seqhunt.covers_blind_spot']) rule += ` (covers: ${fit(String(alert['seqhunt.covers_blind_spot']), 60).trimEnd()})`;
     if (suppressed) rule += ` [suppressed by ${suppressedBy(alert)}]`;
     const cells = [
       String(alert['@timestamp'] ?? ''),
