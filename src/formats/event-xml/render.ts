@@ -5,6 +5,24 @@ import type { DataValue, WinEvent, XmlElement } from '../types.js';
 
 export const EVENT_NAMESPACE = 'http://schemas.microsoft.com/win/2004/08/events/event';
 
+/**
+ * How a read event's XML differed from the usual shape, for readers that know (the EVTX reader sets it): WinEvent
+ * does not say whether <Data> items were unnamed or whether System had <Correlation>/<Execution>. Kept beside the
+ * event (not in it) so the boundary type stays as it is; events without an entry render in the usual shape.
+ */
+export interface XmlShape {
+  /** True: EventData items param1..N were unnamed <Data>; false: they were named so. */
+  unnamedData?: boolean;
+  /** Attributes of <EventData> itself (some classic providers name it). */
+  eventDataAttrs?: Record<string, string>;
+  /** <Execution> attributes beyond ProcessID/ThreadID (ProcessorID, KernelTime, UserTime, …), in order. */
+  executionExtra?: Record<string, string>;
+  noCorrelation?: boolean;
+  noExecution?: boolean;
+  noSecurity?: boolean;
+}
+export const xmlShapes = new WeakMap<WinEvent, XmlShape>();
+
 export interface RenderXmlOptions {
   /** Indentation per level (default two spaces, as evtxexport); false renders the event on one line. */
   indent?: string | false;
@@ -70,12 +88,12 @@ class Out {
   }
 }
 
-/** Unnamed classic-provider items are read as param1..N; they render back as unnamed <Data>. */
+/** Unnamed classic-provider items are read as param1..N; without a shape hint they render back as unnamed <Data>. */
 const POSITIONAL = /^param\d+$/;
 
-function data(out: Out, depth: number, name: string, value: DataValue): void {
+function data(out: Out, depth: number, name: string, value: DataValue, unnamed: boolean | undefined): void {
   if (value === null) return; // an absent substitution: Windows and evtxexport omit the element
-  const attrs: Attrs = POSITIONAL.test(name) ? [] : [['Name', name]];
+  const attrs: Attrs = unnamed !== false && POSITIONAL.test(name) ? [] : [['Name', name]];
   if (name === 'Binary' && typeof value === 'string') return out.leaf(depth, 'Binary', [], value);
   // Arrays render as one element per item (MS-EVEN6).
   for (const item of Array.isArray(value) ? value : [value]) out.leaf(depth, 'Data', attrs, item);
@@ -85,6 +103,7 @@ function data(out: Out, depth: number, name: string, value: DataValue): void {
 export function renderEventXml(event: WinEvent, options: RenderXmlOptions = {}): string {
   const out = new Out(options.indent === undefined ? '  ' : options.indent);
   const s = event.system;
+  const shape = xmlShapes.get(event);
   out.start(0, 'Event', [['xmlns', EVENT_NAMESPACE]]);
   out.start(1, 'System');
   out.leaf(2, 'Provider', [['Name', s.provider], ['Guid', s.providerGuid], ['EventSourceName', s.eventSourceName]]);
@@ -96,18 +115,22 @@ export function renderEventXml(event: WinEvent, options: RenderXmlOptions = {}):
   if (s.keywords !== undefined) out.leaf(2, 'Keywords', [], s.keywords);
   out.leaf(2, 'TimeCreated', [['SystemTime', systemTime(s.timeCreated)]]);
   if (s.recordId !== undefined) out.leaf(2, 'EventRecordID', [], s.recordId);
-  out.leaf(2, 'Correlation', [['ActivityID', s.activityId], ['RelatedActivityID', s.relatedActivityId]]);
-  out.leaf(2, 'Execution', [['ProcessID', s.processId], ['ThreadID', s.threadId]]);
+  if (!shape?.noCorrelation) out.leaf(2, 'Correlation', [['ActivityID', s.activityId], ['RelatedActivityID', s.relatedActivityId]]);
+  if (!shape?.noExecution) {
+    const extra = Object.entries(shape?.executionExtra ?? {});
+    out.leaf(2, 'Execution', [['ProcessID', s.processId], ['ThreadID', s.threadId], ...extra]);
+  }
   out.leaf(2, 'Channel', [], s.channel);
   out.leaf(2, 'Computer', [], s.computer);
-  out.leaf(2, 'Security', [['UserID', s.userId]]);
+  if (!shape?.noSecurity) out.leaf(2, 'Security', [['UserID', s.userId]]);
   out.end(1, 'System');
   if (event.eventData) {
-    const entries = Object.entries(event.eventData);
-    if (entries.length === 0) out.leaf(1, 'EventData', []);
+    const entries = Object.entries(event.eventData).filter(([, v]) => v !== null);
+    const attrs = Object.entries(shape?.eventDataAttrs ?? {});
+    if (entries.length === 0) out.leaf(1, 'EventData', attrs);
     else {
-      out.start(1, 'EventData');
-      for (const [name, value] of entries) data(out, 2, name, value);
+      out.start(1, 'EventData', attrs);
+      for (const [name, value] of entries) data(out, 2, name, value, shape?.unnamedData);
       out.end(1, 'EventData');
     }
   }

@@ -1,6 +1,7 @@
 // Instantiated <Event> element tree → the WinEvent boundary structure.
 import type { DataValue, WinEvent, WinRendering, WinSystem, XmlElement } from '../types.js';
 import type { OutElement } from './binxml.js';
+import { type XmlShape, xmlShapes } from '../event-xml/render.js';
 
 function child(el: OutElement | undefined, name: string): OutElement | undefined {
   if (!el) return undefined;
@@ -30,6 +31,8 @@ function dataValue(el: OutElement): DataValue {
   return el.text;
 }
 
+const POSITIONAL = /^param\d+$/;
+
 /** A name seen twice (some manifests repeat one, e.g. LogonGuid in 4648) keeps every value, as an array does. */
 function addNamed(data: Record<string, DataValue>, name: string, value: DataValue): void {
   if (!(name in data)) {
@@ -41,7 +44,7 @@ function addNamed(data: Record<string, DataValue>, name: string, value: DataValu
   data[name] = list.concat(value === null ? '' : value);
 }
 
-function eventData(el: OutElement): Record<string, DataValue> {
+function eventData(el: OutElement, shape: XmlShape): Record<string, DataValue> {
   const data: Record<string, DataValue> = {};
   let unnamed = 0;
   for (const c of el.children) {
@@ -57,6 +60,12 @@ function eventData(el: OutElement): Record<string, DataValue> {
       // Other payloads (ComplexData …): keep the text under the element's name.
       data[c.name] = dataValue(c);
     }
+  }
+  if (unnamed > 0) shape.unnamedData = true;
+  else if (Object.keys(data).some((k) => POSITIONAL.test(k))) shape.unnamedData = false;
+  for (const k in el.attrs) {
+    shape.eventDataAttrs = el.attrs;
+    break;
   }
   return data;
 }
@@ -117,9 +126,18 @@ export function toWinEvent(root: OutElement, fallbackRecordId: number): WinEvent
   set('userId', child(sys, 'Security')?.attrs.UserID);
 
   const event: WinEvent = { system };
+  const shape: XmlShape = {};
+  if (!correlation) shape.noCorrelation = true;
+  if (!execution) shape.noExecution = true;
+  else {
+    for (const k in execution.attrs) {
+      if (k !== 'ProcessID' && k !== 'ThreadID') (shape.executionExtra ??= {})[k] = execution.attrs[k]!;
+    }
+  }
+  if (!child(sys, 'Security')) shape.noSecurity = true;
   for (const c of root.children) {
     switch (c.name) {
-      case 'EventData': event.eventData = eventData(c); break;
+      case 'EventData': event.eventData = eventData(c, shape); break;
       case 'UserData': {
         const first = c.children[0];
         if (first) event.userData = toXmlElement(first);
@@ -128,6 +146,11 @@ export function toWinEvent(root: OutElement, fallbackRecordId: number): WinEvent
       case 'ProcessingErrorData': event.processingError = toXmlElement(c); break;
       case 'RenderingInfo': event.rendering = rendering(c); break;
     }
+  }
+  // Only events that differ from the usual shape pay for an entry.
+  for (const _ in shape) {
+    xmlShapes.set(event, shape);
+    break;
   }
   return event;
 }
