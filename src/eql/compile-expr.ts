@@ -208,6 +208,7 @@ export class ExprCompiler {
         return null;
       };
     }
+    const generic = !kinds.includes('ip') && !kinds.includes('date') && !kinds.includes('number');
     const side = (c: CompiledExpr, pos: Pos): Evaluator => {
       if (c.constant) {
         const v = c.constant.value;
@@ -215,8 +216,8 @@ export class ExprCompiler {
         const cv = v === null ? null : conv(v, pos, true);
         return () => cv;
       }
-      const needsConv = c.kind !== 'ip' && c.kind !== 'date' && c.kind !== 'number' && conv !== undefined;
-      if (!needsConv || (kinds.every((k) => k === 'string' || k === 'any' || k === 'boolean'))) return c.fn;
+      // Values already in the domain's representation (typed fields, numbers) pass as they are.
+      if (generic || c.kind === 'ip' || c.kind === 'date' || c.kind === 'number') return c.fn;
       const f = c.fn;
       return (d) => lift([f(d)], ([v]) => (v === null ? null : conv(v!, pos, false)));
     };

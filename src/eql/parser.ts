@@ -113,11 +113,9 @@ class Parser {
     const stages: StageNode[] = [];
     let until: StageNode | undefined;
     while (this.isOp('[') || this.isOp('!')) stages.push(this.parseStage(true));
-    if (stages.length < 2 && !(stages.length === 1 && this.isOp('['))) {
-      if (stages.length < 2) {
-        if (this.t.kind === 'eof' || this.isKw('until') || this.isOp('|')) throw EqlError.at(this.t.pos, 'a sequence needs at least two stages', ["'['"]);
-        this.fail(["'['"]);
-      }
+    if (stages.length < 2) {
+      if (this.t.kind === 'eof' || this.isKw('until') || this.isOp('|')) throw EqlError.at(this.t.pos, 'a sequence needs at least two stages', ["'['"]);
+      this.fail(["'['"]);
     }
     if (this.isKw('until')) {
       this.next();
