@@ -169,6 +169,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionSpec> = new Map(
           const s = str(a[0]!);
           const x = str(a[1]!);
           if (s === null || x === null) return null;
+          // As documented (and as Elasticsearch's StringUtils checks): an empty string contains nothing.
+          if (s === '' || x === '') return false;
           return fold(s, ctx.insensitive).includes(fold(x, ctx.insensitive));
         },
       },

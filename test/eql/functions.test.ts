@@ -77,6 +77,8 @@ test('startsWith, endsWith, stringContains and their ~ forms', () => {
   assert.equal(val('stringContains("start regsvr32.exe", "Regsvr32")'), false);
   assert.equal(val('stringContains~("start regsvr32.exe", "Regsvr32")'), true);
   assert.equal(val('stringContains(null, "x")'), null);
+  assert.equal(val('stringContains("", "")'), false);
+  assert.equal(val('stringContains("start regsvr32.exe", "")'), false);
 });
 
 test('indexOf and indexOf~', () => {
