@@ -42,6 +42,16 @@ test('malformed lines are reported with file and line, the rest is read, and the
   });
 });
 
+test('an output file that cannot be written is refused before the hunt runs', async () => {
+  await withDir(async (dir) => {
+    const { network } = writeRemoteTaskFiles(dir);
+    const r = await runCli(['hunt', '--no-builtin', '-o', join(dir, 'no', 'such', 'dir', 'alerts.json'), network]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot write .*alerts\.json: ENOENT/);
+    assert.doesNotMatch(r.stderr, /events checked/);
+  });
+});
+
 test('an unreadable input is reported and exits 2 after the other inputs were read', async () => {
   await withDir(async (dir) => {
     const { network } = writeRemoteTaskFiles(dir);

@@ -1,6 +1,6 @@
 // `seqhunt hunt [paths...]`: run the detection rules over collected telemetry and report alerts.
 // Results go to stdout (or -o FILE); progress and the closing summary go to stderr.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo, Command } from '../command.js';
@@ -132,11 +132,20 @@ export const command: Command = {
     }
     const tuning = createAlertTuning({ lists });
 
-    // Output.
-    const fileOut = values.output !== undefined ? createWriteStream(values.output) : undefined;
-    let outError: Error | undefined;
-    fileOut?.on('error', (e) => (outError = e));
-    const out = fileOut ?? io.stdout;
+    // Output. The file is opened first: a path that cannot be written is known before hours of hunting.
+    let fileOut: ReturnType<typeof createWriteStream> | undefined;
+    if (values.output !== undefined) {
+      try {
+        fileOut = createWriteStream(values.output, { fd: openSync(values.output, 'w') });
+      } catch (e) {
+        err(`seqhunt hunt: cannot write ${values.output}: ${(e as Error).message}\n`);
+        return 2;
+      }
+    }
+    const out: NodeJS.WritableStream = fileOut ?? io.stdout;
+    let outError: NodeJS.ErrnoException | undefined;
+    const onOutError = (e: NodeJS.ErrnoException) => (outError ??= e);
+    out.on('error', onOutError);
     const sink = createSink(format, out, { color: !fileOut && io.stdout.isTTY === true && format === 'table', showSuppressed: values['show-suppressed'] === true });
 
     // Whether the inputs hold what each rule stage needs: a rule that cannot fire is never a silent zero.
@@ -169,9 +178,11 @@ export const command: Command = {
       progress?.clear();
       await sink.close();
       if (fileOut) await new Promise<void>((resolve) => fileOut.end(() => resolve()));
+      out.removeListener('error', onOutError);
     }
-    if (outError) {
-      err(`seqhunt hunt: cannot write ${values.output}: ${outError.message}\n`);
+    // A reader that went away (`| head`) is not a failure; any other write error is.
+    if (outError && outError.code !== 'EPIPE') {
+      err(`seqhunt hunt: cannot write ${values.output ?? 'to standard output'}: ${outError.message}\n`);
       status = 2;
     }
     err(summary(result, bySeverity, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, rules.length > 0 ? formatCoverage(coverage.report()) : '', values['show-suppressed'] === true));
