@@ -1,4 +1,5 @@
 // The one error type of the engine: every syntax, name and type problem carries its position.
+import type { EqlErrorInfo } from './api.js';
 import type { Pos } from './ast.js';
 
 export class EqlError extends Error {
@@ -17,6 +18,11 @@ export class EqlError extends Error {
 
   static at(pos: Pos, message: string, expected: string[] = []): EqlError {
     return new EqlError(message, pos.line, pos.column, expected);
+  }
+
+  /** The plain-data form (for rule linters and JSON reports). */
+  info(): EqlErrorInfo {
+    return { message: this.message, line: this.line, column: this.column, ...(this.expected.length > 0 ? { expected: this.expected } : {}) };
   }
 
   /** "line L:C: message", the offending source line, and a caret under the spot. */

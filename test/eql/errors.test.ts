@@ -23,6 +23,7 @@ function check(query: string, line: number, column: number, pattern: RegExp, opt
 test('syntax errors point at the spot and say what was expected', () => {
   const e = check('process where process.name == ', 1, 31, /expected expression but found end of query/);
   assert.deepEqual(e.expected, ['expression']);
+  assert.deepEqual(e.info(), { message: 'expected expression but found end of query', line: 1, column: 31, expected: ['expression'] });
   check('process process.name == "x"', 1, 9, /expected 'where' but found 'process'/);
   check('process where (a == 1', 1, 22, /expected '\)'/);
   check('process where a == "x', 1, 20, /unterminated string/);
