@@ -55,11 +55,36 @@ test('simulate: usage errors exit 2 with a message, never a stack', async () => 
     [['simulate', 'atexec', '--time', 'yesterday'], /--time: not an ISO 8601 time/],
     [['simulate', 'atexec', '--seed', '3x'], /--seed: expected an integer/],
     [['simulate', 'atexec', '--source-ip', 'not-an-ip'], /--source-ip: not an IP address/],
+    [['simulate', 'atexec', '--host', ''], /--host: must not be empty/],
+    [['simulate', 'atexec', '--host', 'a b<c>'], /--host: not a computer name/],
+    [['simulate', 'atexec', '--user', 'EVIL\\'], /--user: expected DOMAIN\\user or user/],
+    [['simulate', 'atexec', '--runs', '0'], /--runs: expected an integer ≥ 1/],
   ] as const) {
     const { code, stderr } = await runCli([...args]);
     assert.equal(code, 2, args.join(' '));
     assert.match(stderr, message);
     assert.doesNotMatch(stderr, /\n\s+at /);
+  }
+});
+
+test('simulate: hostile task names and command lines are escaped in every format and still read back', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-cli-sim-'));
+  try {
+    const task = '<x&y>"\'\\ü';
+    const command = '"C:\\Program Files\\a b\\c.exe" --x="<&>"';
+    for (const format of ['xml', 'evtx', 'winlogbeat', 'defend']) {
+      const out = join(dir, `h.${format}`);
+      const sim = await runCli(['simulate', 'schtasks-remote', '--format', format, '--task', task, '--command', command, '-o', out]);
+      assert.equal(sim.code, 0, sim.stderr);
+      const hunt = await runCli(['hunt', '--format', 'ndjson', out]);
+      assert.equal(hunt.code, 0, hunt.stderr);
+      const alerts = hunt.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+      const flagship = alerts.find((a) => a['kibana.alert.rule.name'] === 'Remote Scheduled Task Creation');
+      assert.ok(flagship, `${format}: the flagship fires`);
+      assert.equal(flagship['seqhunt.task']?.arguments, '--x="<&>"', `${format}: the command survives`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -79,6 +79,12 @@ export const command: Command = {
       const v = values[ip];
       if (v !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/.test(v)) throw new UsageError(`--${ip}: not an IP address: "${v}"`);
     }
+    for (const key of ['host', 'task', 'command'] as const) {
+      const v = values[key];
+      if (v !== undefined && v.trim() === '') throw new UsageError(`--${key}: must not be empty`);
+    }
+    if (values.host !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(values.host)) throw new UsageError(`--host: not a computer name: "${values.host}"`);
+    if (values.user !== undefined && !/^([^\\]+\\)?[^\\]+$/.test(values.user)) throw new UsageError(`--user: expected DOMAIN\\user or user, got "${values.user}"`);
     const opts: ScenarioOptions = {
       host: values.host,
       targetIp: values['target-ip'],
