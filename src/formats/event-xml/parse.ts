@@ -5,6 +5,10 @@
 import type { DataValue, InputItem, Origin, WinEvent, WinRendering, WinSystem, XmlElement } from '../types.js';
 import { XmlTokenizer, type XmlHandler } from './tokenize.js';
 
+/** Real events nest a handful of levels; deeper trees are hostile or broken (and would strain recursion). */
+const MAX_EVENT_DEPTH = 128;
+const MAX_EVENT_CHARS = 64 * 1024 * 1024;
+
 /** Local name: namespace prefixes are ignored when matching. */
 function local(name: string): string {
   const colon = name.indexOf(':');
@@ -148,6 +152,8 @@ export class EventAssembler implements XmlHandler {
   private eventLine = 0;
   /** Open UserData elements: an <Event> inside a provider payload is data, not a new event. */
   private inUserData = 0;
+  /** Characters of text in the event so far (bounded: a runaway value is not held). */
+  private chars = 0;
 
   constructor(private readonly base: { file: string; member?: string }) {}
 
@@ -184,6 +190,10 @@ export class EventAssembler implements XmlHandler {
       if (selfClosing) this.finish(line);
       return;
     }
+    if (this.stack.length >= MAX_EVENT_DEPTH) {
+      this.abandon(`elements nested deeper than ${MAX_EVENT_DEPTH} levels`, line);
+      return;
+    }
     const el: XmlElement = { name, attrs, children: [], text: '' };
     this.stack[this.stack.length - 1]!.children.push(el);
     if (selfClosing) selfClosed.add(el);
@@ -209,7 +219,10 @@ export class EventAssembler implements XmlHandler {
 
   text(text: string): void {
     const top = this.stack[this.stack.length - 1];
-    if (top) top.text += text;
+    if (!top) return;
+    this.chars += text.length;
+    if (this.chars > MAX_EVENT_CHARS) this.abandon(`event text larger than ${MAX_EVENT_CHARS} characters`, this.eventLine);
+    else top.text += text;
   }
 
   error(message: string, line: number): void {
@@ -223,6 +236,7 @@ export class EventAssembler implements XmlHandler {
   }
 
   private begin(name: string, attrs: Record<string, string>, line: number): void {
+    this.chars = 0;
     this.stack = [{ name, attrs, children: [], text: '' }];
     this.eventLine = line;
     this.inUserData = 0;

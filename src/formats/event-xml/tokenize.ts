@@ -12,6 +12,8 @@ export interface XmlHandler {
 
 /** A tag longer than this is taken for a runaway (an unterminated quote or a missing `>`). */
 const MAX_TAG_CHARS = 1 << 20;
+/** Comments, CDATA sections and declarations longer than this are taken for unterminated ones. */
+const MAX_CONSTRUCT_CHARS = 1 << 24;
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 const ENTITY_RE = /&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,10}|[A-Za-z][A-Za-z0-9]{0,15});/g;
@@ -184,8 +186,14 @@ export class XmlTokenizer {
   /** An unfinished construct at the end of the buffer: wait for more, or at end of input report it. */
   private incomplete(final: boolean, what: string): boolean {
     if (!final) {
-      this.resume = Math.max(this.pos, this.buf.length - 16);
-      return false;
+      if (this.buf.length - this.pos <= MAX_CONSTRUCT_CHARS) {
+        this.resume = Math.max(this.pos, this.buf.length - 16);
+        return false;
+      }
+      // Never buffer without bound: give up on this construct and read on after its '<'.
+      this.h.error(`${what} not closed within ${MAX_CONSTRUCT_CHARS} characters`, this.line);
+      this.advance(this.pos + 1);
+      return true;
     }
     this.h.error(`input ends inside a ${what}`, this.line);
     this.advance(this.buf.length);

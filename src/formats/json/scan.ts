@@ -160,7 +160,15 @@ export class JsonScanner {
       }
     }
     if (this.capturing && !this.capTooBig) this.keep(chunk.subarray(this.capStart));
-    if (this.capturingKey && this.keyStart < n) this.keyPieces.push(chunk.subarray(this.keyStart));
+    if (this.capturingKey && this.keyStart < n) {
+      // Keys that matter are short: a long one is not kept (nor its bytes held).
+      if (this.keyPieces.length < 4 && n - this.keyStart <= 16) this.keyPieces.push(chunk.subarray(this.keyStart));
+      else {
+        this.capturingKey = false;
+        if (this.depth - this.rootDepth === 1) this.key1 = '';
+        else this.key2 = '';
+      }
+    }
     if (this.lineStart >= 0) this.colBase = n - this.lineStart;
     else this.colBase += n;
     this.lineStart = -1;
