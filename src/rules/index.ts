@@ -1,6 +1,6 @@
 // Public API of rules: load TOML rule files (the built-in pack and the user's), validate, compile their queries.
 // A broken rule is reported (file, line, field) and never stops the others from loading.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileQuery, EqlError } from '../eql/index.js';
@@ -37,9 +37,14 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadRul
   for (const given of options.paths ?? []) {
     for (const path of await tomlFiles(given, problems)) files.push({ path, source: path });
   }
+  // The same file named twice (e.g. `--rules rules/builtin` beside the built-in pack) loads once.
+  const seenFiles = new Set<string>();
   for (const { path, source } of files) {
     let text: string;
     try {
+      const real = await realpath(path);
+      if (seenFiles.has(real)) continue;
+      seenFiles.add(real);
       text = await readFile(path, 'utf8');
     } catch (err) {
       problems.push({ file: path, message: `cannot read: ${(err as Error).message}` });

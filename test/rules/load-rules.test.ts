@@ -149,6 +149,13 @@ test('a broken rule beside good ones: the others load and the problem names the 
   }
 });
 
+test('the built-in pack named again with --rules loads once, without duplicate problems', { skip: skipWithoutEql }, async () => {
+  const once = await loadRules({});
+  const twice = await loadRules({ paths: [builtinRulesDir, join(builtinRulesDir, '.', 'remote_scheduled_task_creation.toml')] });
+  assert.deepEqual(twice.problems, once.problems);
+  assert.deepEqual(twice.rules.map((r) => r.rule.ruleId), once.rules.map((r) => r.rule.ruleId));
+});
+
 test('an EQL error is reported with the rule file, its line in the file and the position', { skip: skipWithoutEql }, async () => {
   const dir = tempDir();
   try {
