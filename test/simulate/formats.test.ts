@@ -9,7 +9,7 @@ import { parseEventXml, readSource } from '../../src/formats/index.js';
 import type { InputItem } from '../../src/formats/types.js';
 import { normalize } from '../../src/normalize/index.js';
 import { loadRules } from '../../src/rules/index.js';
-import { renderSimulation, simulate } from '../../src/simulate/index.js';
+import { SCENARIOS, renderSimulation, simulate } from '../../src/simulate/index.js';
 
 async function itemsOf(path: string): Promise<InputItem[]> {
   const out: InputItem[] = [];
@@ -90,4 +90,28 @@ test('Defend output is ECS NDJSON the flagship fires on', async () => {
   assert.ok(docs.every((d) => d.host.os.type === 'windows' && d.agent.type === 'endpoint'));
   const items: InputItem[] = docs.map((doc, i) => ({ kind: 'document', doc, origin: { file: 'defend.ndjson', line: i + 1 } }));
   assert.deepEqual(await alertsOn(items), ['Remote Scheduled Task Creation']);
+});
+
+test('every scenario written as EVTX and read back raises exactly the alerts its expectations list', async () => {
+  const { rules } = await loadRules({ builtin: true });
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-sim-all-'));
+  try {
+    for (const s of SCENARIOS) {
+      const t = simulate(s.id);
+      const path = join(dir, `${s.id}.evtx`);
+      writeFileSync(path, renderSimulation(t, 'evtx')[0]!.data);
+      const items = await itemsOf(path);
+      assert.equal(items.length, t.windows.length, `${s.id}: every record read back`);
+      const events = items.flatMap((i) => {
+        const r = normalize(i);
+        return r.ok ? [r.event] : [];
+      });
+      const result = await runRules(rules, events, { collect: true });
+      const got: Record<string, number> = {};
+      for (const a of result.alerts) got[a['kibana.alert.rule.name']] = (got[a['kibana.alert.rule.name']] ?? 0) + 1;
+      assert.deepEqual(got, t.expected.windows, s.id);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
