@@ -2,7 +2,7 @@
 // to them, plus the Winlogbeat case: a winlog.* document that never went through an ingest pipeline.
 import { canonicalRegistryPath, registryPathParts } from './registry.js';
 import type { WinRecord } from './win-record.js';
-import { canonicalGuid, canonicalIp, toLong } from './values.js';
+import { canonicalGuid, canonicalIp, setOwn, text, toLong } from './values.js';
 
 type Obj = Record<string, unknown>;
 
@@ -15,11 +15,11 @@ function hasDottedKey(o: Obj): boolean {
 }
 
 function mergeInto(target: Obj, key: string, value: unknown): void {
-  const cur = target[key];
+  const cur = Object.hasOwn(target, key) ? target[key] : undefined;
   if (isObj(cur) && isObj(value)) {
     for (const k in value) mergeInto(cur, k, value[k]);
   } else {
-    target[key] = value;
+    setOwn(target, key, value);
   }
 }
 
@@ -36,11 +36,11 @@ function expand(o: Obj): Obj {
     let node = out;
     for (let i = 0; i < parts.length - 1; i++) {
       const p = parts[i]!;
-      const next = node[p];
+      const next = Object.hasOwn(node, p) ? node[p] : undefined;
       if (isObj(next)) node = next;
       else {
         const created: Obj = {};
-        node[p] = created;
+        setOwn(node, p, created);
         node = created;
       }
     }
@@ -70,7 +70,7 @@ export function winlogRecord(doc: Obj, timeCreated: number | undefined): WinReco
   const w = doc.winlog as Obj;
   const data = isObj(w.event_data) ? w.event_data : {};
   const rec: WinRecord = {
-    provider: String(w.provider_name ?? (doc.event as Obj | undefined)?.provider ?? ''),
+    provider: text(w.provider_name ?? (isObj(doc.event) ? doc.event.provider : undefined)),
     eventId: toLong(w.event_id as string | number) ?? 0,
     channel: w.channel as string,
     computer: typeof w.computer_name === 'string' ? w.computer_name : '',

@@ -3,7 +3,7 @@
 import type { TimeReading } from './time.js';
 import { parseTime } from './time.js';
 import type { EventData } from './values.js';
-import { toLong } from './values.js';
+import { setOwn, text, toLong } from './values.js';
 import type { WinRecord } from './win-record.js';
 
 /** True when a JSON object looks like a flat export: a Channel and an EventID at the top level, no winlog. */
@@ -47,15 +47,15 @@ export function flatExportRecord(
   for (const key in doc) {
     const v = doc[key];
     if (SYSTEM_KEYS.has(key)) {
-      if (key === 'EventType' && !(typeof v === 'string' && NXLOG_EVENT_TYPES.has(v))) data[key] = v;
-      else if (key === 'Version' && typeof v === 'string') data[key] = v;
+      if (key === 'EventType' && !(typeof v === 'string' && NXLOG_EVENT_TYPES.has(v))) data.EventType = v;
+      else if (key === 'Version' && typeof v === 'string') data.Version = v;
       continue;
     }
     if (nxlogAccount && (key === 'AccountName' || key === 'Domain' || key === 'AccountType')) continue;
     if (dropEmpty(v)) continue;
     // Event data is text in Windows (and keyword in Elastic): NXLog's numbers become strings, so that
     // `winlog.event_data.LogonType == "3"` holds whatever wrote the export.
-    data[key] = typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+    setOwn(data, key, typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
   }
   let timeCreated: number | undefined;
   for (const k of TIME_KEYS) {
@@ -68,7 +68,7 @@ export function flatExportRecord(
   }
   const computer = doc.Hostname ?? doc.Computer ?? doc.ComputerName;
   const rec: WinRecord = {
-    provider: String(doc.SourceName ?? doc.ProviderName ?? ''),
+    provider: text(doc.SourceName ?? doc.ProviderName),
     eventId: toLong(doc.EventID as string | number) ?? 0,
     channel: doc.Channel as string,
     computer: typeof computer === 'string' ? computer : '',

@@ -24,7 +24,7 @@ import { mapServiceInstall, mapTaskScheduler, SERVICE_CONTROL_MANAGER, TASK_SCHE
 import type { TimeReading, TimeZone } from './time.js';
 import { formatIso, parseTime, resolveTimeZone } from './time.js';
 import type { EcsDocument, NormalizedEvent } from './types.js';
-import { child, isSysmonEmpty } from './values.js';
+import { child, isSysmonEmpty, text } from './values.js';
 import type { WinRecord } from './win-record.js';
 import { baseWindowsDoc } from './win-record.js';
 
@@ -143,7 +143,7 @@ function mapRecord(rec: WinRecord, ctx: Context): { doc: EcsDocument; timestamp:
 function hostKey(doc: EcsDocument): string {
   const host = doc.host as Record<string, unknown> | undefined;
   const key = host?.id ?? host?.name;
-  return typeof key === 'string' ? key : key === undefined || key === null ? '' : String(key);
+  return text(key);
 }
 
 function done(doc: EcsDocument, timestamp: number | undefined, origin: Origin, what: string): NormalizeResult {
@@ -182,7 +182,7 @@ function winEventRecord(ev: WinEvent, ctx: Context): WinRecord {
 
 function normalizeDocument(raw: Record<string, unknown>, origin: Origin, ctx: Context): NormalizeResult {
   if (isFlatExport(raw)) {
-    const sysmon = family(String(raw.SourceName ?? raw.ProviderName ?? ''), raw.Channel as string) === Family.Sysmon;
+    const sysmon = family(text(raw.SourceName ?? raw.ProviderName), raw.Channel as string) === Family.Sysmon;
     const rec = flatExportRecord(raw, ctx.recordTime, ctx.timeOffsetMs, sysmon ? isSysmonEmpty : undefined);
     const { doc, timestamp } = mapRecord(rec, ctx);
     return done(doc, timestamp, origin, `${rec.channel} event ${rec.eventId}`);

@@ -17,6 +17,7 @@ import {
   extension,
   isSysmonEmpty,
   splitCommandLine,
+  setOwn,
   splitDomainUser,
   str,
   table,
@@ -79,7 +80,7 @@ export function cleanSysmonData(data: EventData): EventData {
   const out: EventData = {};
   for (const k in data) {
     const v = data[k];
-    if (!isSysmonEmpty(v)) out[k] = v;
+    if (!isSysmonEmpty(v)) setOwn(out, k, v);
   }
   return out;
 }

@@ -13,9 +13,9 @@ export function str(data: EventData, key: string): string | undefined {
 }
 
 /** Integer from decimal or 0x-hex text ("0x3e7", "4280"); undefined when not a number. */
-export function toLong(v: string | number | undefined): number | undefined {
-  if (v === undefined) return undefined;
+export function toLong(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : undefined;
+  if (typeof v !== 'string') return undefined;
   const s = v.trim();
   if (s.length === 0) return undefined;
   let n: number;
@@ -231,4 +231,15 @@ export function child(parent: Record<string, unknown>, key: string): Record<stri
 /** A lookup table without a prototype, so hostile keys ("constructor", "__proto__") find nothing. */
 export function table<T>(entries: Record<string, T>): Record<string, T> {
   return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
+/** obj[key] = value, also for the key "__proto__" (which plain assignment would turn into a prototype change). */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** Text of a scalar; '' for objects, arrays and absent values (String() would throw on a hostile object). */
+export function text(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : '';
 }

@@ -3,7 +3,7 @@
 import type { WinRendering, XmlElement } from '../formats/types.js';
 import { formatIso } from './time.js';
 import type { EventData } from './values.js';
-import { child, table } from './values.js';
+import { child, table, text } from './values.js';
 
 export interface WinRecord {
   provider: string;
@@ -77,7 +77,7 @@ function maskOutcome(keywords: string | number): 'success' | 'failure' | undefin
   try {
     mask = typeof keywords === 'number' ? BigInt.asUintN(64, BigInt(keywords)) : BigInt(keywords);
   } catch {
-    return /audit success/i.test(String(keywords)) ? 'success' : /audit failure/i.test(String(keywords)) ? 'failure' : undefined;
+    return /audit success/i.test(text(keywords)) ? 'success' : /audit failure/i.test(text(keywords)) ? 'failure' : undefined;
   }
   if (mask & AUDIT_SUCCESS) return 'success';
   if (mask & AUDIT_FAILURE) return 'failure';
@@ -91,7 +91,7 @@ function keywordNames(keywords: WinRecord['keywords']): string[] | undefined {
   const outcome = auditOutcome(keywords);
   if (outcome === 'success') return ['Audit Success'];
   if (outcome === 'failure') return ['Audit Failure'];
-  return [String(keywords)];
+  return [text(keywords)];
 }
 
 /** UserData tree → plain object of its leaf texts, as winlog.user_data holds it. */
@@ -118,7 +118,7 @@ export function baseWindowsDoc(rec: WinRecord): Record<string, unknown> {
     event_id: code,
   };
   if (rec.providerGuid) winlog.provider_guid = rec.providerGuid;
-  if (rec.recordId !== undefined) winlog.record_id = String(rec.recordId);
+  if (rec.recordId !== undefined) winlog.record_id = text(rec.recordId);
   if (rec.version !== undefined) winlog.version = rec.version;
   if (rec.rendering?.task) winlog.task = rec.rendering.task;
   else if (rec.task !== undefined) winlog.task = rec.task;
@@ -149,7 +149,7 @@ export function baseWindowsDoc(rec: WinRecord): Record<string, unknown> {
   doc.event = event;
   doc.host = hostFromComputer(rec.computer);
   doc.winlog = winlog;
-  const level = rec.rendering?.level?.toLowerCase() ?? (rec.level !== undefined ? LEVELS[String(rec.level)] : undefined);
+  const level = rec.rendering?.level?.toLowerCase() ?? (rec.level !== undefined ? LEVELS[text(rec.level)] : undefined);
   if (level) doc.log = { level };
   const message = rec.rendering?.message ?? rec.message;
   if (message) doc.message = message;
