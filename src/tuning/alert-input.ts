@@ -31,19 +31,25 @@ export interface AlertFileResult {
 
 type Sink = (alert: Alert) => void;
 
+/** Malformed lines tolerated at the start of a file before it is taken for telemetry. */
+const SNIFF_LINES = 5;
+
 /** Classifies and reads lines one at a time; returns 'telemetry' at the first line that is not an alert. */
 class LineReader {
   readonly problems: ExceptionProblem[] = [];
   readonly alerts: Alert[] = [];
   kind: 'alerts' | 'telemetry' | 'document' | undefined;
   count = 0;
+  /** Malformed lines before the kind is known: problems only if the file turns out to hold alerts. */
+  private readonly pending: ExceptionProblem[] = [];
   constructor(private readonly file: string, private readonly onAlert?: Sink) {}
 
   /** False when reading should stop (telemetry, or a whole-document JSON to parse at once). */
   line(text: string, lineNo: number): boolean {
     const t = text.trim();
     if (t === '') return true;
-    if (this.kind === undefined && (t.startsWith('[') || (t.startsWith('{') && !t.endsWith('}')))) {
+    // A JSON array, or an object pretty-printed over lines (its first line is a lone "{").
+    if (this.kind === undefined && (t.startsWith('[') || t === '{')) {
       this.kind = 'document';
       return false;
     }
@@ -51,11 +57,17 @@ class LineReader {
     try {
       o = JSON.parse(t);
     } catch (err) {
+      const problem = { file: this.file, line: lineNo, message: `malformed JSON: ${(err as Error).message}; line skipped` };
       if (this.kind === undefined) {
-        this.kind = 'telemetry';
-        return false;
+        // A damaged first line does not make an alerts file telemetry; a few in a row (XML, EVTX bytes) do.
+        this.pending.push(problem);
+        if (this.pending.length >= SNIFF_LINES) {
+          this.kind = 'telemetry';
+          return false;
+        }
+        return true;
       }
-      this.problems.push({ file: this.file, line: lineNo, message: `malformed JSON: ${(err as Error).message}; line skipped` });
+      this.problems.push(problem);
       return true;
     }
     if (this.kind === undefined) {
@@ -64,10 +76,16 @@ class LineReader {
         return false;
       }
       this.kind = 'alerts';
+      this.problems.push(...this.pending);
     }
     if (isAlertObject(o)) this.take(asAlert(o as Record<string, unknown>));
     else this.problems.push({ file: this.file, line: lineNo, message: 'not an alert (no kibana.alert.rule.rule_id); line skipped' });
     return true;
+  }
+
+  /** Nothing but blank lines so far. */
+  get empty(): boolean {
+    return this.kind === undefined && this.pending.length === 0;
   }
 
   take(alert: Alert): void {
@@ -116,7 +134,7 @@ export async function readAlertFile(file: string, onAlert?: Sink): Promise<Alert
     input.destroy();
   }
   if (reader.kind === 'document') return reader.document(await readFile(file, 'utf8'));
-  return reader.done(reader.kind === 'telemetry' ? 'telemetry' : 'alerts');
+  return reader.done(reader.kind === 'alerts' || (reader.kind === undefined && reader.empty) ? 'alerts' : 'telemetry');
 }
 
 /** The same from text already in memory (stdin). */
@@ -125,5 +143,5 @@ export function readAlertText(text: string, name: string, onAlert?: Sink): Alert
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) if (!reader.line(lines[i]!, i + 1)) break;
   if (reader.kind === 'document') return reader.document(text);
-  return reader.done(reader.kind === 'telemetry' ? 'telemetry' : 'alerts');
+  return reader.done(reader.kind === 'alerts' || (reader.kind === undefined && reader.empty) ? 'alerts' : 'telemetry');
 }
