@@ -173,7 +173,8 @@ export class RuleSession {
       this.dispatcher.push(event);
       if (this.pendingMatches > 0) this.emit(this.assembler.ready(event.host, event.timestamp));
     } catch (err) {
-      this.failed(this.errors, event, (err as Error).message ?? String(err));
+      // SEQHUNT_DEBUG=1 keeps the internal stack for a bug report.
+      this.failed(this.errors, event, (process.env.SEQHUNT_DEBUG ? (err as Error).stack : (err as Error).message) ?? String(err));
     }
   }
 
