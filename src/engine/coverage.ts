@@ -7,7 +7,7 @@
 // a Sysmon filter may exclude it, or it was quiet). A rule that cannot fire is never a silent zero.
 import { compileQuery } from '../eql/index.js';
 import type { CompiledQuery } from '../eql/api.js';
-import { ecsFieldType } from '../normalize/ecs-schema.js';
+import { ecsFieldType } from '../normalize/index.js';
 import type { NormalizedEvent } from '../normalize/types.js';
 import type { LoadedRule } from '../rules/types.js';
 

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
-import { isEcsField } from '../normalize/ecs-schema.js';
+import { isEcsField } from '../normalize/index.js';
 import { builtinRulesDir, loadRules, type LoadRulesOptions } from './index.js';
 import { attackUrl, findSubtechnique, findTactic, findTechnique } from './mitre-attack.js';
 import type { LoadedRule, Rule, RuleProblem, Severity } from './types.js';

@@ -2,8 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { CoverageTracker, formatCoverage } from '../../engine/coverage.js';
-import { hunt } from '../../engine/index.js';
+import { CoverageTracker, formatCoverage, hunt } from '../../engine/index.js';
 import type { InputFormat } from '../../formats/index.js';
 import { formatRuleProblem, loadRules, selectRules } from '../../rules/index.js';
 
