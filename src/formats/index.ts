@@ -121,11 +121,18 @@ export async function* readSource(source: InputSource, options: InputOptions = {
       return;
     }
   }
-  yield* readStream(input, base, options, ctx);
+  yield* readAny(input, base, options, ctx);
 }
 
-/** Reads any supported content from a byte stream (a file, stdin, a decompressed or archived member). */
-export async function* readStream(input: ByteStream, base: Base, options: InputOptions = {}, ctx: Context = { depth: 0, implicit: false }): AsyncGenerator<InputItem> {
+/**
+ * Reads any supported content from a byte stream that is not a named file (a socket, a pipe, bytes in memory);
+ * `origin` names it in items and problems.
+ */
+export function readStream(input: ByteStream, origin: { file: string; member?: string }, options: InputOptions = {}): AsyncGenerator<InputItem> {
+  return readAny(input, origin, options, { depth: 0, implicit: false });
+}
+
+async function* readAny(input: ByteStream, base: Base, options: InputOptions, ctx: Context): AsyncGenerator<InputItem> {
   let stream: ByteStream | undefined;
   try {
     let peeked = await peekBytes(input, SNIFF_BYTES);
@@ -152,7 +159,7 @@ export async function* readStream(input: ByteStream, base: Base, options: InputO
     }
     switch (kind) {
       case 'gzip':
-        yield* readStream(gunzip(peeked.stream), base, options, { depth: ctx.depth + 1, implicit: ctx.implicit });
+        yield* readAny(gunzip(peeked.stream), base, options, { depth: ctx.depth + 1, implicit: ctx.implicit });
         return;
       case 'zip':
         yield* readZipStream(peeked, base, options, ctx);
@@ -176,7 +183,8 @@ export async function* readStream(input: ByteStream, base: Base, options: InputO
     }
   } catch (err) {
     if (process.env.SEQHUNT_DEBUG) console.error(err);
-    yield problem('error', `read error: ${messageOf(err)}`, base);
+    const code = (err as NodeJS.ErrnoException).code;
+    yield problem('error', code === 'EISDIR' ? 'is a directory' : `read error: ${messageOf(err)}`, base);
   } finally {
     // Release the file when a reader stopped early or failed.
     const it = stream?.[Symbol.asyncIterator]?.();
@@ -237,7 +245,7 @@ async function* readZip(path: string, base: Base, options: InputOptions, ctx: Co
         continue;
       }
       const { stream, check } = zip.openEntry(entry);
-      yield* readStream(stream, member, options, { depth: ctx.depth + 1, implicit: true });
+      yield* readAny(stream, member, options, { depth: ctx.depth + 1, implicit: true });
       const damage = check();
       if (damage) yield problem('warning', `zip member ${damage}`, member);
     }
