@@ -212,7 +212,7 @@ function planRule(loaded: LoadedRule): RulePlan {
       category: info.category,
       needs,
       securityLog,
-      source: securityLog ? 'Security log events' : fields.some((f) => f.startsWith('process.')) && info.category !== 'process' ? `${info.category === 'any' ? '' : `${info.category} `}events that name their process (none at all, so none ${needs.replace(/^.*? events /, '')})` : info.category === 'any' ? 'events' : `${info.category} events`,
+      source: securityLog ? 'Security log events' : fields.some((f) => f.startsWith('process.')) && info.category !== 'process' ? `${info.category === 'any' ? '' : `${info.category} `}events with a process name (so none ${needs.replace(/^.*? events /, '')})` : info.category === 'any' ? 'events' : `${info.category} events`,
       relaxed: kind.length ? compile(kind.join(' and ')) : undefined,
       sourceFields: fields.map((f) => f.split('.')),
       strict: split ? compile(split.condition) : undefined,

@@ -56,3 +56,17 @@ test('rules check: the built-in pack is clean; each broken rule is reported with
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('rules test: a rule without examples is listed, not failed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-cli-noex-'));
+  try {
+    const text = flagshipText();
+    writeFileSync(join(dir, 'bare.toml'), text.slice(0, text.indexOf('[[examples.')));
+    const { code, stdout, stderr } = await runCli(['rules', 'test', dir]);
+    assert.equal(code, 0);
+    assert.match(stdout, /^NO EXAMPLES\s+Remote Scheduled Task Creation \(0\/0 examples passed\)/m);
+    assert.match(stderr, /1 rule tested, 0 passed, 0 failed, 1 without examples/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -13,8 +13,8 @@ Options:
   --builtin     also test the built-in pack when paths are given
   --json        machine-readable report
 
-Exit status: 0 all examples pass; 1 an example failed or a rule has none; 2 a rule could not be loaded
-(the others are still tested).
+Exit status: 0 all examples pass (rules without examples are listed, not failed); 1 an example failed;
+2 a rule could not be loaded (the others are still tested).
 `;
 
 export const command: Command = {
@@ -30,10 +30,11 @@ export const command: Command = {
     } else {
       io.stdout.write(formatExampleReports(reports));
       for (const p of problems) io.stdout.write(`BROKEN      ${formatRuleProblem(p)}\n`);
-      const failed = reports.filter((r) => r.failed > 0 || r.results.length === 0).length;
-      io.stderr.write(`seqhunt rules test: ${reports.length} rule${reports.length === 1 ? '' : 's'} tested, ${reports.length - failed} passed, ${failed} failed${problems.length ? `, ${problems.length} rule problem${problems.length === 1 ? '' : 's'}` : ''}\n`);
+      const failed = reports.filter((r) => r.failed > 0).length;
+      const untested = reports.filter((r) => r.results.length === 0).length;
+      io.stderr.write(`seqhunt rules test: ${reports.length} rule${reports.length === 1 ? '' : 's'} tested, ${reports.length - failed - untested} passed, ${failed} failed${untested ? `, ${untested} without examples` : ''}${problems.length ? `, ${problems.length} rule problem${problems.length === 1 ? '' : 's'}` : ''}\n`);
     }
     if (problems.length > 0) return 2;
-    return reports.some((r) => r.failed > 0 || r.results.length === 0) ? 1 : 0;
+    return reports.some((r) => r.failed > 0) ? 1 : 0;
   },
 };
