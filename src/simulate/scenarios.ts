@@ -92,7 +92,9 @@ export function resolveOptions(opts: ScenarioOptions = {}): ResolvedOptions {
   const slash = user.indexOf('\\');
   const domain = slash < 0 ? 'CORP' : user.slice(0, slash);
   const name = slash < 0 ? user : user.slice(slash + 1);
-  const time = Date.parse(opts.time ?? DEFAULTS.time);
+  // A time without a zone is UTC (Date.parse would take the machine's zone, and output must not depend on it).
+  const given = opts.time ?? DEFAULTS.time;
+  const time = Date.parse(/T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(given) ? `${given}Z` : given);
   if (Number.isNaN(time)) throw new Error(`--time: not an ISO 8601 time: ${opts.time}`);
   const seed = opts.seed ?? DEFAULTS.seed;
   const host = opts.host ?? DEFAULTS.host;

@@ -29,6 +29,8 @@ test('output is deterministic for a seed and time, and the seed changes ids', ()
   assert.notEqual(JSON.stringify(simulate('atexec', { seed: 8 })), a);
   const later = simulate('schtasks-remote', { time: '2027-03-01T08:00:00Z' });
   assert.ok(later.windows[0]!.system.timeCreated.startsWith('2027-03-01T08:00:00'));
+  assert.equal(JSON.stringify(simulate('schtasks-remote', { time: '2027-03-01T08:00:00' })), JSON.stringify(later), 'no zone = UTC');
+  assert.ok(simulate('schtasks-remote', { time: '2027-03-01T09:00:00+01:00' }).windows[0]!.system.timeCreated.startsWith('2027-03-01T08:00:00'));
 });
 
 test('schtasks-remote: the surroundings Windows writes, in write order, with the Sysmon 3 lag', () => {
