@@ -1,7 +1,7 @@
 // Compiles exception entries into predicates over one document, as Kibana's exception filter does:
 // the entries of an item are ANDed, each `excluded` entry is the negation of its `included` form
 // (so "is not X" holds where the field is absent), and `os_types` adds a host OS condition.
-import { compileGetter, type FieldGetter } from './field-access.js';
+import { compileGetter, compileVisitor, type FieldVisitor } from './field-access.js';
 import { compileIpMatcher } from './ip-match.js';
 import { compileWildcard, wildcardMatches } from './wildcard.js';
 import type { ExceptionEntry, ExceptionListItem } from './types.js';
@@ -28,24 +28,19 @@ function valuePredicate(field: string, value: string): (text: string) => boolean
   return (text) => text === value;
 }
 
-function anyValue(get: FieldGetter, test: (text: string) => boolean): DocPredicate {
-  return (doc) => {
-    for (const v of get(doc)) {
-      const text = scalarText(v);
-      if (text !== undefined && test(text)) return true;
-    }
-    return false;
+function anyValue(visit: FieldVisitor, test: (text: string) => boolean): DocPredicate {
+  const onValue = (v: unknown) => {
+    const text = scalarText(v);
+    return text !== undefined && test(text);
   };
+  return (doc) => visit(doc, onValue);
 }
 
-function exists(get: FieldGetter): DocPredicate {
-  return (doc) => {
-    for (const v of get(doc)) {
-      if (typeof v !== 'object' || v === null) return true;
-      if (Object.keys(v).length > 0) return true;
-    }
-    return false;
-  };
+/** ES `exists`: some non-null value (an object counts when it has members). */
+const hasValue = (v: unknown) => typeof v !== 'object' || v === null || Object.keys(v).length > 0;
+
+function exists(visit: FieldVisitor): DocPredicate {
+  return (doc) => visit(doc, hasValue);
 }
 
 function negate(p: DocPredicate): DocPredicate {
@@ -56,21 +51,21 @@ function negate(p: DocPredicate): DocPredicate {
 export function compileEntry(entry: ExceptionEntry): DocPredicate {
   switch (entry.type) {
     case 'match': {
-      const p = anyValue(compileGetter(entry.field), valuePredicate(entry.field, entry.value));
+      const p = anyValue(compileVisitor(entry.field), valuePredicate(entry.field, entry.value));
       return entry.operator === 'excluded' ? negate(p) : p;
     }
     case 'match_any': {
       const tests = entry.value.map((v) => valuePredicate(entry.field, v));
-      const p = anyValue(compileGetter(entry.field), (text) => tests.some((t) => t(text)));
+      const p = anyValue(compileVisitor(entry.field), (text) => tests.some((t) => t(text)));
       return entry.operator === 'excluded' ? negate(p) : p;
     }
     case 'wildcard': {
       const pattern = compileWildcard(entry.value);
-      const p = anyValue(compileGetter(entry.field), (text) => wildcardMatches(pattern, text));
+      const p = anyValue(compileVisitor(entry.field), (text) => wildcardMatches(pattern, text));
       return entry.operator === 'excluded' ? negate(p) : p;
     }
     case 'exists': {
-      const p = exists(compileGetter(entry.field));
+      const p = exists(compileVisitor(entry.field));
       return entry.operator === 'excluded' ? negate(p) : p;
     }
     case 'nested': {

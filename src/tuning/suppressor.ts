@@ -57,17 +57,42 @@ function commonFields(objects: Array<Record<string, unknown>>): Record<string, u
   const out: Record<string, unknown> = {};
   const [first, ...rest] = objects;
   for (const key of Object.keys(first!)) {
-    if (!rest.every((o) => Object.hasOwn(o, key))) continue;
     const value = first![key];
-    const text = JSON.stringify(value);
-    if (rest.every((o) => JSON.stringify(o[key]) === text)) {
-      out[key] = value;
-    } else if (isPlainObject(value) && rest.every((o) => isPlainObject(o[key]))) {
+    let same = true;
+    let present = true;
+    for (const o of rest) {
+      if (!Object.hasOwn(o, key)) {
+        present = false;
+        break;
+      }
+      if (same && !deepEqual(o[key], value)) same = false;
+    }
+    if (!present) continue;
+    if (same) out[key] = value;
+    else if (isPlainObject(value) && rest.every((o) => isPlainObject(o[key]))) {
       const sub = commonFields(objects.map((o) => o[key] as Record<string, unknown>));
       if (Object.keys(sub).length > 0) out[key] = sub;
     }
   }
   return out;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k) || !deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 export class Suppressor {
