@@ -151,6 +151,13 @@ function done(doc: EcsDocument, timestamp: number | undefined, origin: Origin, w
   return { ok: true, event: { doc, timestamp, origin, host: hostKey(doc) } };
 }
 
+/** The origin, plus the event's own EventRecordID when the export carried one (RecordNumber, winlog.record_id). */
+function withRecord(origin: Origin, recordId: number | string | undefined): Origin {
+  if (origin.record !== undefined || recordId === undefined) return origin;
+  const n = typeof recordId === 'number' ? recordId : Number(recordId);
+  return Number.isSafeInteger(n) && n >= 0 ? { ...origin, record: n } : origin;
+}
+
 function winEventRecord(ev: WinEvent, ctx: Context): WinRecord {
   const s = ev.system;
   // TimeCreated/@SystemTime is rendered from a FILETIME: UTC by construction (only the offset applies).
@@ -185,7 +192,7 @@ function normalizeDocument(raw: Record<string, unknown>, origin: Origin, ctx: Co
     const sysmon = family(text(raw.SourceName ?? raw.ProviderName), raw.Channel as string) === Family.Sysmon;
     const rec = flatExportRecord(raw, ctx.recordTime, ctx.timeOffsetMs, sysmon ? isSysmonEmpty : undefined);
     const { doc, timestamp } = mapRecord(rec, ctx);
-    return done(doc, timestamp, origin, `${rec.channel} event ${rec.eventId}`);
+    return done(doc, timestamp, withRecord(origin, rec.recordId), `${rec.channel} event ${rec.eventId}`);
   }
   const doc = expandDottedKeys(raw);
   const tsRaw = doc['@timestamp'];
@@ -205,7 +212,7 @@ function normalizeDocument(raw: Record<string, unknown>, origin: Origin, ctx: Co
     const timestamp = mapped.own ? mapped.timestamp : ts ?? mapped.timestamp;
     if (timestamp !== undefined) merged['@timestamp'] = formatIso(timestamp);
     applyCanonicalForms(merged);
-    return done(merged, timestamp, origin, 'Winlogbeat document');
+    return done(merged, timestamp, withRecord(origin, rec.recordId), 'Winlogbeat document');
   }
 
   if (tsRaw === undefined) {
