@@ -4,7 +4,7 @@
 import type { FieldType } from './api.js';
 import type { ArithOp, CallNode, CompareNode, Expr, FieldNode, InNode, LiteralNode, MatchNode, Pos } from './ast.js';
 import { EqlError } from './errors.js';
-import { coercerFor, isIntegralType, isNumericType, makeGetter, parseDate, type Getter, type Value } from './fields.js';
+import { isIntegralType, isNumericType, makeGetter, parseDate, type Getter, type Value } from './fields.js';
 import { argKindAt, divideValues, FUNCTIONS, kindFits, moduloValues, type CallContext, type Kind } from './functions.js';
 import { canonicalIp, compareIp, parseCidr, type Cidr } from './ip.js';
 import { compileRegex, RegexSyntaxError } from './regex.js';
@@ -577,4 +577,3 @@ function isConstantTree(e: Expr): boolean {
   }
 }
 
-export { coercerFor };

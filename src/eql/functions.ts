@@ -2,7 +2,7 @@
 // whether a `~` (case-insensitive) form exists, result kind, and semantics on scalar arguments.
 // Multi-valued arguments are handled by the caller (the function runs on each value).
 import type { Value } from './fields.js';
-import { cidrContains, parseCidr, parseIp, type Cidr } from './ip.js';
+import { cidrContains, parseIp, type Cidr } from './ip.js';
 import { asString, foldString, numericString, type Scalar } from './values.js';
 
 /** Static kinds the checker reasons with. `any` is an unmapped field (known only at run time). */
