@@ -40,7 +40,7 @@ const TARGET_USER = new Set([4624, 4625, 4634, 4647, 4768, 4769, 4776]);
 /** Event ids whose user.* is the Subject* account (Elastic "Copy Subject User from Event Data"). */
 const SUBJECT_USER = new Set([4648, 4672, 4688, 4689, 4697, 4698, 4699, 4700, 4701, 4702, 5140, 5145]);
 /** Event ids with ProcessId/ProcessName/IpAddress/IpPort/WorkstationName (Elastic "Rename Common Auth Fields"). */
-const COMMON_AUTH = new Set([1102, 4624, 4625, 4648, 4689, 4697, 4768, 4769, 4776, 5140, 5145]);
+const COMMON_AUTH = new Set([1102, 4624, 4625, 4648, 4689, 4697, 4768, 4769, 5140, 5145]);
 
 const LOGON_TYPES: Record<string, string> = table({
   '2': 'Interactive',
