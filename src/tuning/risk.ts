@@ -13,6 +13,7 @@
 // The score is clamped to 0..100; severity follows the bands low 0-21, medium 22-47, high 48-73, critical 74-100.
 // Scoring starts from the rule's score each time, so calling it twice gives the same result.
 import type { Alert, RiskFactor } from '../alerts/types.js';
+import { compileIpMatcher } from './ip-match.js';
 import type { RiskKnowledge } from './types.js';
 
 export interface CommandTrait {
@@ -75,6 +76,15 @@ export function severityForScore(score: number): 'low' | 'medium' | 'high' | 'cr
   return 'critical';
 }
 
+/** Whether a set of sources names this one: exactly, or through a CIDR block (`10.0.5.0/24`). */
+function knows(sources: ReadonlySet<string>, source: string): boolean {
+  if (sources.has(source)) return true;
+  for (const s of sources) {
+    if (s.includes('/') && compileIpMatcher(s)?.(source)) return true;
+  }
+  return false;
+}
+
 /**
  * Adjusts the alert in place (and returns it): kibana.alert.risk_score / severity and seqhunt.risk.factors.
  * `knowledge` (from a baseline, see riskKnowledgeFromLists) enables the source factors; without it the
@@ -91,9 +101,9 @@ export function scoreRisk(alert: Alert, knowledge?: RiskKnowledge): Alert {
   const source = alertSource(alert);
   if (knowledge && source !== undefined) {
     const suppressed = (alert.suppressed_by?.length ?? 0) > 0;
-    if (!knowledge.seenSources.has(source)) {
+    if (!knows(knowledge.seenSources, source)) {
       factors.push({ factor: `source ${source} never seen creating tasks in the baseline`, delta: UNSEEN_SOURCE_DELTA });
-    } else if (knowledge.baselinedSources.has(source) && !suppressed) {
+    } else if (knows(knowledge.baselinedSources, source) && !suppressed) {
       factors.push({ factor: `source ${source} is baselined, but this task matches none of its baselined shapes`, delta: BASELINED_SOURCE_DELTA });
     }
   }

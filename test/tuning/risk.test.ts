@@ -84,3 +84,22 @@ test('baseline knowledge: an unseen source raises risk; a baselined source lower
   // Without knowledge, the source is not judged at all.
   assert.deepEqual(scoreRisk(makeAlert({ ...base, sourceIp: '172.18.39.5', command: 'C:\\x.exe' }))['seqhunt.risk.factors'], []);
 });
+
+test('knowledge from exception lists: items naming a source (or its CIDR block) make it seen and baselined', async () => {
+  const { riskKnowledgeFromLists } = await import('../../src/tuning/index.js');
+  const knowledge = riskKnowledgeFromLists([
+    {
+      list: { list_id: 'k', type: 'detection', name: 'k', description: '', meta: { seqhunt: { sources_seen: [{ source: '10.9.9.9' }] } } },
+      items: [
+        { item_id: 'a', list_id: 'k', type: 'simple', name: 'a', description: '', entries: [{ field: 'source.ip', operator: 'included', type: 'match', value: '10.0.5.0/24' }] },
+        { item_id: 'b', list_id: 'k', type: 'simple', name: 'b', description: '', expire_time: '2020-01-01T00:00:00Z', entries: [{ field: 'source.ip', operator: 'included', type: 'match', value: '10.7.7.7' }] },
+        { item_id: 'c', list_id: 'k', type: 'simple', name: 'c', description: '', entries: [{ field: 'source.ip', operator: 'excluded', type: 'match', value: '10.8.8.8' }] },
+      ],
+    },
+  ]);
+  const factor = (ip: string) => scoreRisk(makeAlert({ ...base, sourceIp: ip, command: 'C:\\x.exe' }), knowledge)['seqhunt.risk.factors']!.map((f) => f.delta);
+  assert.deepEqual(factor('10.0.5.77'), [-15]); // in the baselined block
+  assert.deepEqual(factor('10.7.7.7'), []); // seen, but its item expired: not baselined
+  assert.deepEqual(factor('10.9.9.9'), []); // seen during learning, below the thresholds
+  assert.deepEqual(factor('10.8.8.8'), [10]); // an "is not" entry says nothing about the source
+});
