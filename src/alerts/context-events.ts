@@ -1,6 +1,6 @@
 // Which events enrichment can use, recognised once when observed so the hunt's hot path stays cheap.
 import type { NormalizedEvent } from '../normalize/types.js';
-import { channelOf, data, eventIdOf, getField, num, sourceKindOf, str } from './fields.js';
+import { asNum, asStr, channelOf, data, eventIdOf, getter, sourceKindOf } from './fields.js';
 
 export type ContextKind =
   | 'logon' // 4624 network/remote logon
@@ -31,64 +31,97 @@ const ADMIN_SHARE_RE = /\\(ADMIN|IPC|[A-Z])\$$/i;
 const TASKCACHE_RE = /\\Schedule\\TaskCache\\/i;
 const QUARTER_HOUR = 15 * 60_000;
 
+const G_REG_PATH = getter('registry.path');
+const G_TARGET_OBJECT = getter('winlog.event_data.TargetObject');
+const G_PARENT_EXE = getter('process.parent.executable');
+const G_PARENT_NAME = getter('process.parent.name');
+const G_PARENT_IMAGE = getter('winlog.event_data.ParentImage');
+const G_PARENT_PROCESS_NAME = getter('winlog.event_data.ParentProcessName');
+const G_LOGON_TYPE = getter('winlog.logon.type');
+const G_LOGON_TYPE_DATA = getter('winlog.event_data.LogonType');
+const G_DATASET = getter('event.dataset');
+const G_MODULE = getter('event.module');
+const G_CATEGORY = getter('event.category');
+const G_CREATED = getter('event.created');
+const G_TIME_CREATED = getter('winlog.time_created');
+const SVCHOST_RE = /(^|\\)svchost\.exe$/i;
+
 /** The registry path of a registry event (ECS, else Sysmon's original TargetObject). */
 export function registryPath(doc: Record<string, unknown>): string | undefined {
-  return str(doc, 'registry.path') ?? data(doc, 'TargetObject');
+  return asStr(G_REG_PATH(doc)) ?? asStr(G_TARGET_OBJECT(doc));
 }
 
 function isSvchostParent(doc: Record<string, unknown>): boolean {
-  const p = str(doc, 'process.parent.executable') ?? str(doc, 'process.parent.name') ?? data(doc, 'ParentImage') ?? data(doc, 'ParentProcessName');
-  return p !== undefined && /(^|\\)svchost\.exe$/i.test(p);
+  const p = asStr(G_PARENT_EXE(doc)) ?? asStr(G_PARENT_NAME(doc)) ?? asStr(G_PARENT_IMAGE(doc)) ?? asStr(G_PARENT_PROCESS_NAME(doc));
+  return p !== undefined && SVCHOST_RE.test(p);
 }
 
-/** The kind of context an event gives, or undefined when enrichment has no use for it. */
+function clockOf(doc: Record<string, unknown>, channel: string): string {
+  return channel || (asStr(G_DATASET(doc)) ?? asStr(G_MODULE(doc)) ?? '').toLowerCase();
+}
+
+function isTaskCache(doc: Record<string, unknown>): boolean {
+  const path = registryPath(doc);
+  return path !== undefined && TASKCACHE_RE.test(path);
+}
+
+/** The kind of context an event gives, or undefined when enrichment has no use for it. Hot: runs on every event. */
 export function classify(ev: NormalizedEvent): { kind: ContextKind; eventId: number | undefined; clock: string } | undefined {
   const doc = ev.doc;
   const channel = channelOf(doc);
   const source = sourceKindOf(channel);
   const id = eventIdOf(doc);
-  const clock = channel || (str(doc, 'event.dataset') ?? str(doc, 'event.module') ?? '').toLowerCase();
-  const path = registryPath(doc);
-  if (path !== undefined && TASKCACHE_RE.test(path)) return { kind: 'taskcache', eventId: id, clock };
-  if (source === 'sysmon') {
-    return id === 1 && isSvchostParent(doc) ? { kind: 'process', eventId: id, clock } : undefined;
-  }
-  if (source === 'taskscheduler') {
-    return id !== undefined && TASK_IDS_OPERATIONAL.has(id) ? { kind: 'task', eventId: id, clock } : undefined;
+  // No closures here: this runs on every event of the hunt.
+  switch (source) {
+    case 'sysmon':
+      if (id === 12 || id === 13 || id === 14) return isTaskCache(doc) ? { kind: 'taskcache', eventId: id, clock: clockOf(doc, channel) } : undefined;
+      return id === 1 && isSvchostParent(doc) ? { kind: 'process', eventId: id, clock: clockOf(doc, channel) } : undefined;
+    case 'taskscheduler':
+      return id !== undefined && TASK_IDS_OPERATIONAL.has(id) ? { kind: 'task', eventId: id, clock: clockOf(doc, channel) } : undefined;
+    case 'other':
+      // ECS-native (Elastic Defend): registry writes under TaskCache, process starts spawned by svchost.
+      if (isTaskCache(doc)) return { kind: 'taskcache', eventId: id, clock: clockOf(doc, channel) };
+      if (id === undefined && isSvchostParent(doc)) {
+        const cat = G_CATEGORY(doc);
+        if (cat === 'process' || (Array.isArray(cat) && cat.includes('process'))) return { kind: 'process', eventId: id, clock: clockOf(doc, channel) };
+        return undefined;
+      }
+      break;
+    default:
+      break;
   }
   // Security and System ids; a document without a channel is accepted when its fields fit.
-  if (source === 'security' || source === 'other' || source === 'system') {
-    switch (id) {
-      case 4624: {
-        const type = num(doc, 'winlog.logon.type') ?? num(doc, 'winlog.event_data.LogonType');
-        const t = str(doc, 'winlog.logon.type');
-        return type === 3 || type === 10 || t === 'Network' || t === 'RemoteInteractive' ? { kind: 'logon', eventId: id, clock } : undefined;
-      }
-      case 4648:
-        return { kind: 'explicit-logon', eventId: id, clock };
-      case 4672:
-        return { kind: 'privileges', eventId: id, clock };
-      case 5140:
-      case 5145: {
-        const share = data(doc, 'ShareName');
-        return share && ADMIN_SHARE_RE.test(share) ? { kind: 'share', eventId: id, clock } : undefined;
-      }
-      case 4697:
-      case 7045:
-        return { kind: 'service', eventId: id, clock };
-      case 4688:
-        return isSvchostParent(doc) ? { kind: 'process', eventId: id, clock } : undefined;
-      default:
-        if (id !== undefined && TASK_IDS_SECURITY.has(id) && data(doc, 'TaskName')) return { kind: 'task', eventId: id, clock };
+  let kind: ContextKind | undefined;
+  switch (id) {
+    case 4624: {
+      const lt = G_LOGON_TYPE(doc);
+      const type = asNum(G_LOGON_TYPE_DATA(doc)) ?? asNum(lt);
+      if (type === 3 || type === 10 || lt === 'Network' || lt === 'RemoteInteractive') kind = 'logon';
+      break;
     }
+    case 4648:
+      kind = 'explicit-logon';
+      break;
+    case 4672:
+      kind = 'privileges';
+      break;
+    case 5140:
+    case 5145: {
+      const share = data(doc, 'ShareName');
+      if (share && ADMIN_SHARE_RE.test(share)) kind = 'share';
+      break;
+    }
+    case 4697:
+    case 7045:
+      kind = 'service';
+      break;
+    case 4688:
+      if (isSvchostParent(doc)) kind = 'process';
+      break;
+    default:
+      if (id !== undefined && TASK_IDS_SECURITY.has(id) && data(doc, 'TaskName')) kind = 'task';
   }
-  // ECS-native process starts (Elastic Defend) spawned by svchost.
-  if (source === 'other' && isSvchostParent(doc)) {
-    const cat = getField(doc, 'event.category');
-    const isProcess = cat === 'process' || (Array.isArray(cat) && cat.includes('process'));
-    if (isProcess) return { kind: 'process', eventId: id, clock };
-  }
-  return undefined;
+  return kind ? { kind, eventId: id, clock: clockOf(doc, channel) } : undefined;
 }
 
 /**
@@ -98,7 +131,7 @@ export function classify(ev: NormalizedEvent): { kind: ContextKind; eventId: num
  * latency, and is applied; sub-quarter-hour skew is left alone.
  */
 export function alignedTime(ev: NormalizedEvent): number {
-  const created = str(ev.doc, 'event.created') ?? str(ev.doc, 'winlog.time_created');
+  const created = asStr(G_CREATED(ev.doc)) ?? asStr(G_TIME_CREATED(ev.doc));
   if (!created) return ev.timestamp;
   const c = Date.parse(created);
   if (!Number.isFinite(c)) return ev.timestamp;

@@ -5,66 +5,123 @@ import type { Origin } from '../formats/types.js';
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+export type Getter = (doc: unknown) => unknown;
+
+/**
+ * A precompiled reader of one dotted path: nested objects first (what normalization produces), then the whole
+ * path as one dotted top-level key (flat ECS exports). No allocation per call.
+ */
+export function getter(path: string): Getter {
+  const parts = path.split('.');
+  const n = parts.length;
+  if (n === 1) return (doc) => (typeof doc === 'object' && doc !== null ? (doc as Obj)[path] : undefined);
+  const [a, b, c] = parts as [string, string, string | undefined];
+  const fallback = (doc: Obj): unknown => doc[path];
+  if (n === 2) {
+    return (doc) => {
+      if (typeof doc !== 'object' || doc === null) return undefined;
+      const x = (doc as Obj)[a];
+      const v = typeof x === 'object' && x !== null ? (x as Obj)[b] : undefined;
+      return v !== undefined ? v : fallback(doc as Obj);
+    };
+  }
+  if (n === 3) {
+    return (doc) => {
+      if (typeof doc !== 'object' || doc === null) return undefined;
+      const x = (doc as Obj)[a];
+      const y = typeof x === 'object' && x !== null ? (x as Obj)[b] : undefined;
+      const v = typeof y === 'object' && y !== null ? (y as Obj)[c!] : undefined;
+      return v !== undefined ? v : fallback(doc as Obj);
+    };
+  }
+  return (doc) => {
+    if (typeof doc !== 'object' || doc === null) return undefined;
+    let cur: unknown = doc;
+    for (let i = 0; i < n && cur !== undefined; i++) cur = typeof cur === 'object' && cur !== null ? (cur as Obj)[parts[i]!] : undefined;
+    return cur !== undefined ? cur : fallback(doc as Obj);
+  };
 }
 
-/** Value at a dotted path; tries nesting first, then dotted keys at any level. */
+const GETTERS = new Map<string, Getter>();
+
+/** Value at a dotted path (getter cached per path; for code off the hot path). */
 export function getField(doc: unknown, path: string): unknown {
-  if (!isObj(doc)) return undefined;
-  const direct = doc[path];
-  if (direct !== undefined) return direct;
-  let dot = path.indexOf('.');
-  while (dot > 0) {
-    const head = doc[path.slice(0, dot)];
-    if (isObj(head)) {
-      const v = getField(head, path.slice(dot + 1));
-      if (v !== undefined) return v;
-    }
-    dot = path.indexOf('.', dot + 1);
+  let g = GETTERS.get(path);
+  if (!g) {
+    g = getter(path);
+    if (GETTERS.size < 10_000) GETTERS.set(path, g);
+  }
+  return g(doc);
+}
+
+/** A value as a non-empty string ('-' and empty count as absent). */
+export function asStr(v: unknown): string | undefined {
+  if (Array.isArray(v)) v = v[0];
+  if (typeof v === 'string') return v === '' || v === '-' ? undefined : v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+/** A value as a finite number (numeric strings accepted). */
+export function asNum(v: unknown): number | undefined {
+  if (Array.isArray(v)) v = v[0];
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
   }
   return undefined;
 }
 
 /** A field as a non-empty string ('-' and empty count as absent, as Windows renders "no value"). */
 export function str(doc: unknown, path: string): string | undefined {
-  let v = getField(doc, path);
-  if (Array.isArray(v)) v = v[0];
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (typeof v !== 'string') return undefined;
-  return v === '' || v === '-' ? undefined : v;
+  return asStr(getField(doc, path));
 }
 
 /** A field as a finite number (accepts numeric strings, hex "0x…"). */
 export function num(doc: unknown, path: string): number | undefined {
-  let v = getField(doc, path);
-  if (Array.isArray(v)) v = v[0];
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && v.trim() !== '') {
-    const n = Number(v.trim());
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
+  return asNum(getField(doc, path));
 }
 
 /** `winlog.event_data.<name>` as a string. */
+const DATA_GETTERS = new Map<string, Getter>();
+
 export function data(doc: unknown, name: string): string | undefined {
-  return str(doc, `winlog.event_data.${name}`);
+  let g = DATA_GETTERS.get(name);
+  if (!g) {
+    g = getter(`winlog.event_data.${name}`);
+    if (DATA_GETTERS.size < 10_000) DATA_GETTERS.set(name, g);
+  }
+  return asStr(g(doc));
 }
 
 /** Windows event id: winlog.event_id, else event.code. */
+const G_EVENT_ID = getter('winlog.event_id');
+const G_CODE = getter('event.code');
+const G_CHANNEL = getter('winlog.channel');
+const G_PROVIDER = getter('winlog.provider_name');
+const G_EVENT_PROVIDER = getter('event.provider');
+
 export function eventIdOf(doc: EcsDocument): number | undefined {
-  return num(doc, 'winlog.event_id') ?? num(doc, 'event.code');
+  return asNum(G_EVENT_ID(doc)) ?? asNum(G_CODE(doc));
 }
 
 /** Lower-cased channel or provider, '' when the document has none (ECS from Defend). */
 export function channelOf(doc: EcsDocument): string {
-  return (
-    str(doc, 'winlog.channel') ??
-    str(doc, 'winlog.provider_name') ??
-    str(doc, 'event.provider') ??
-    ''
-  ).toLowerCase();
+  const c = asStr(G_CHANNEL(doc)) ?? asStr(G_PROVIDER(doc)) ?? asStr(G_EVENT_PROVIDER(doc));
+  return c === undefined ? '' : lowerCached(c);
+}
+
+const LOWER = new Map<string, string>();
+
+/** Lower-casing of the few distinct channel names, without a new string per event. */
+function lowerCached(s: string): string {
+  let l = LOWER.get(s);
+  if (l === undefined) {
+    l = s.toLowerCase();
+    if (LOWER.size < 1000) LOWER.set(s, l);
+  }
+  return l;
 }
 
 export type SourceKind = 'sysmon' | 'security' | 'taskscheduler' | 'system' | 'other';
