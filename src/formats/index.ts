@@ -228,6 +228,7 @@ async function* readZip(path: string, base: Base, options: InputOptions, ctx: Co
     return;
   }
   try {
+    if (zip.warning) yield problem('warning', `zip: ${zip.warning}`, base);
     if (zip.entries.length === 0) yield problem('note', 'zip archive holds no members', base);
     for (const entry of zip.entries) {
       const member: Base = { file: base.file, member: base.member !== undefined ? `${base.member}/${entry.name}` : entry.name };

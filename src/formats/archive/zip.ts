@@ -24,6 +24,8 @@ export interface ZipEntry {
 
 export interface ZipFile {
   readonly entries: readonly ZipEntry[];
+  /** Set when the archive was only partly readable (members found by scanning local headers). */
+  readonly warning?: string;
   /** Streams a member's uncompressed bytes; `check()` after the stream ends tells a CRC or size mismatch. */
   openEntry(entry: ZipEntry): { stream: ByteStream; check(): string | undefined };
   close(): Promise<void>;
@@ -55,12 +57,23 @@ export async function openZip(path: string): Promise<ZipFile> {
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
-    const entries = await readCentralDirectory(fh, size);
-    return {
+    let entries: ZipEntry[];
+    let warning: string | undefined;
+    try {
+      entries = await readCentralDirectory(fh, size);
+    } catch (err) {
+      // A truncated download keeps its first members: find them through their local headers.
+      const found = await scanLocalHeaders(fh, size);
+      if (found.length === 0) throw err;
+      entries = found;
+      warning = `${(err as Error).message}; ${found.length} member(s) found by scanning local headers`;
+    }
+    const zip: ZipFile = {
       entries,
       openEntry: (entry) => openEntry(fh, size, entry),
       close: () => fh.close(),
     };
+    return warning === undefined ? zip : { ...zip, warning };
   } catch (err) {
     await fh.close();
     throw err;
@@ -152,6 +165,52 @@ async function readCentralDirectory(fh: FileHandle, size: number): Promise<ZipEn
   return entries;
 }
 
+/**
+ * Members in order from the local headers alone (no central directory). Stops at the first member whose size
+ * the local header does not give (written with a data descriptor) or that does not fit in the file.
+ */
+async function scanLocalHeaders(fh: FileHandle, size: number): Promise<ZipEntry[]> {
+  const entries: ZipEntry[] = [];
+  for (let at = 0; at + 30 <= size && entries.length < 100000; ) {
+    const h = await readAt(fh, at, 30);
+    if (h.length < 30 || h.readUInt32LE(0) !== SIG_LOCAL) break;
+    const flags = h.readUInt16LE(6);
+    const method = h.readUInt16LE(8);
+    let compressedSize = h.readUInt32LE(18);
+    let uncompressed = h.readUInt32LE(22);
+    const nameLen = h.readUInt16LE(26);
+    const extraLen = h.readUInt16LE(28);
+    const tail = await readAt(fh, at + 30, nameLen + extraLen);
+    if (tail.length < nameLen + extraLen) break;
+    const name = tail.toString(flags & 0x800 ? 'utf8' : 'latin1', 0, nameLen);
+    for (let e = nameLen; e + 4 <= nameLen + extraLen; ) {
+      const id = tail.readUInt16LE(e);
+      const len = tail.readUInt16LE(e + 2);
+      if (id === 0x0001 && len >= 16 && e + 4 + 16 <= tail.length) {
+        if (uncompressed === 0xffffffff) uncompressed = u64(tail, e + 4);
+        if (compressedSize === 0xffffffff) compressedSize = u64(tail, e + 12);
+      }
+      e += 4 + len;
+    }
+    if (flags & 0x8 && compressedSize === 0 && !name.endsWith('/')) break;
+    const dataEnd = at + 30 + nameLen + extraLen + compressedSize;
+    entries.push({
+      name,
+      method,
+      flags,
+      crc32: h.readUInt32LE(14),
+      compressedSize,
+      size: uncompressed,
+      localOffset: at,
+      isDirectory: name.endsWith('/'),
+      encrypted: (flags & 1) === 1,
+    });
+    if (dataEnd > size) break; // the last member is cut short: reading it reports where
+    at = dataEnd + (flags & 0x8 ? 16 : 0);
+  }
+  return entries;
+}
+
 function openEntry(fh: FileHandle, fileSize: number, entry: ZipEntry): { stream: ByteStream; check(): string | undefined } {
   let crc = 0;
   let produced = 0;
@@ -161,14 +220,16 @@ function openEntry(fh: FileHandle, fileSize: number, entry: ZipEntry): { stream:
     if (header.length < 30 || header.readUInt32LE(0) !== SIG_LOCAL) throw new ZipError(`local header of ${entry.name} not found at offset ${entry.localOffset}`);
     const start = entry.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
     const end = start + entry.compressedSize;
-    if (end > fileSize) throw new ZipError(`data of ${entry.name} runs past the end of the archive (truncated?)`);
-    for (let pos = start; pos < end; ) {
-      const n = Math.min(READ_CHUNK, end - pos);
+    // A member cut short by truncation: what is there is still read, then the cut is reported.
+    const avail = Math.min(end, fileSize);
+    for (let pos = start; pos < avail; ) {
+      const n = Math.min(READ_CHUNK, avail - pos);
       const buf = await readAt(fh, pos, n);
-      if (buf.length === 0) throw new ZipError(`data of ${entry.name} ends early`);
+      if (buf.length === 0) break;
       pos += buf.length;
       yield buf;
     }
+    if (end > fileSize) throw new ZipError(`data of ${entry.name} is cut short at the end of the archive (truncated?)`);
   }
   async function* data(): AsyncGenerator<Uint8Array> {
     const source = entry.method === 0 ? raw() : throughTransform(raw(), createInflateRaw());
