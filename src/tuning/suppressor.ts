@@ -19,6 +19,7 @@
 //   reported, so it never suppresses silently.
 import type { Alert } from '../alerts/types.js';
 import { compileItem, UnsupportedEntryError, type DocPredicate } from './entry-matcher.js';
+import { entryError } from './exception-format.js';
 import type { ExceptionList, ItemSummary, SuppressionMatch, SuppressionSummary } from './types.js';
 
 export interface SuppressorOptions {
@@ -112,11 +113,15 @@ export class Suppressor {
         const summary: ItemSummary = { ...match, suppressed: 0, attributed: 0 };
         if (expired) summary.expired = { expire_time: item.expire_time!, wouldHaveSuppressed: 0 };
         let predicate: DocPredicate | undefined;
-        try {
-          predicate = compileItem(item);
-        } catch (err) {
-          if (!(err instanceof UnsupportedEntryError)) throw err;
-          summary.inert = `${err.message}; this item never suppresses`;
+        // Lists built in code skip the loader's validation: an invalid item is inert, never a crash.
+        const invalid = Array.isArray(item.entries) && item.entries.length > 0 ? item.entries.map((e) => entryError(e)).find((e) => e) : 'it has no entries';
+        if (invalid) summary.inert = `invalid item: ${invalid}; this item never suppresses`;
+        else {
+          try {
+            predicate = compileItem(item);
+          } catch (err) {
+            summary.inert = `${err instanceof UnsupportedEntryError ? err.message : `cannot evaluate: ${(err as Error).message}`}; this item never suppresses`;
+          }
         }
         this.items.push({ match, listType: list.type, predicate, expired, summary });
       }

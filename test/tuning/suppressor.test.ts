@@ -150,3 +150,13 @@ test('malformed alerts never crash suppression, learning or scoring', async () =
   assert.equal(learned.list.items.length, 0);
   for (const a of weird) assert.equal(typeof scoreRisk(a)['kibana.alert.risk_score'], 'number');
 });
+
+test('an invalid item built in code is inert with its reason, not a crash', () => {
+  const bad = list('l', 'detection', [
+    { id: 'x', entries: [{ field: 'source.ip', operator: 'included', type: 'regex', value: '.*' } as unknown as ExceptionEntry] },
+    { id: 'y', entries: [] },
+  ]);
+  const s = new Suppressor([bad]);
+  assert.deepEqual(s.check(alert()), []);
+  assert.deepEqual(s.inert().map((i) => [i.item_id, /invalid item/.test(i.inert!)]), [['x', true], ['y', true]]);
+});
