@@ -62,9 +62,24 @@ interface Context extends MapContext {
 const contexts = new WeakMap<NormalizeOptions, Context>();
 const NO_OPTIONS: NormalizeOptions = {};
 
+// Callers that build a fresh options object per item still resolve the zone once.
+const contextsByValue = new Map<string, Context>();
+
 function context(options: NormalizeOptions): Context {
   let ctx = contexts.get(options);
   if (ctx) return ctx;
+  const key = `${options.timezone ?? ''}\u0000${String(options.timeOffsetMs ?? 0)}`;
+  ctx = contextsByValue.get(key);
+  if (!ctx) {
+    ctx = buildContext(options);
+    if (contextsByValue.size > 64) contextsByValue.clear();
+    contextsByValue.set(key, ctx);
+  }
+  contexts.set(options, ctx);
+  return ctx;
+}
+
+function buildContext(options: NormalizeOptions): Context {
   let zone: TimeZone | undefined;
   let error: string | undefined;
   if (options.timezone !== undefined && options.timezone !== '') {
@@ -75,14 +90,13 @@ function context(options: NormalizeOptions): Context {
     }
   }
   const offset = options.timeOffsetMs ?? 0;
-  ctx = {
+  const ctx: Context = {
     timeOffsetMs: Number.isFinite(offset) ? offset : 0,
     recordTime: zone ? { zone, relabel: true } : {},
     plainTime: zone ? { zone } : {},
   };
   if (!Number.isFinite(offset)) error = `invalid time offset ${String(options.timeOffsetMs)}`;
   if (error) ctx.error = error;
-  contexts.set(options, ctx);
   return ctx;
 }
 
