@@ -28,6 +28,11 @@ the same source (IP, else host name) and account creating tasks with the same co
 Writes a proposed exception list, in the format Kibana exports and imports, with the evidence for each
 item (count, hosts, first and last seen, example task and command) for a person to review.
 
+Use it with \`seqhunt hunt --exceptions baseline.ndjson\`: matching alerts are suppressed (counted per item),
+and the risk score of the others uses it (a source never seen creating tasks +10; a baselined source doing
+something else -15). Items match the alert's own fields (source, account, seqhunt.task.command/arguments):
+Kibana imports the file, but evaluates exceptions on events, where those fields do not exist.
+
 Inputs: files of past alerts (NDJSON or JSON as \`seqhunt hunt --format ndjson|json\` writes, recognized
 by kibana.alert.rule.rule_id); any other file is telemetry and is run through the hunt runtime first.
 
