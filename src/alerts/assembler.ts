@@ -148,7 +148,16 @@ export class AlertAssembler {
 
   private build(list: Pending[]): Alert[] {
     list.sort((a, b) => a.events[0]!.timestamp - b.events[0]!.timestamp || a.lastRaw - b.lastRaw);
-    return list.map((p) => buildAlert(p.rule, p.match, p.uuid, enrich(p.match.events, p.events[0]!.host, this.context, this.windowMs)));
+    return list.map((p) => buildAlert(p.rule, p.match, p.uuid, this.enrichSafely(p)));
+  }
+
+  /** Enrichment must never cost the alert: a failure leaves it bare, with the reason recorded. */
+  private enrichSafely(p: Pending): Enrichment {
+    try {
+      return enrich(p.match.events, p.events[0]!.host, this.context, this.windowMs);
+    } catch (err) {
+      return { task: { evidence: {}, problems: [`enrichment failed: ${(err as Error)?.message ?? String(err)}`] }, related: [], relatedOmitted: 0 };
+    }
   }
 }
 

@@ -86,16 +86,16 @@ function account(a: Alert): string {
   const name = a['source.user.name'];
   if (!name) return '';
   const dom = a['source.user.domain'];
-  return dom ? `${dom}\\${name}` : name;
+  return dom ? `${String(dom)}\\${String(name)}` : String(name);
 }
 
 function commandLine(a: Alert): string {
   const t = task(a);
-  return [t?.command, t?.arguments].filter((x) => x).join(' ');
+  return [t?.command, t?.arguments].filter((x) => x).map(String).join(' ');
 }
 
 function suppressedBy(a: Alert): string {
-  return (a.suppressed_by ?? []).map((s) => s.name || s.item_id).join('; ');
+  return Array.isArray(a.suppressed_by) ? a.suppressed_by.map((s) => String(s?.name || s?.item_id || '')).join('; ') : '';
 }
 
 /** The CSV columns: what a responder sorts and filters on. */
@@ -197,7 +197,7 @@ class TableSink implements AlertSink {
       String(alert['host.name'] ?? alert['host.id'] ?? ''),
       src,
       account(alert) || '-',
-      t?.name ?? t?.guid ?? '-',
+      String(t?.name ?? t?.guid ?? '-'),
       commandLine(alert) || '-',
       severity,
       `#${n}${repeat ? '+' : ''}`,
