@@ -10,7 +10,7 @@ export type { Scenario, ScenarioId, ScenarioOptions, ResolvedOptions, Expected }
 export { encodeActions, decodeActions } from './actions-blob.js';
 export type { ExecAction } from './actions-blob.js';
 export { toWinlogbeat } from './winlogbeat.js';
-export { SIMULATION_FORMATS, renderSimulation, writeSimulation } from './output.js';
+export { SIMULATION_FORMATS, renderSimulation, evtxFileName } from './output.js';
 export type { SimulationFormat, RenderedFile } from './output.js';
 
 export interface SimulatedTelemetry {

@@ -50,5 +50,3 @@ export function renderSimulation(t: Telemetry, format: SimulationFormat, split =
     }
   }
 }
-
-export { renderSimulation as writeSimulation };
