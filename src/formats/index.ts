@@ -174,7 +174,7 @@ async function* readAny(input: ByteStream, base: Base, options: InputOptions, ct
       case 'xml':
       case 'json': {
         const text = sniffed.encoding === 'utf-8' ? peeked.stream : utf16ToUtf8(peeked.stream, sniffed.encoding);
-        yield* kind === 'xml' ? readEventXml(text, base) : readJson(text, base);
+        yield* kind === 'xml' ? readEventXml(text, base, ctx.implicit ? 'note' : 'warning') : readJson(text, base);
         return;
       }
       default:

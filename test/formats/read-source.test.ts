@@ -59,3 +59,13 @@ test('a consumer that stops early does not leave the reader hanging', async () =
   }
   assert.equal(n, 3);
 });
+
+test('XML that holds no events (a Sysmon config beside the logs) is a warning when named, a note when walked', async () => {
+  const dir = tempDir();
+  const config = '<?xml version="1.0"?>\n<Sysmon schemaversion="4.50"><EventFiltering/></Sysmon>\n';
+  const named = await readFileItems(dir, 'sysmonconfig.xml', config);
+  assert.deepEqual(named.map((i) => (i.kind === 'problem' ? i.severity : i.kind)), ['warning']);
+  assert.match(problems(named)[0]!.message, /without any <Event>/);
+  const walked = await collect(readSource({ path: join(dir, 'sysmonconfig.xml'), implicit: true }));
+  assert.deepEqual(walked.map((i) => (i.kind === 'problem' ? i.severity : i.kind)), ['note']);
+});

@@ -4,7 +4,16 @@ import type { InputItem } from '../types.js';
 import { EventAssembler } from './parse.js';
 import { XmlTokenizer } from './tokenize.js';
 
-export async function* readEventXml(input: ByteStream, base: { file: string; member?: string }): AsyncGenerator<InputItem> {
+/**
+ * `emptySeverity`: how to report XML that holds no <Event> at all (another XML document, e.g. a Sysmon config):
+ * a warning when the user named the file, a note for archive members and directory walks.
+ */
+export async function* readEventXml(
+  input: ByteStream,
+  base: { file: string; member?: string },
+  emptySeverity: 'note' | 'warning' = 'warning',
+): AsyncGenerator<InputItem> {
+  let produced = 0;
   const assembler = new EventAssembler(base);
   const tokenizer = new XmlTokenizer(assembler);
   // The decoder drops a UTF-8 BOM and keeps characters split across chunks whole.
@@ -13,6 +22,7 @@ export async function* readEventXml(input: ByteStream, base: { file: string; mem
   for await (const chunk of input) {
     tokenizer.push(decoder.decode(chunk, { stream: true }));
     if (items.length > 0) {
+      produced += items.length;
       yield* items;
       items.length = 0;
     }
@@ -20,6 +30,11 @@ export async function* readEventXml(input: ByteStream, base: { file: string; mem
   tokenizer.push(decoder.decode());
   tokenizer.end();
   assembler.end(tokenizer.currentLine);
+  produced += items.length;
   yield* items;
   items.length = 0;
+  if (produced === 0) {
+    const origin = base.member === undefined ? { file: base.file } : { file: base.file, member: base.member };
+    yield { kind: 'problem', severity: emptySeverity, message: 'XML without any <Event> element: not event XML', origin };
+  }
 }
