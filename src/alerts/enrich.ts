@@ -351,7 +351,7 @@ export function enrich(
     out.sourceEvidence = evidenceOf(e, what);
   };
   if (net) {
-    setSource(net, 'network connection');
+    setSource(net, sourceKindOf(channelOf(net.doc)) === 'security' ? 'IpAddress' : 'network connection');
     const dip = cleanIp(str(net.doc, 'destination.ip'));
     if (dip) out.destinationIp = dip;
     const dport = num(net.doc, 'destination.port');
