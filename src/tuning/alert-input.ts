@@ -46,7 +46,7 @@ class LineReader {
 
   /** False when reading should stop (telemetry, or a whole-document JSON to parse at once). */
   line(text: string, lineNo: number): boolean {
-    const t = text.trim();
+    const t = text.trim(); // trim() also drops a byte-order mark
     if (t === '') return true;
     // A JSON array, or an object pretty-printed over lines (its first line is a lone "{").
     if (this.kind === undefined && (t.startsWith('[') || t === '{')) {
@@ -98,7 +98,7 @@ class LineReader {
   document(text: string): AlertFileResult {
     let doc: unknown;
     try {
-      doc = JSON.parse(text);
+      doc = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch {
       return this.done('telemetry');
     }

@@ -114,6 +114,7 @@ export function parseExceptionText(text: string, file: string): ParsedExceptionT
   const byKey = new Map<string, ExceptionList>();
   const pending: Array<{ item: ExceptionListItem; line: number }> = [];
   let summary: { line: number; lists: unknown; items: unknown } | undefined;
+  // trim() below also drops a byte-order mark (files saved by Windows editors).
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();

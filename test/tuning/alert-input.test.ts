@@ -29,3 +29,8 @@ test('a JSON array or {"alerts": [...]} document of alerts', () => {
   assert.equal(readAlertText(JSON.stringify({ alerts: [a] }, null, 1), 'obj.json').count, 1);
   assert.equal(readAlertText(JSON.stringify([{ '@timestamp': 'x' }], null, 1), 'events.json').kind, 'telemetry');
 });
+
+test('a byte-order mark does not hide alerts, in NDJSON or in a JSON array', () => {
+  assert.equal(readAlertText('\uFEFF' + alertLine() + '\r\n', 'bom.ndjson').count, 1);
+  assert.equal(readAlertText('\uFEFF[\n' + alertLine() + '\n]', 'bom.json').count, 1);
+});

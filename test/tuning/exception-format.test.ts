@@ -91,3 +91,9 @@ test('a list of an unknown type is refused with its items', () => {
   assert.equal(lists.length, 0);
   assert.match(problems[0]!.message, /unknown type "firewall"; list skipped/);
 });
+
+test('a byte-order mark and CRLF line ends (a file saved on Windows) load the same', () => {
+  const { lists, problems } = parseExceptionText('\uFEFF' + KIBANA_EXPORT.replace(/\n/g, '\r\n'), 'bom.ndjson');
+  assert.deepEqual(problems, []);
+  assert.equal(lists[0]!.items.length, 4);
+});
