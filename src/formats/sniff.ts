@@ -44,7 +44,15 @@ export function sniff(head: Uint8Array): SniffResult {
     if (step === 2 && head[i + 1 - lo] !== 0) return { kind: undefined, encoding, blank: false };
     if (isWs(b)) continue;
     if (b === 0x3c) return { kind: 'xml', encoding, blank: false }; // <
-    if (b === 0x7b || b === 0x5b) return { kind: 'json', encoding, blank: false }; // { [
+    if (b === 0x7b || b === 0x5b) {
+      // `{` then a key or `}`; `[` then an object, an array or `]`: so "[section]" (INI) is not JSON.
+      let j = i + step;
+      while (j + step - 1 < head.length && isWs(head[j + lo]!)) j += step;
+      if (j + step - 1 >= head.length) return { kind: 'json', encoding, blank: false }; // cannot tell yet
+      const c = head[j + lo]!;
+      const ok = b === 0x7b ? c === 0x22 || c === 0x7d : c === 0x7b || c === 0x5b || c === 0x5d;
+      return { kind: ok ? 'json' : undefined, encoding, blank: false };
+    }
     // A banner line before event XML (`evtxexport -f xml` prints its version first): XML if an event follows.
     if (step === 1 && EVENT_XML_AFTER_BANNER.test(Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1'))) {
       return { kind: 'xml', encoding, blank: false };
