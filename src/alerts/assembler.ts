@@ -31,13 +31,20 @@ interface Pending {
   lastRaw: number;
 }
 
+interface HostPending {
+  items: Pending[];
+  /** Earliest readyAligned / lastRaw among items: most calls end on this check. */
+  minReady: number;
+  minRaw: number;
+}
+
 /** A pending alert is released at the latest this long (host event time) after its window, whatever the clocks say. */
 const MAX_WAIT_MS = 24 * 3600_000;
 
 export class AlertAssembler {
   private readonly windowMs: number;
   private readonly context: ContextWindow;
-  private readonly pending = new Map<string, Pending[]>();
+  private readonly pending = new Map<string, HostPending>();
   private readonly seen = new Set<string>();
   /** Alerts built when their window closed, waiting for ready()/finish() to hand them out. */
   private readonly built = new Map<string, Alert[]>();
@@ -60,23 +67,26 @@ export class AlertAssembler {
   observe(event: NormalizedEvent): void {
     // Alerts whose window this event closes are built now, before its arrival can evict their context.
     const list = this.pending.get(event.host);
-    if (list && list.length) {
-      const aligned = Math.max(alignedTime(event), this.context.alignedNow(event.host));
-      this.release(event.host, (p) => aligned >= p.readyAligned || event.timestamp - p.lastRaw >= this.windowMs + MAX_WAIT_MS);
-    }
+    if (list) this.release(event.host, list, Math.max(alignedTime(event), this.context.alignedNow(event.host)), event.timestamp);
     this.context.observe(event);
   }
 
-  /** Moves the host's pending alerts that `due` selects (and any beyond the cap) to the built ones. */
-  private release(host: string, due: (p: Pending) => boolean): void {
-    const list = this.pending.get(host);
-    if (!list) return;
+  /**
+   * Moves the host's pending alerts whose window has closed (at aligned host time `alignedNow`, or at the latest
+   * MAX_WAIT_MS after it on the raw clock `rawNow`), and any beyond the cap, to the built ones.
+   */
+  private release(host: string, list: HostPending, alignedNow: number, rawNow: number): void {
+    const wait = this.windowMs + MAX_WAIT_MS;
+    if (alignedNow < list.minReady && rawNow - list.minRaw < wait && list.items.length <= this.maxPending) return;
     const out: Pending[] = [];
     const keep: Pending[] = [];
-    for (const p of list) (due(p) ? out : keep).push(p);
+    for (const p of list.items) (alignedNow >= p.readyAligned || rawNow - p.lastRaw >= wait ? out : keep).push(p);
     while (keep.length > this.maxPending) out.push(keep.shift()!);
-    if (keep.length) this.pending.set(host, keep);
-    else this.pending.delete(host);
+    if (keep.length) {
+      list.items = keep;
+      list.minReady = Math.min(...keep.map((p) => p.readyAligned));
+      list.minRaw = Math.min(...keep.map((p) => p.lastRaw));
+    } else this.pending.delete(host);
     if (out.length === 0) return;
     const built = this.built.get(host);
     const alerts = this.build(out);
@@ -97,19 +107,24 @@ export class AlertAssembler {
     if (this.seen.size > this.maxRemembered) this.seen.delete(this.seen.values().next().value as string);
     const last = events[events.length - 1]!;
     const host = events[0]!.host;
-    let list = this.pending.get(host);
-    if (!list) {
-      list = [];
-      this.pending.set(host, list);
+    const p: Pending = { rule, match, events, uuid, readyAligned: alignedTime(last) + this.windowMs, lastRaw: last.timestamp };
+    const list = this.pending.get(host);
+    if (!list) this.pending.set(host, { items: [p], minReady: p.readyAligned, minRaw: p.lastRaw });
+    else {
+      list.items.push(p);
+      // NaN times compare false everywhere: such alerts wait for finish() (or the cap).
+      if (p.readyAligned < list.minReady) list.minReady = p.readyAligned;
+      if (p.lastRaw < list.minRaw) list.minRaw = p.lastRaw;
     }
-    list.push({ rule, match, events, uuid, readyAligned: alignedTime(last) + this.windowMs, lastRaw: last.timestamp });
   }
 
   /** Alerts of `host` whose context window has closed at the host's event time `now`. */
   ready(host: string, now: number): Alert[] {
-    const observedNow = this.context.alignedNow(host);
-    const hostNow = observedNow === -Infinity ? now : observedNow;
-    this.release(host, (p) => hostNow >= p.readyAligned || now - p.lastRaw >= this.windowMs + MAX_WAIT_MS);
+    const list = this.pending.get(host);
+    if (list) {
+      const observedNow = this.context.alignedNow(host);
+      this.release(host, list, observedNow === -Infinity ? now : observedNow, now);
+    }
     const built = this.built.get(host);
     if (!built) return [];
     this.built.delete(host);
@@ -119,7 +134,7 @@ export class AlertAssembler {
   /** End of input: every alert still waiting. */
   finish(): Alert[] {
     const all: Pending[] = [];
-    for (const list of this.pending.values()) all.push(...list);
+    for (const list of this.pending.values()) all.push(...list.items);
     this.pending.clear();
     const out: Alert[] = [];
     for (const list of this.built.values()) out.push(...list);
@@ -131,7 +146,7 @@ export class AlertAssembler {
   /** Alerts waiting for their context window. */
   get pendingCount(): number {
     let n = 0;
-    for (const l of this.pending.values()) n += l.length;
+    for (const l of this.pending.values()) n += l.items.length;
     for (const l of this.built.values()) n += l.length;
     return n;
   }
