@@ -2,6 +2,7 @@
 // to them, plus the Winlogbeat case: a winlog.* document that never went through an ingest pipeline.
 import { canonicalRegistryPath, registryPathParts } from './registry.js';
 import type { WinRecord } from './win-record.js';
+import { hostFromComputer } from './win-record.js';
 import { canonicalGuid, canonicalIp, setOwn, text, toLong } from './values.js';
 
 type Obj = Record<string, unknown>;
@@ -181,6 +182,17 @@ export function applyCanonicalForms(doc: Obj): void {
   const computer = typeof winlog?.computer_name === 'string' && winlog.computer_name !== '' ? winlog.computer_name : undefined;
   let host = isObj(doc.host) ? doc.host : undefined;
   if (!host && computer === undefined) return;
+  if (host && computer !== undefined) {
+    // A forwarded event (WEF): host.* names the collector. The event's own computer becomes host.*, so events
+    // of many sources never share the collector's identity; the collector stays as observer.hostname.
+    const collector = forwardedCollector(doc);
+    if (collector !== undefined) {
+      const observer = isObj(doc.observer) ? doc.observer : (doc.observer = {}) as Obj;
+      if (observer.hostname === undefined) observer.hostname = collector;
+      host = hostFromComputer(computer);
+      doc.host = host;
+    }
+  }
   if (!host) {
     host = {};
     doc.host = host;

@@ -191,6 +191,27 @@ describe('ECS documents', () => {
     assert.equal(net.doc.host.name, 'WS6');
   });
 
+  it('a categorized Winlogbeat document forwarded through a collector takes its own computer as host', () => {
+    const fwd = ok({
+      '@timestamp': '2020-12-19T12:00:22.264Z',
+      event: { code: '4698', category: ['iam', 'configuration'], action: 'scheduled-task-created' },
+      host: { name: 'wec01', id: 'collector-uuid', os: { type: 'windows' } },
+      winlog: { channel: 'Security', computer_name: 'WS6.corp.local', event_data: { TaskName: '\\T' } },
+    });
+    assert.equal(fwd.host, 'ws6.corp.local');
+    assert.equal(fwd.doc.host.name, 'WS6.corp.local');
+    assert.equal(fwd.doc.observer.hostname, 'wec01');
+    const local = ok({
+      '@timestamp': '2020-12-19T12:00:22.264Z',
+      event: { code: '4698', category: ['iam', 'configuration'] },
+      host: { name: 'ws6', id: 'agent-uuid' },
+      winlog: { channel: 'Security', computer_name: 'WS6.corp.local' },
+    });
+    assert.equal(local.host, 'agent-uuid', 'the same machine keeps its agent host id');
+    assert.equal(local.doc.observer, undefined);
+    assert.equal(local.doc.host.os.type, 'windows');
+  });
+
   it('accepts epoch @timestamps and zone-less times (UTC unless a timezone is given)', () => {
     assert.equal(ok({ '@timestamp': 1608379222232, host: { id: 'h' } }).timestamp, Date.UTC(2020, 11, 19, 12, 0, 22, 232));
     assert.equal(ok({ '@timestamp': '2020-12-19 12:00:22.232', host: { id: 'h' } }).timestamp, Date.UTC(2020, 11, 19, 12, 0, 22, 232));
