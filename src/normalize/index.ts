@@ -161,7 +161,7 @@ function hostKey(doc: EcsDocument): string {
 }
 
 function done(doc: EcsDocument, timestamp: number | undefined, origin: Origin, what: string): NormalizeResult {
-  if (timestamp === undefined || Number.isNaN(timestamp)) return { ok: false, reason: `${what} has no readable time` };
+  if (timestamp === undefined || !Number.isFinite(timestamp)) return { ok: false, reason: `${what} has no readable time` };
   return { ok: true, event: { doc, timestamp, origin, host: hostKey(doc) } };
 }
 
