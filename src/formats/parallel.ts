@@ -21,7 +21,8 @@ export interface WorkerJob {
 
 export type ToWorker = { t: 'read'; job: WorkerJob } | { t: 'ack'; id: number } | { t: 'cancel'; id: number };
 export type FromWorker =
-  | { t: 'batch'; id: number; items: InputItem[] }
+  /** Items as JSON text (every InputItem is plain JSON data). */
+  | { t: 'batch'; id: number; json: string }
   | { t: 'end'; id: number; evtxStats?: Record<string, number> }
   | { t: 'error'; id: number; message: string };
 
@@ -91,7 +92,7 @@ export async function* readSourcesInWorkers(
       const state = byId.get(m.id);
       if (!state || state.done) return;
       if (m.t === 'batch') {
-        state.batches.push(m.items);
+        state.batches.push(JSON.parse(m.json) as InputItem[]);
         notify(state);
       } else if (m.t === 'end') {
         if (m.evtxStats && options.evtxStats) {

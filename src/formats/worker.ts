@@ -44,7 +44,8 @@ async function send(id: number, items: InputItem[]): Promise<void> {
   while ((credits.get(id) ?? 0) <= 0 && !cancelled.has(id)) await new Promise<void>((resolve) => waiters.set(id, resolve));
   if (cancelled.has(id)) return;
   credits.set(id, credits.get(id)! - 1);
-  port!.postMessage({ t: 'batch', id, items } satisfies FromWorker);
+  // JSON text crosses threads as one string copy, far cheaper than structured-cloning each object graph.
+  port!.postMessage({ t: 'batch', id, json: JSON.stringify(items) } satisfies FromWorker);
 }
 
 async function run(job: WorkerJob): Promise<void> {
