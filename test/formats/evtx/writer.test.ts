@@ -17,7 +17,7 @@ test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('writes a file header, 64 KiB chunks and valid checksums', () => {
   const buf = writeEvtx(sampleEvents(600));
-  assert.ok(isEvtx(buf));
+  assert.ok(isEvtx(buf), 'EVTX signature');
   assert.equal((buf.length - 4096) % 65536, 0);
   const chunks = (buf.length - 4096) / 65536;
   assert.ok(chunks >= 2, `600 events span several chunks (got ${chunks})`);
@@ -81,7 +81,7 @@ const CORPUS = ['evtx-rs-samples/samples_security.evtx', 'evtx-rs-samples/sample
 for (const rel of CORPUS) {
   test(`corpus round trip: ${rel}`, { skip: skipWithoutShared('evtx-corpus', rel) }, async () => {
     const { events } = await readAll(sharedPath('evtx-corpus', rel)!);
-    assert.ok(events.length > 0);
+    assert.ok(events.length > 0, 'corpus file has records');
     const written = writeEvtx(events);
     const back = await readAll(written);
     assert.deepEqual(back.problems, []);
