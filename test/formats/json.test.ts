@@ -139,3 +139,24 @@ test('many documents stream through without error (10k lines, small chunks)', as
   assert.equal(items[9999]!.origin.line, 10000);
   assert.deepEqual((items[1234] as { doc: unknown }).doc, JSON.parse(lines[1234]!));
 });
+
+test('wrapped search responses (Kibana rawResponse, _msearch responses) are split into hits', async () => {
+  const response = (x: number): unknown => ({ took: 1, timed_out: false, hits: { hits: [{ _source: { x } }, { _source: { x: x + 1 } }] } });
+  const kibana = await readBytes(JSON.stringify({ id: 'q', rawResponse: response(1) }, null, 2));
+  assert.deepEqual(docs(kibana), [{ x: 1 }, { x: 2 }]);
+  const msearch = await readBytes(JSON.stringify({ took: 2, responses: [response(10), response(20)] }));
+  assert.deepEqual(docs(msearch), [{ x: 10 }, { x: 11 }, { x: 20 }, { x: 21 }]);
+});
+
+test('_bulk files: action lines are skipped (one note), the documents read with their lines', async () => {
+  const text = [
+    line({ index: { _index: 'logs-windows', _id: '1' } }),
+    line({ '@timestamp': 't1', event: { code: '4698' } }),
+    line({ create: { _index: 'logs-windows' } }),
+    line({ '@timestamp': 't2', index: { not: 'an action' } }),
+  ].join('\n');
+  const items = await readBytes(text);
+  assert.deepEqual(docs(items), [{ '@timestamp': 't1', event: { code: '4698' } }, { '@timestamp': 't2', index: { not: 'an action' } }]);
+  assert.deepEqual(items.filter((i) => i.kind === 'document').map((i) => i.origin.line), [2, 4]);
+  assert.deepEqual(problems(items).map((p) => [p.severity, p.message]), [['note', '2 Elasticsearch _bulk action line(s) skipped (the documents after them are read)']]);
+});

@@ -22,6 +22,7 @@ export function isSearchResponse(doc: Doc): boolean {
 export async function* readJson(input: ByteStream, base: { file: string; member?: string }): AsyncGenerator<InputItem> {
   const scanner = new JsonScanner();
   const pending: InputItem[] = [];
+  const bulk = { count: 0 };
   let first = true;
   for await (let chunk of input) {
     if (first && chunk.length > 0) {
@@ -32,7 +33,7 @@ export async function* readJson(input: ByteStream, base: { file: string; member?
     for (let k = 0; k < outs.length; k++) {
       const out = outs[k]!;
       // The common case inline: one object, one item (no per-item generator on the hot path).
-      const item = convert(out, base, pending);
+      const item = convert(out, base, pending, bulk);
       if (item) yield item;
       else if (pending.length > 0) {
         yield* pending;
@@ -41,10 +42,15 @@ export async function* readJson(input: ByteStream, base: { file: string; member?
     }
   }
   for (const out of scanner.end()) {
-    const item = convert(out, base, pending);
+    const item = convert(out, base, pending, bulk);
     if (item) yield item;
   }
   yield* pending;
+  if (bulk.count > 0) {
+    const o: Origin = { file: base.file };
+    if (base.member !== undefined) o.member = base.member;
+    yield { kind: 'problem', severity: 'note', message: `${bulk.count} Elasticsearch _bulk action line(s) skipped (the documents after them are read)`, origin: o };
+  }
 }
 
 function origin(base: { file: string; member?: string }, line: number, index: number | undefined): Origin {
@@ -55,7 +61,7 @@ function origin(base: { file: string; member?: string }, line: number, index: nu
 }
 
 /** One scanner output → one item (returned), or several (appended to `more`, returning undefined). */
-function convert(out: ScanOutput, base: { file: string; member?: string }, more: InputItem[]): InputItem | undefined {
+function convert(out: ScanOutput, base: { file: string; member?: string }, more: InputItem[], bulk: { count: number }): InputItem | undefined {
   if (out.type === 'error') {
     return { kind: 'problem', severity: 'error', message: out.message, origin: origin(base, out.line, out.index) };
   }
@@ -69,9 +75,11 @@ function convert(out: ScanOutput, base: { file: string; member?: string }, more:
     return { kind: 'problem', severity: 'error', message: 'not a JSON object', origin: origin(base, out.line, out.index) };
   }
   if (out.hit) return hitItem(value, origin(base, out.line, out.index));
-  if (isSearchResponse(value)) {
-    // A response whose keys came in an order the scanner could not recognise early: split it here.
-    const hits = (value.hits as Doc).hits as unknown[];
+  const response = searchResponseIn(value);
+  if (response) {
+    // A response whose keys came in an order the scanner could not recognise early, or wrapped
+    // (Kibana's inspector `rawResponse`, `_msearch` `responses`): split it here.
+    const hits = response.flatMap((r) => (r.hits as Doc).hits as unknown[]);
     for (let i = 0; i < hits.length; i++) {
       const hit = hits[i];
       const o = origin(base, out.line, i);
@@ -79,7 +87,40 @@ function convert(out: ScanOutput, base: { file: string; member?: string }, more:
     }
     return undefined;
   }
+  if (isBulkAction(value)) {
+    bulk.count++;
+    return undefined;
+  }
   return { kind: 'document', doc: value, origin: origin(base, out.line, out.index) };
+}
+
+/** Search responses a parsed object holds: itself, Kibana's `rawResponse`, or `_msearch` `responses[]`. */
+function searchResponseIn(doc: Doc): Doc[] | undefined {
+  if (isSearchResponse(doc)) return [doc];
+  if (isObject(doc.rawResponse) && isSearchResponse(doc.rawResponse)) return [doc.rawResponse];
+  const responses = doc.responses;
+  if (Array.isArray(responses) && responses.length > 0 && responses.every((r) => isObject(r) && isSearchResponse(r))) return responses as Doc[];
+  return undefined;
+}
+
+const BULK_OPS = new Set(['index', 'create', 'update', 'delete']);
+const BULK_META = new Set(['_index', '_id', '_type', 'routing', 'pipeline', 'require_alias', 'if_seq_no', 'if_primary_term', 'version', 'version_type', 'dynamic_templates', 'retry_on_conflict']);
+
+/** An Elasticsearch `_bulk` action line (`{"index":{"_index":…}}`), which precedes each document in bulk files. */
+function isBulkAction(doc: Doc): boolean {
+  let op: unknown;
+  let n = 0;
+  for (const k in doc) {
+    if (++n > 1 || !BULK_OPS.has(k)) return false;
+    op = doc[k];
+  }
+  if (!isObject(op)) return false;
+  let meta = 0;
+  for (const k in op) {
+    if (!BULK_META.has(k)) return false;
+    meta++;
+  }
+  return meta > 0;
 }
 
 function hitItem(hit: Doc, o: Origin): InputItem {
