@@ -14,8 +14,10 @@ import { isoTime } from './time.js';
 export interface AlertAssemblerOptions {
   /** Context looked at around a match, and how long an alert waits for late context (default 5 min). */
   contextWindowMs?: number;
-  /** Cap on context events kept per host (default 50,000). */
+  /** Cap on context events kept per host (default 50,000; task/TaskCache events have their own cap of 10,000). */
   maxContextEventsPerHost?: number;
+  /** How long task registrations and TaskCache writes are kept for correlation across skewed clocks (default 24 h). */
+  identityRetentionMs?: number;
   /** Cap on alerts waiting per host; beyond it the oldest are released early (default 10,000). */
   maxPendingPerHost?: number;
   /** Cap on remembered alert uuids for deduplication (default 1,000,000; oldest forgotten first). */
@@ -60,6 +62,7 @@ export class AlertAssembler {
     this.context = new ContextWindow({
       retentionMs: 2 * this.windowMs + 5 * 60_000,
       maxPerHost: Math.max(1, options.maxContextEventsPerHost ?? 50_000),
+      ...(options.identityRetentionMs !== undefined ? { identityRetentionMs: options.identityRetentionMs } : {}),
     });
   }
 

@@ -1,7 +1,12 @@
-// Per-host memory of the events enrichment can use: bounded by time (per clock, so a source whose clock is
-// hours off another is not evicted by it) and by a hard cap on the number of events per host.
+// Per-host memory of the events enrichment can use, bounded by time and by a cap per host, in two classes:
+// - short: logons, share accesses, services, processes (frequent on busy hosts): kept for `retentionMs`;
+// - identity: task registrations (4698/4699/4702, TaskScheduler events) and TaskCache writes (rare): kept for
+//   `identityRetentionMs`, so that a source whose clock is hours off another (OTRF exports: Security in local
+//   time, Sysmon in UTC) still finds the task's identity when the other source's events arrive hours later in
+//   the hunt's order.
+// Time is measured per clock (channel): a clock hours ahead never evicts another's events.
 import type { NormalizedEvent } from '../normalize/types.js';
-import { alignedTime, classify, type ContextEvent } from './context-events.js';
+import { alignedTime, classify, type ContextEvent, type ContextKind } from './context-events.js';
 
 /** A FIFO over an array with a moving head (amortized O(1) shift, compacted when half is dead). */
 class Fifo<T> {
@@ -31,24 +36,43 @@ class Fifo<T> {
   }
 }
 
+type RetentionClass = 0 | 1; // 0 short, 1 identity
+
+function classOf(kind: ContextKind): RetentionClass {
+  return kind === 'task' || kind === 'taskcache' ? 1 : 0;
+}
+
 class HostWindow {
-  readonly clocks = new Map<string, { newest: number; events: Fifo<ContextEvent> }>();
-  size = 0;
+  /** Newest raw time per clock. */
+  readonly newest = new Map<string, number>();
+  /** Per class: clock → events. */
+  readonly queues: [Map<string, Fifo<ContextEvent>>, Map<string, Fifo<ContextEvent>>] = [new Map(), new Map()];
+  readonly sizes: [number, number] = [0, 0];
   /** Newest aligned time seen on this host (all events, not only kept ones). */
   alignedNow = -Infinity;
 }
 
 export interface ContextWindowOptions {
-  /** How long an event is kept, measured on its own clock. */
+  /** How long a short-class event is kept, measured on its own clock. */
   retentionMs: number;
-  /** Most events kept per host; the oldest arrivals go first. */
+  /** Most short-class events kept per host; the oldest arrivals go first. */
   maxPerHost: number;
+  /** How long identity events (task registrations, TaskCache writes) are kept (default 24 h). */
+  identityRetentionMs?: number;
+  /** Most identity events kept per host (default 10,000). */
+  maxIdentityPerHost?: number;
 }
 
 export class ContextWindow {
   private readonly hosts = new Map<string, HostWindow>();
   private seq = 0;
-  constructor(private readonly options: ContextWindowOptions) {}
+  private readonly retention: [number, number];
+  private readonly caps: [number, number];
+
+  constructor(options: ContextWindowOptions) {
+    this.retention = [options.retentionMs, Math.max(options.retentionMs, options.identityRetentionMs ?? 24 * 3600_000)];
+    this.caps = [options.maxPerHost, Math.max(1, options.maxIdentityPerHost ?? 10_000)];
+  }
 
   /** Notes the host's time and keeps the event when enrichment can use it. */
   observe(ev: NormalizedEvent): void {
@@ -61,35 +85,39 @@ export class ContextWindow {
     if (aligned > host.alignedNow) host.alignedNow = aligned;
     const c = classify(ev);
     if (!c) return;
-    let clock = host.clocks.get(c.clock);
-    if (!clock) {
-      clock = { newest: -Infinity, events: new Fifo() };
-      host.clocks.set(c.clock, clock);
+    const newest = Math.max(host.newest.get(c.clock) ?? -Infinity, ev.timestamp);
+    host.newest.set(c.clock, newest);
+    const cls = classOf(c.kind);
+    const queues = host.queues[cls];
+    let q = queues.get(c.clock);
+    if (!q) {
+      q = new Fifo();
+      queues.set(c.clock, q);
     }
-    if (ev.timestamp > clock.newest) clock.newest = ev.timestamp;
-    clock.events.push({ ev, kind: c.kind, eventId: c.eventId, clock: c.clock, aligned, seq: this.seq++ });
-    host.size++;
-    const horizon = clock.newest - this.options.retentionMs;
-    for (let front = clock.events.peek(); front && front.ev.timestamp < horizon; front = clock.events.peek()) {
-      clock.events.shift();
-      host.size--;
+    q.push({ ev, kind: c.kind, eventId: c.eventId, clock: c.clock, aligned, seq: this.seq++ });
+    host.sizes[cls]++;
+    const horizon = newest - this.retention[cls];
+    for (let front = q.peek(); front && front.ev.timestamp < horizon; front = q.peek()) {
+      q.shift();
+      host.sizes[cls]--;
     }
-    while (host.size > this.options.maxPerHost) this.evictOldestArrival(host);
+    while (host.sizes[cls] > this.caps[cls] && this.evictOldestArrival(host, cls));
   }
 
-  private evictOldestArrival(host: HostWindow): void {
+  private evictOldestArrival(host: HostWindow, cls: RetentionClass): boolean {
     let victim: Fifo<ContextEvent> | undefined;
     let seq = Infinity;
-    for (const c of host.clocks.values()) {
-      const f = c.events.peek();
+    for (const q of host.queues[cls].values()) {
+      const f = q.peek();
       if (f && f.seq < seq) {
         seq = f.seq;
-        victim = c.events;
+        victim = q;
       }
     }
-    if (!victim) return;
+    if (!victim) return false;
     victim.shift();
-    host.size--;
+    host.sizes[cls]--;
+    return true;
   }
 
   /** Newest aligned time observed on the host (-Infinity when none). */
@@ -101,14 +129,17 @@ export class ContextWindow {
   *events(host: string): IterableIterator<ContextEvent> {
     const h = this.hosts.get(host);
     if (!h) return;
-    for (const c of h.clocks.values()) yield* c.events;
+    for (const queues of h.queues) for (const q of queues.values()) yield* q;
   }
 
-  /** Events kept for the host (for tests and memory accounting). */
+  /** Events kept (for one host, or all) — for tests and memory accounting. */
   size(host?: string): number {
-    if (host !== undefined) return this.hosts.get(host)?.size ?? 0;
+    if (host !== undefined) {
+      const h = this.hosts.get(host);
+      return h ? h.sizes[0] + h.sizes[1] : 0;
+    }
     let n = 0;
-    for (const h of this.hosts.values()) n += h.size;
+    for (const h of this.hosts.values()) n += h.sizes[0] + h.sizes[1];
     return n;
   }
 }

@@ -15,7 +15,10 @@ import {
   sec4699,
   sec5145,
   sys7045,
+  sysmon1,
   sysmon3,
+  SVCHOST,
+  taskEvent,
   taskXml,
   ts106,
 } from './helpers.js';
@@ -60,6 +63,10 @@ function otrfLike(withCreated: boolean): { events: NormalizedEvent[]; net: Norma
   // An unrelated earlier registration by the same svchost, to make sure the GUID, not the process, picks the name.
   const other = registration(c(T - 30_000, local - 30_000 + 15), '{11111111-2222-3333-4444-555555555555}', '\\Other\\Benign');
   return { events: [logon, created, reg106, net, tree!, path!, actions!, ...other], net, actions: actions!, logon, created };
+}
+
+function make201(ts: number, taskName: string, action: string): NormalizedEvent {
+  return taskEvent(ts, 201, { TaskName: taskName, ActionName: action, ResultCode: '0' });
 }
 
 function only(alerts: Alert[]): Alert {
@@ -255,4 +262,68 @@ test('the same task path written from another source address is another incident
   const other = only(hunt(asm2, [...g.events, otherNet], [[rule(), match(otherNet, g.actions)]]));
   assert.notEqual(other['seqhunt.incident.id'], x['seqhunt.incident.id']);
   assert.equal(other['source.ip'], '172.18.39.99');
+});
+
+test('related activity on a clock 5 h off is found around that clock\'s identity-linked event, not the match time', () => {
+  const asm = new AlertAssembler({ contextWindowMs: 60_000 });
+  const f = otrfLike(false);
+  const local = T - FIVE_H;
+  const near = sec5145(local + 500, { user: 'pgustavo', domain: 'THESHIRE', logonId: '0xead4335', ip: '172.18.39.5', port: 56590, share: '\\\\*\\C$', target: 'Windows\\Temp\\x.exe' });
+  const far = sec5145(local + 90_000, { user: 'pgustavo', domain: 'THESHIRE', logonId: '0xead4335', ip: '172.18.39.5', port: 56591, share: '\\\\*\\ADMIN$', target: 'late.exe' });
+  const service = sys7045(local + 2_000, 'evilsvc', 'C:\\Windows\\Temp\\x.exe');
+  const a = only(hunt(asm, [...f.events, near, far, service], [[rule(), match(f.net, f.actions)]]));
+  const related = a['seqhunt.related']!.map((r) => r.summary).join('\n');
+  assert.match(related, /C\$\\Windows\\Temp\\x\.exe from 172\.18\.39\.5 by THESHIRE\\pgustavo/);
+  assert.doesNotMatch(related, /late\.exe/);
+  // The System log has no identity-linked event: its window is centered on the match's own (Sysmon) time,
+  // 5 h away from this service install, so it is not claimed.
+  assert.doesNotMatch(related, /evilsvc/);
+});
+
+test('fallbacks: Tasks\\{GUID}\\Path names the task when the Tree write is missing; TaskScheduler 201 gives the command', () => {
+  const asm = new AlertAssembler();
+  const net = sysmon3({ ts: T - 500 }, { ip: '10.0.0.5', port: 51001 });
+  const [, path, actions] = registration({ ts: T }, GUID, TASK);
+  const completed = make201(T + 30_000, TASK, 'C:\\Windows\\System32\\calc.exe');
+  const a = only(hunt(asm, [net, path!, actions!, completed], [[rule(), match(net, actions!)]]));
+  const t = a['seqhunt.task']!;
+  assert.equal(t.name, TASK);
+  assert.match(t.evidence.name!, /Tasks\\\{GUID\}\\Path/);
+  assert.equal(t.command, 'C:\\Windows\\System32\\calc.exe');
+  assert.match(t.evidence.command!, /^TaskScheduler 201 ActionName/);
+  assert.equal(t.runAs, undefined, 'nothing said who it runs as');
+});
+
+test('processes started by the Schedule service and by the task command are related; related items are capped', () => {
+  const asm = new AlertAssembler();
+  const net = sysmon3({ ts: T - 500 }, { ip: '10.0.0.5', port: 51001 });
+  const reg = registration({ ts: T }, GUID, TASK);
+  const created = sec4698(T + 10, { user: 'u', domain: 'D', logonId: '0x5', taskName: TASK, content: taskXml({ uri: TASK, command: 'cmd.exe', args: '/c whoami' }) });
+  const child = sysmon1(T + 1000, { parent: SVCHOST.guid, exe: 'C:\\Windows\\System32\\cmd.exe', cmd: 'cmd.exe /c whoami' });
+  const unrelated = sysmon1(T + 1000, { parent: '{other}', exe: 'C:\\Windows\\System32\\notepad.exe', cmd: 'notepad' });
+  const shares = Array.from({ length: 60 }, (_, i) => sec5145(T + 100 + i, { user: 'u', domain: 'D', logonId: '0x5', ip: '10.0.0.5', port: 51001, share: '\\\\*\\IPC$', target: `p${i}` }));
+  const a = only(hunt(asm, [net, ...reg, created, child, unrelated, ...shares], [[rule(), match(net, reg[2]!)]]));
+  const related = a['seqhunt.related']!;
+  assert.equal(related.length, 50);
+  assert.equal(a['seqhunt.related_omitted'], 11, 'the 60 share accesses and the process: 61 items, 50 kept');
+  const all = hunt(new AlertAssembler(), [net, ...reg, created, child, unrelated], [[rule(), match(net, reg[2]!)]])[0]!['seqhunt.related']!;
+  assert.ok(all.some((r) => r.kind === 'process' && r.summary.includes('cmd.exe /c whoami')), JSON.stringify(all.map((r) => r.summary)));
+  assert.ok(!all.some((r) => r.summary.includes('notepad')), 'a process of another parent running another command is not related');
+});
+
+test('a Security log running on for an hour before the 5 h-later Sysmon events arrive: the task identity is still found', () => {
+  const asm = new AlertAssembler();
+  const f = otrfLike(false);
+  const local = T - FIVE_H;
+  // One logon a second for an hour after the creation, from elsewhere: the short window forgets the creator's
+  // 4624, the identity class keeps the 4698.
+  const busy = Array.from({ length: 3600 }, (_, i) => sec4624(local + 1000 + i * 1000, { user: 'svc', domain: 'D', logonId: `0x${(i + 16).toString(16)}`, ip: '10.9.9.9', port: 40000 + (i % 1000) }));
+  const a = only(hunt(asm, [...f.events, ...busy], [[rule(), match(f.net, f.actions)]]));
+  const t = a['seqhunt.task']!;
+  assert.equal(t.name, TASK);
+  assert.equal(t.command, CMD);
+  assert.equal(t.runAs, 'SYSTEM');
+  assert.equal(a['source.user.name'], 'pgustavo');
+  assert.equal(a['source.ip'], '172.18.39.5');
+  assert.ok(asm.contextEventCount < 1000, `bounded: ${asm.contextEventCount}`);
 });

@@ -165,6 +165,24 @@ export function sys7045(ts: number, name: string, image: string, host?: string):
   return make(ts, { event: { code: '7045' }, winlog: { channel: 'System', event_id: '7045', event_data: { ServiceName: name, ImagePath: image } } }, 'System.evtx', host);
 }
 
+export function taskEvent(ts: number, id: number, ed: Record<string, unknown>, host?: string): NormalizedEvent {
+  return make(ts, { event: { code: String(id) }, winlog: { channel: 'Microsoft-Windows-TaskScheduler/Operational', event_id: String(id), event_data: ed } }, 'TaskScheduler.evtx', host);
+}
+
+export function sysmon1(ts: number, o: { parent: string; exe: string; cmd: string }, host?: string): NormalizedEvent {
+  const guid = `{${'0'.repeat(8)}-0000-0000-0000-${String(ts % 1e12).padStart(12, '0')}}`;
+  return make(
+    ts,
+    {
+      event: { code: '1', category: ['process'], type: ['start'] },
+      winlog: { channel: 'Microsoft-Windows-Sysmon/Operational', event_id: '1', event_data: { ParentImage: 'C:\\Windows\\System32\\svchost.exe', Image: o.exe, CommandLine: o.cmd } },
+      process: { entity_id: guid, executable: o.exe, command_line: o.cmd, parent: { entity_id: o.parent, executable: 'C:\\Windows\\System32\\svchost.exe', name: 'svchost.exe' } },
+    },
+    'sysmon.json',
+    host,
+  );
+}
+
 export function ts106(ts: number, taskName: string, userContext: string, host?: string): NormalizedEvent {
   return make(ts, { event: { code: '106' }, winlog: { channel: 'Microsoft-Windows-TaskScheduler/Operational', event_id: '106', event_data: { TaskName: taskName, UserContext: userContext } } }, 'TaskScheduler.evtx', host);
 }
