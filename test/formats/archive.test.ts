@@ -159,7 +159,7 @@ test('a garbled zip: one error when nothing is readable, local headers used when
   assert.deepEqual(ns(items), Array.from({ length: 100 }, (_, i) => i));
 });
 
-test('EVTX in zip: records read back as written (delegated to the EVTX reader)', async () => {
+test('EVTX in zip and in gzip: records read back as written (delegated to the EVTX reader)', async () => {
   const written: WinEvent[] = events(parseEventXml(xmlEvent(13, 41) + xmlEvent(13, 42) + xmlEvent(3, 43))).map((e) => e.event);
   const dir = tempDir();
   writeFileSync(join(dir, 'raw.evtx'), writeEvtx(written));
@@ -172,4 +172,6 @@ test('EVTX in zip: records read back as written (delegated to the EVTX reader)',
     [43, 3, 'HKLM\\SOFTWARE\\x\\Actions'],
   ]);
   assert.ok(zipped.every((e) => e.origin.member === 'Sysmon.evtx'));
+  const gzipped = events(await readFileItems(dir, 'Sysmon.evtx.gz', gzipSync(writeEvtx(written))));
+  assert.deepEqual(gzipped.map((e) => e.event), direct.map((e) => e.event));
 });
