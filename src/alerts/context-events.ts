@@ -126,12 +126,12 @@ export function classify(ev: NormalizedEvent): { kind: ContextKind; eventId: num
 
 /**
  * The event's time on its host's record-time clock. Exports such as OTRF's set Sysmon's @timestamp from
- * UtcTime while every other channel carries a local TimeCreated labelled UTC: when `event.created` (or
- * winlog.time_created) differs from @timestamp by whole quarter hours, the difference is a clock offset, not
+ * UtcTime while every other channel carries a local TimeCreated labelled UTC: when the record time
+ * (winlog.time_created, else event.created) differs from @timestamp by whole quarter hours, the difference is a clock offset, not
  * latency, and is applied; sub-quarter-hour skew is left alone.
  */
 export function alignedTime(ev: NormalizedEvent): number {
-  const created = asStr(G_CREATED(ev.doc)) ?? asStr(G_TIME_CREATED(ev.doc));
+  const created = asStr(G_TIME_CREATED(ev.doc)) ?? asStr(G_CREATED(ev.doc));
   if (!created) return ev.timestamp;
   const c = Date.parse(created);
   if (!Number.isFinite(c)) return ev.timestamp;

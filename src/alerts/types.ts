@@ -69,6 +69,7 @@ export interface RelatedActivity {
 }
 
 export interface Alert {
+  /** The time of the match's last event (deterministic: the same input gives the same alerts). */
   '@timestamp': string;
   'kibana.alert.uuid': string;
   'kibana.alert.original_time': string;
