@@ -57,7 +57,11 @@ export interface TaskContext {
   actions?: TaskAction[];
   /** Problems reading the task's content (e.g. a damaged Actions value), kept so nothing fails silently. */
   problems?: string[];
-  /** Which telemetry each item came from, e.g. { name: 'Security 4698', command: 'registry Actions' }. */
+  /**
+   * Which telemetry each item came from, with where it was read, e.g.
+   * { name: 'Sysmon 13 TaskCache Tree\\…\\Id (file.json:897)', command: 'Security 4698 TaskContent (Security.evtx#14)' };
+   * also 'source.ip' and 'source.user' for the alert's source fields.
+   */
   evidence: Record<string, string>;
 }
 
