@@ -42,6 +42,8 @@ function attrValue(raw: string): string {
   return decodeEntities(v);
 }
 
+const NO_NEWLINE = Number.MAX_SAFE_INTEGER;
+
 const isNameEnd = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x2f || c === 0x3e;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
@@ -52,6 +54,8 @@ export class XmlTokenizer {
   private line = 1;
   /** Where to resume looking for the end of an incomplete construct (avoids rescanning long text). */
   private resume = 0;
+  /** Index of the first newline at or after `pos` (NO_NEWLINE: none in the buffer; -1: not known). */
+  private nextNewline = -1;
 
   constructor(private readonly h: XmlHandler) {}
 
@@ -62,6 +66,7 @@ export class XmlTokenizer {
 
   push(text: string): void {
     this.buf = this.pos === 0 ? this.buf + text : this.buf.slice(this.pos) + text;
+    this.nextNewline = -1;
     this.resume = Math.max(0, this.resume - this.pos);
     this.pos = 0;
     this.run(false);
@@ -74,8 +79,16 @@ export class XmlTokenizer {
   }
 
   private advance(to: number): void {
+    // The next newline is remembered: single-line XML (wevtutil writes no newlines) must not be rescanned
+    // to its end for every token.
     const buf = this.buf;
-    for (let i = buf.indexOf('\n', this.pos); i !== -1 && i < to; i = buf.indexOf('\n', i + 1)) this.line++;
+    let nl = this.nextNewline;
+    if (nl < this.pos) nl = buf.indexOf('\n', this.pos);
+    while (nl !== -1 && nl < to) {
+      this.line++;
+      nl = buf.indexOf('\n', nl + 1);
+    }
+    this.nextNewline = nl === -1 ? NO_NEWLINE : nl;
     this.pos = to;
     this.resume = to;
   }
