@@ -10,6 +10,8 @@ export class BinXmlError extends Error {}
 export const MAX_ELEMENT_DEPTH = 256;
 export const MAX_NESTING = 16;
 export const MAX_OUTPUT_NODES = 100_000;
+/** Text characters one record may expand to: a template can cite one large value many times. */
+export const MAX_OUTPUT_CHARS = 4_000_000;
 
 export interface IrSubst {
   index: number;
@@ -73,6 +75,7 @@ export class ChunkBinXml {
   private names = new Map<number, string>();
   private templates = new Map<number, TemplateDef | BinXmlError>();
   private budget = 0;
+  private textBudget = 0;
 
   constructor(readonly buf: Buffer, readonly len: number) {}
 
@@ -316,6 +319,12 @@ export class ChunkBinXml {
   /** Resets the per-record output budget (guards against exponential template/BinXml expansion). */
   startRecord(): void {
     this.budget = MAX_OUTPUT_NODES;
+    this.textBudget = MAX_OUTPUT_CHARS;
+  }
+
+  private spend(text: string): string {
+    if ((this.textBudget -= text.length) < 0) throw new BinXmlError('record expands to too much text');
+    return text;
   }
 
   /** Instantiates IR nodes (with the given substitution values) into elements appended to `out`. */
@@ -356,7 +365,7 @@ export class ChunkBinXml {
           text += v === null ? '' : Array.isArray(v) ? v.join(',') : v;
         }
       }
-      attrs[a.name] = text;
+      attrs[a.name] = this.spend(text);
     }
     return attrs;
   }
@@ -376,7 +385,7 @@ export class ChunkBinXml {
     let nullOnly = ir.children.length > 0;
     for (const c of ir.children) {
       if (typeof c === 'string') {
-        el.text += c;
+        el.text += this.spend(c);
         nullOnly = false;
       } else if (isSubst(c)) {
         const type = c.index < values.types.length ? values.types[c.index]! : VT.Null;
@@ -390,9 +399,9 @@ export class ChunkBinXml {
         nullOnly = false;
         if (Array.isArray(v)) {
           el.items = v;
-          el.text += v.join(',');
+          el.text += this.spend(v.join(','));
         } else {
-          el.text += v;
+          el.text += this.spend(v);
         }
       } else if (isInstance(c)) {
         nullOnly = false;

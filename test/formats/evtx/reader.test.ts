@@ -283,3 +283,53 @@ test('a record with no data is reported, not turned into an empty event', async 
   assert.equal(r.events.length, 0);
   assert.match(r.problems[0]!.message, /record 7 at offset 4608: no event data/);
 });
+
+/** A record holding one template instance (definition inline) whose element cites value 0 `refs` times. */
+function citing(refs: number, value: string): Buffer {
+  const bytes: number[] = [];
+  const u8 = (...v: number[]) => bytes.push(...v);
+  const u16 = (v: number) => u8(v & 0xff, v >> 8);
+  const u32 = (v: number) => u8(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff);
+  const at = () => 512 + 24 + bytes.length; // chunk offset of the next byte
+  u8(0x0f, 0x01, 0x01, 0x00, 0x0c, 0x01);
+  u32(0);
+  u32(at() + 4); // definition right here (inline)
+  u32(0);
+  for (let i = 0; i < 16; i++) u8(0);
+  const sizeAt = bytes.length;
+  u32(0);
+  const start = bytes.length;
+  u8(0x0f, 0x01, 0x01, 0x00, 0x01);
+  u16(0xffff);
+  u32(0);
+  u32(at() + 4);
+  u32(0);
+  u16(0x61);
+  u16(1);
+  u16(0x61);
+  u16(0);
+  u8(0x02);
+  for (let i = 0; i < refs; i++) {
+    u8(0x0d);
+    u16(0);
+    u8(0x01);
+  }
+  u8(0x04, 0x00);
+  const size = bytes.length - start;
+  bytes.splice(sizeAt, 4, size & 0xff, (size >> 8) & 0xff, 0, 0);
+  u32(1);
+  u16(value.length * 2);
+  u8(0x01, 0x00);
+  for (const b of Buffer.from(value, 'utf16le')) u8(b);
+  u8(0x00);
+  return Buffer.from(bytes);
+}
+
+test('a template citing one large value many times is refused, not expanded without bound', async () => {
+  const small = await readAll(fileWithRecord(citing(3, 'abc')));
+  assert.deepEqual(small.problems, []);
+  assert.equal(small.events.length, 1);
+  const huge = await readAll(fileWithRecord(citing(400, 'x'.repeat(30000))));
+  assert.equal(huge.events.length, 0);
+  assert.match(huge.problems[0]!.message, /record 7 at offset 4608: record expands to too much text/);
+});

@@ -1,0 +1,34 @@
+// Every file of the shared EVTX corpus reads to the end without an exception; damage is reported, never thrown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { newEvtxStats, readEvtx } from '../../../src/formats/evtx/index.js';
+import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
+
+test('every corpus file reads without a crash', { skip: skipWithoutShared('evtx-corpus'), timeout: 300_000 }, async (t) => {
+  const root = sharedPath('evtx-corpus')!;
+  const files = readdirSync(root)
+    .filter((d) => statSync(join(root, d)).isDirectory())
+    .flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.evtx')).map((f) => join(root, d, f)));
+  assert.ok(files.length > 0, 'corpus has .evtx files');
+  const total = newEvtxStats();
+  const lines: string[] = [];
+  for (const path of files) {
+    const stats = newEvtxStats();
+    let items = 0;
+    for await (const item of readEvtx(createReadStream(path), { file: path }, { stats })) {
+      items++;
+      assert.equal(item.origin.file, path);
+      if (item.kind === 'problem') assert.equal(typeof item.origin.offset, 'number', `problem without offset: ${item.message}`);
+    }
+    assert.equal(stats.unreadable, 0, `${basename(path)} is EVTX`);
+    assert.equal(items, stats.records + stats.warnings + stats.errors, `${basename(path)}: every item counted`);
+    if (stats.warnings || stats.errors) {
+      lines.push(`${basename(path)}: ${stats.records} records, ${stats.damaged} damaged, ${stats.chunksSkipped} chunks skipped, ${stats.warnings} warnings`);
+    }
+    for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += stats[k];
+  }
+  t.diagnostic(`${files.length} files, ${total.records} records, ${total.damaged} damaged, ${total.chunksSkipped} chunks skipped\n${lines.join('\n')}`);
+  assert.ok(total.records > 0, 'the corpus yields records');
+});
