@@ -227,3 +227,13 @@ test('a banner line before the XML (evtxexport prints its version) is skipped by
   assert.deepEqual(events(items).map((e) => [e.event.system.eventId, e.origin.line]), [[13, 3]]);
   assert.equal(problems(items).length, 0);
 });
+
+test('round trip with the XML renderer: parse → render → parse gives the same events', async () => {
+  const { renderEventXml } = await import('../../src/formats/event-xml/render.js');
+  const originals = events(parseEventXml(sysmon13 + security4698 + classic + cleared)).map((e) => e.event);
+  assert.equal(originals.length, 4);
+  for (const indent of [undefined, false] as const) {
+    const again = originals.map((e) => events(parseEventXml(renderEventXml(e, indent === undefined ? {} : { indent })))[0]!.event);
+    assert.deepEqual(again, originals);
+  }
+});
