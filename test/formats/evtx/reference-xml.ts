@@ -17,7 +17,7 @@ function unescape(s: string): string {
   );
 }
 
-/** Parses every top-level <Event> element in the text (other text and prologs are ignored). */
+/** Parses every top-level <Event> element (or child of an <Events> root); other text and prologs are ignored. */
 export function parseEvents(xml: string): Node[] {
   const events: Node[] = [];
   const stack: Node[] = [];
@@ -33,7 +33,8 @@ export function parseEvents(xml: string): Node[] {
     if (!name) continue;
     if (close) {
       const node = stack.pop();
-      if (node && stack.length === 0 && node.name === 'Event') events.push(node);
+      const top = stack.length === 0 || (stack.length === 1 && stack[0]!.name === 'Events');
+      if (node && top && node.name === 'Event') events.push(node);
       continue;
     }
     const attrs: Record<string, string> = {};
