@@ -237,3 +237,11 @@ test('round trip with the XML renderer: parse → render → parse gives the sam
     assert.deepEqual(again, originals);
   }
 });
+
+test('SystemTime takes the EVTX reader form: exactly 7 fraction digits for UTC times', () => {
+  const at = (t: string): string => events(parseEventXml(`<Event><System><EventID>1</EventID><TimeCreated SystemTime="${t}"/></System></Event>`))[0]!.event.system.timeCreated;
+  assert.equal(at('2019-03-19T00:02:00.383090300Z'), '2019-03-19T00:02:00.3830903Z');
+  assert.equal(at('2019-03-19T00:02:00.383Z'), '2019-03-19T00:02:00.3830000Z');
+  assert.equal(at('2019-03-19T00:02:00Z'), '2019-03-19T00:02:00.0000000Z');
+  assert.equal(at('2019-03-19 00:02:00'), '2019-03-19 00:02:00', 'other forms kept as written');
+});

@@ -29,10 +29,15 @@ function int(text: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** FILETIME has 100 ns resolution: renderings with 9 fraction digits ("…2320000" + "00") are cut to 7. */
+/**
+ * SystemTime in the EVTX reader's form: FILETIME has 100 ns resolution, so UTC times get exactly 7 fraction
+ * digits (wevtutil writes 9, "…2320000" + "00"; other producers 3 or none). Anything else is kept as written.
+ */
 function systemTime(t: string): string {
-  const m = /^(.*\.\d{7})(\d+)(Z|[+-]\d\d:?\d\d)?$/.exec(t);
-  return m && /^0+$/.test(m[2]!) ? m[1]! + (m[3] ?? '') : t;
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(t);
+  if (!m) return t;
+  const fraction = (m[2] ?? '').slice(0, 7).padEnd(7, '0');
+  return `${m[1]}.${fraction}Z`;
 }
 
 /** Elements written `<x/>` in the source, so that writing them back keeps their form. */
