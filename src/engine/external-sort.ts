@@ -17,11 +17,13 @@ export interface ExternalSortOptions {
   maxHeapBytes?: number;
   /** Parent directory of the temp dir holding the runs (default the OS temp dir). */
   tempDir?: string;
+  /** Most runs read at once; more are first merged in batches (default 64: bounded files and read buffers). */
+  maxMergeFanIn?: number;
 }
 
 export interface SortStats {
   events: number;
-  /** Sorted runs written to disk (0 when everything fitted in memory). */
+  /** Sorted runs written to disk, intermediate merges included (0 when everything fitted in memory). */
   spilledRuns: number;
   spilledBytes: number;
 }
@@ -40,6 +42,7 @@ export class ExternalSorter {
   private readonly maxBuffered: number;
   private readonly maxHeap: number;
   private readonly tempParent: string;
+  private readonly maxFanIn: number;
   private sinceCheck = 0;
   private closed = false;
   readonly stats: SortStats = { events: 0, spilledRuns: 0, spilledBytes: 0 };
@@ -48,6 +51,7 @@ export class ExternalSorter {
     this.maxBuffered = Math.max(1, options.maxBufferedEvents ?? 100_000);
     this.maxHeap = options.maxHeapBytes ?? 768 * 1048576;
     this.tempParent = options.tempDir ?? tmpdir();
+    this.maxFanIn = Math.max(2, options.maxMergeFanIn ?? 64);
   }
 
   add(event: NormalizedEvent): void {
@@ -108,7 +112,7 @@ export class ExternalSorter {
     this.buffer = [];
     this.sinceCheck = 0;
     this.dir ??= this.makeTempDir();
-    const path = join(this.dir, `run-${this.runs.length}.ndjson`);
+    const path = join(this.dir, `run-${this.stats.spilledRuns}.ndjson`);
     const fd = openSync(path, 'w');
     try {
       let chunk = '';
@@ -127,7 +131,45 @@ export class ExternalSorter {
     this.stats.spilledRuns++;
   }
 
+  /**
+   * Merges runs into one, a batch of `maxFanIn` consecutive runs at a time, until few enough remain to be
+   * read at once (open files and read buffers stay bounded). Lines are copied as written: only their leading
+   * timestamp is read, never the document.
+   */
+  private async reduceRuns(): Promise<void> {
+    while (this.runs.length > this.maxFanIn) {
+      const batch = this.runs.splice(0, this.maxFanIn);
+      const path = join(this.dir!, `run-${this.stats.spilledRuns++}.ndjson`);
+      const readers: RunReader[] = [];
+      const fd = openSync(path, 'w');
+      try {
+        for (const run of batch) readers.push(await RunReader.open(run));
+        const heap = new TimeHeap<number>();
+        for (let i = 0; i < readers.length; i++) if (await readers[i]!.advance()) heap.push(i, readers[i]!.time, i);
+        let chunk = '';
+        while (heap.size > 0) {
+          const i = heap.pop()!;
+          const reader = readers[i]!;
+          chunk += reader.line + '\n';
+          if (chunk.length >= WRITE_CHUNK) {
+            this.stats.spilledBytes += writeSync(fd, chunk);
+            chunk = '';
+          }
+          if (reader.advanceSync() || (await reader.advance())) heap.push(i, reader.time, i);
+        }
+        if (chunk) this.stats.spilledBytes += writeSync(fd, chunk);
+      } finally {
+        closeSync(fd);
+        await Promise.all(readers.map((r) => r.close()));
+      }
+      for (const run of batch) rmSync(run, { force: true });
+      // The merged run holds the earliest input of those left: it goes first, keeping ties in input order.
+      this.runs.unshift(path);
+    }
+  }
+
   private async *merge(memory: NormalizedEvent[]): AsyncGenerator<NormalizedEvent> {
+    await this.reduceRuns();
     const readers: RunReader[] = [];
     try {
       for (const path of this.runs) readers.push(await RunReader.open(path));
@@ -135,10 +177,7 @@ export class ExternalSorter {
       const heap = new TimeHeap<number>();
       const memIndex = readers.length;
       let memAt = 0;
-      for (let i = 0; i < readers.length; i++) {
-        const head = await readers[i]!.next();
-        if (head) heap.push(i, head.timestamp, i);
-      }
+      for (let i = 0; i < readers.length; i++) if (await readers[i]!.advance()) heap.push(i, readers[i]!.time, i);
       if (memory.length > 0) heap.push(memIndex, memory[0]!.timestamp, memIndex);
       while (heap.size > 0) {
         const source = heap.pop()!;
@@ -148,9 +187,8 @@ export class ExternalSorter {
           continue;
         }
         const reader = readers[source]!;
-        yield reader.current!;
-        const next = reader.nextSync() ?? (await reader.next());
-        if (next) heap.push(source, next.timestamp, source);
+        yield reader.event();
+        if (reader.advanceSync() || (await reader.advance())) heap.push(source, reader.time, source);
       }
     } finally {
       await Promise.all(readers.map((r) => r.close()));
@@ -158,9 +196,12 @@ export class ExternalSorter {
   }
 }
 
-/** Reads one spilled run back, a large chunk at a time; lines are parsed lazily, one per event taken. */
+/** Reads one spilled run back a large chunk at a time, one line per step; the document is parsed only on demand. */
 class RunReader {
-  current: NormalizedEvent | undefined;
+  /** The current line, as written by `spill`: `[timestamp, host, origin, doc]`. */
+  line = '';
+  /** Its timestamp, read from the line's start. */
+  time = 0;
   private lines: string[] = [];
   private at = 0;
   private rest = '';
@@ -174,15 +215,17 @@ class RunReader {
     return new RunReader(await open(path, 'r'), path);
   }
 
-  /** The next event when one is already buffered, else undefined (then call `next`). */
-  nextSync(): NormalizedEvent | undefined {
-    if (this.at < this.lines.length) return (this.current = this.parse(this.lines[this.at++]!));
-    return undefined;
+  /** Moves to the next line when one is already buffered; false means call `advance`. */
+  advanceSync(): boolean {
+    if (this.at >= this.lines.length) return false;
+    this.take(this.lines[this.at++]!);
+    return true;
   }
 
-  async next(): Promise<NormalizedEvent | undefined> {
+  /** Moves to the next line, reading more of the file when needed; false at the end. */
+  async advance(): Promise<boolean> {
     while (this.at >= this.lines.length) {
-      if (this.done) return (this.current = undefined);
+      if (this.done) return false;
       const { bytesRead } = await this.file.read(this.chunk, 0, READ_CHUNK, null);
       if (bytesRead === 0) {
         this.done = true;
@@ -197,20 +240,32 @@ class RunReader {
       }
       this.at = 0;
     }
-    return (this.current = this.parse(this.lines[this.at++]!));
+    this.take(this.lines[this.at++]!);
+    return true;
+  }
+
+  /** The current line as an event. */
+  event(): NormalizedEvent {
+    try {
+      const [timestamp, host, origin, doc] = JSON.parse(this.line) as [number, string, NormalizedEvent['origin'], NormalizedEvent['doc']];
+      return { doc, timestamp, host, origin };
+    } catch (err) {
+      throw this.damaged((err as Error).message);
+    }
   }
 
   close(): Promise<void> {
     return this.file.close();
   }
 
-  private parse(line: string): NormalizedEvent {
-    try {
-      const [timestamp, host, origin, doc] = JSON.parse(line) as [number, string, NormalizedEvent['origin'], NormalizedEvent['doc']];
-      return { doc, timestamp, host, origin };
-    } catch (err) {
-      // Our own file, written a moment ago: damage here is an internal fault (disk full, tampering), not bad input.
-      throw new Error(`sort run ${this.path} is damaged: ${(err as Error).message}`);
-    }
+  private take(line: string): void {
+    this.line = line;
+    this.time = Number(line.slice(1, line.indexOf(',')));
+    if (Number.isNaN(this.time)) throw this.damaged('no timestamp at the start of a line');
+  }
+
+  private damaged(why: string): Error {
+    // Our own file, written a moment ago: damage here is an internal fault (disk full, tampering), not bad input.
+    return new Error(`sort run ${this.path} is damaged: ${why}`);
   }
 }
