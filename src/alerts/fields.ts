@@ -148,10 +148,14 @@ export function sourceLabel(doc: EcsDocument): string {
   return id !== undefined && kind !== 'other' ? `${names[kind]} ${id}` : names[kind];
 }
 
-/** "file:line", "file#record", "file@offset": where an event was read, for evidence strings. */
-export function originRef(origin: Origin | undefined): string {
+/**
+ * "file:line", "file#record", "file@offset": where an event was read, for evidence strings. `recordId` (the
+ * event's own EventRecordID, as Event Viewer shows it) is preferred to the reader's record number.
+ */
+export function originRef(origin: Origin | undefined, recordId?: string): string {
   if (!origin) return '';
   const file = origin.member ? `${origin.file}!${origin.member}` : origin.file;
+  if (recordId !== undefined) return `${file}#${recordId}`;
   if (origin.record !== undefined) return `${file}#${origin.record}`;
   if (origin.line !== undefined) return `${file}:${origin.line}`;
   if (origin.index !== undefined) return `${file}[${origin.index}]`;
@@ -161,7 +165,7 @@ export function originRef(origin: Origin | undefined): string {
 
 /** Evidence text for one item: "Security 4698 (Security.evtx#566836)". */
 export function evidenceOf(ev: NormalizedEvent, what?: string): string {
-  const ref = originRef(ev.origin);
+  const ref = originRef(ev.origin, ev.origin?.record !== undefined ? str(ev.doc, 'winlog.record_id') : undefined);
   const label = what ? `${sourceLabel(ev.doc)} ${what}` : sourceLabel(ev.doc);
   return ref ? `${label} (${ref})` : label;
 }

@@ -50,6 +50,9 @@ test('sbousseaden-atsvc-target: atexec over the pipe, source from IPC$\\atsvc, r
     assert.equal(t.hidden, true);
     assert.equal(a['source.ip'], '10.0.2.17');
     assert.equal(a['source.user.name'], 'Administrator');
+    // Evidence names the records of SOURCE.md's ground truth by their EventRecordID.
+    assert.match(t.evidence['source.ip']!, /^Security 5145 .*#566832\)$/);
+    assert.match(t.evidence['source.user']!, /Security 4698 Subject .*#566836\); logon 0x0*17e2d2 = Security 4624 TargetLogonId .*#566835\)$/);
     const related = a['seqhunt.related']!.map((r) => `${r.kind} ${r.summary}`);
     assert.ok(related.some((r) => r.startsWith('task-event') && r.includes('task deleted: \\CYAlyNSS')), related.join('\n'));
     assert.ok(related.some((r) => r.startsWith('admin-share') && r.includes('ADMIN$\\Temp\\CYAlyNSS.tmp')), related.join('\n'));
