@@ -83,6 +83,8 @@ export class ContextWindow {
     }
     const aligned = alignedTime(ev);
     if (aligned > host.alignedNow) host.alignedNow = aligned;
+    // An event without a usable time cannot be placed in a window (and would stall time-based eviction).
+    if (!Number.isFinite(ev.timestamp)) return;
     const c = classify(ev);
     if (!c) return;
     const newest = Math.max(host.newest.get(c.clock) ?? -Infinity, ev.timestamp);
