@@ -11,7 +11,7 @@ import type { NormalizedEvent } from '../normalize/types.js';
 import { TimeHeap } from './event-heap.js';
 
 export interface ExternalSortOptions {
-  /** Events held in memory before a sorted run is spilled (default 100,000: a few hundred MB of ECS documents). */
+  /** Events held in memory before a sorted run is spilled (default 200,000: ~1.3 KB each for Defend documents). */
   maxBufferedEvents?: number;
   /** Spill earlier when the V8 heap grows past this many bytes (default 768 MiB; checked every 8,192 events). */
   maxHeapBytes?: number;
@@ -48,7 +48,7 @@ export class ExternalSorter {
   readonly stats: SortStats = { events: 0, spilledRuns: 0, spilledBytes: 0 };
 
   constructor(options: ExternalSortOptions = {}) {
-    this.maxBuffered = Math.max(1, options.maxBufferedEvents ?? 100_000);
+    this.maxBuffered = Math.max(1, options.maxBufferedEvents ?? 200_000);
     this.maxHeap = options.maxHeapBytes ?? 768 * 1048576;
     this.tempParent = options.tempDir ?? tmpdir();
     this.maxFanIn = Math.max(2, options.maxMergeFanIn ?? 64);
