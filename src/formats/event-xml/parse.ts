@@ -15,8 +15,9 @@ function local(name: string): string {
   return colon === -1 ? name : name.slice(colon + 1);
 }
 
-function child(el: XmlElement | undefined, name: string): XmlElement | undefined {
+function child(el: XmlElement | { children: XmlElement[]; by: Record<string, XmlElement> } | undefined, name: string): XmlElement | undefined {
   if (!el) return undefined;
+  if ('by' in el) return el.by[name];
   for (const c of el.children) if (local(c.name) === name) return c;
   return undefined;
 }
@@ -103,8 +104,15 @@ function rendering(el: XmlElement): WinRendering {
 
 /** Maps an <Event> element; a string is the reason it is not a usable event. */
 export function elementToWinEvent(root: XmlElement): WinEvent | string {
-  const sys = child(root, 'System');
-  if (!sys) return '<Event> has no <System>';
+  const system0 = child(root, 'System');
+  if (!system0) return '<Event> has no <System>';
+  // System's children by local name, looked up once (the first of each name counts).
+  const by: Record<string, XmlElement> = Object.create(null) as Record<string, XmlElement>;
+  for (const c of system0.children) {
+    const n = local(c.name);
+    if (by[n] === undefined) by[n] = c;
+  }
+  const sys = { children: system0.children, by };
   const provider = child(sys, 'Provider');
   const eventIdEl = child(sys, 'EventID');
   const eventId = int(eventIdEl?.text);
