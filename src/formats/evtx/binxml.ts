@@ -48,6 +48,7 @@ export interface TemplateDef {
   eventIdRef?: number | string;
 }
 
+const SELF_REFERENCE = new BinXmlError('a template definition refers to itself');
 const NO_VALUES: Values = { types: [], offs: [], sizes: [] };
 
 /** An instantiated element. `items` holds an array value's items when the content was one array substitution. */
@@ -123,7 +124,7 @@ export class ChunkBinXml {
       const start = offset + 24;
       const end = Math.min(start + size, this.len);
       // Mark as in progress so a definition that refers to itself fails instead of recursing.
-      this.templates.set(offset, new BinXmlError(`template at ${offset} refers to itself`));
+      this.templates.set(offset, SELF_REFERENCE);
       const nodes: IrNode[] = [];
       this.parseStream(start, end, true, depth + 1, nodes);
       const def: TemplateDef = { offset, nodes };

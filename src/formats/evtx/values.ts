@@ -84,16 +84,28 @@ export function guidText(buf: Buffer, off: number): string {
   return `{${d1}-${d2}-${d3}-${hexUpper(buf, off + 8, 2)}-${hexUpper(buf, off + 10, 6)}}`.toUpperCase();
 }
 
-const EPOCH_DELTA_S = 11644473600n;
+const EPOCH_DELTA_S = 11644473600;
+const TWO32_HI = 429; // 2^32 = 429 * 10^7 + 4967296
+const TWO32_LO = 4967296;
+let lastSecond = NaN;
+let lastPrefix = '';
 
 /** FILETIME as Windows renders it: ISO 8601 UTC, 100 ns padded to 9 digits ("2017-12-26T13:10:29.136879200Z"). */
 export function fileTimeText(buf: Buffer, off: number): string {
-  const ticks = buf.readBigUInt64LE(off);
-  const secs = ticks / 10000000n - EPOCH_DELTA_S;
-  const frac = Number(ticks % 10000000n);
-  const ms = Number(secs) * 1000;
-  if (!(ms >= -62135596800000 && ms <= 253402300799000)) return `0x${ticks.toString(16).padStart(16, '0')}`;
-  return new Date(ms).toISOString().slice(0, 19) + '.' + String(frac).padStart(7, '0') + '00Z';
+  const lo = buf.readUInt32LE(off);
+  const hi = buf.readUInt32LE(off + 4);
+  // Split the 64-bit tick count so every step stays exact in doubles (hi < 2^31 covers years up to ~30828).
+  if (hi >= 0x80000000) return `0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}`;
+  const rem = hi * TWO32_LO + lo;
+  const secs = hi * TWO32_HI + Math.floor(rem / 1e7) - EPOCH_DELTA_S;
+  const frac = rem % 1e7;
+  if (secs !== lastSecond) {
+    const ms = secs * 1000;
+    if (!(ms >= -62135596800000 && ms <= 253402300799000)) return `0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}`;
+    lastSecond = secs;
+    lastPrefix = new Date(ms).toISOString().slice(0, 19) + '.';
+  }
+  return lastPrefix + String(frac).padStart(7, '0') + '00Z';
 }
 
 function systemTimeText(buf: Buffer, off: number): string {
