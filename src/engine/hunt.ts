@@ -2,8 +2,7 @@
 // Bad input never stops it: unreadable inputs, malformed records and events that cannot be normalized are
 // counted with where they were, and everything else is still read.
 import { expandInputs, readSource, type InputFormat, type InputSource, type Origin } from '../formats/index.js';
-import * as normalization from '../normalize/index.js';
-import { normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
+import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
 import type { Alert } from '../alerts/types.js';
 import { RuleSession, type AlertPostProcessor, type Ordering, type RunRulesResult } from './run-rules.js';
@@ -95,12 +94,6 @@ export interface HuntResult {
   durationMs: number;
 }
 
-interface ClockCheckLike {
-  observe(doc: Record<string, unknown>, timeOffsetMs?: number): void;
-  result(): { message: string } | undefined;
-}
-type ClockCheckCtor = new (input?: string) => ClockCheckLike;
-
 function tally(): ProblemTally {
   return { count: 0, byFile: {}, samples: [] };
 }
@@ -155,7 +148,6 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const notNormalized = tally();
   const reports: SourceReport[] = [];
   const clockWarnings: string[] = [];
-  const ClockCheck = (normalization as Record<string, unknown>).ClockCheck as ClockCheckCtor | undefined;
   const normalizeOptions = options.normalize ?? {};
   const timeOffsetMs = typeof normalizeOptions.timeOffsetMs === 'number' ? normalizeOptions.timeOffsetMs : 0;
   const from = options.from ?? -Infinity;
@@ -189,7 +181,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       const source = sources[i]!;
       const report: SourceReport = { path: source.path, ...(source.size !== undefined && { size: source.size }), records: 0, events: 0 };
       reports.push(report);
-      const clock = ClockCheck ? new ClockCheck(source.path) : undefined;
+      // Per input: record times vs Sysmon UtcTime off by whole hours means a mislabelled clock (summary warning).
+      const clock = new ClockCheck(source.path);
       progress(i, source.path);
       try {
         for await (const item of readSource(source, readOptions)) {
@@ -215,7 +208,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
             const event = result.event;
             report.events++;
             normalizedEvents++;
-            clock?.observe(event.doc, timeOffsetMs);
+            clock.observe(event.doc, timeOffsetMs);
             if (event.timestamp < from || event.timestamp > to) outsideRange++;
             else session.push(event);
           }
@@ -232,7 +225,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         inputErrors.push({ path: source.path, message: describeError(err) });
       }
       bytesDone += source.size ?? 0;
-      const skew = clock?.result();
+      const skew = clock.result();
       if (skew) clockWarnings.push(skew.message);
     }
     progress(sources.length);
