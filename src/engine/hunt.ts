@@ -45,8 +45,11 @@ export interface HuntProgress {
   bytesDone: number;
   bytesTotal: number;
   currentFile?: string;
+  /** Records read and normalized events so far. */
   records: number;
   events: number;
+  /** Events that have reached the rules (after time ordering; with files this trails reading). */
+  checked: number;
   alerts: number;
   elapsedMs: number;
 }
@@ -131,6 +134,15 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   }
 
   const streaming = sources.some((s) => s.path === '-');
+  // Events that reached the rules: counted here so the progress display keeps moving while sorted events are
+  // merged back after reading (that phase can be long on GBs).
+  let checked = 0;
+  let filesDone = 0;
+  const userOnEvent = options.onEvent;
+  const onEvent = (event: NormalizedEvent) => {
+    userOnEvent?.(event);
+    if ((++checked & 1023) === 0 && options.onProgress) tick();
+  };
   const session = new RuleSession(options.rules, {
     ordering: options.ordering ?? (streaming ? 'window' : 'sort'),
     ...(options.latenessMs !== undefined && { latenessMs: options.latenessMs }),
@@ -138,7 +150,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     ...(options.contextWindowMs !== undefined && { contextWindowMs: options.contextWindowMs }),
     ...(options.postProcess && { postProcess: options.postProcess }),
     ...(options.onAlert && { onAlert: options.onAlert }),
-    ...(options.onEvent && { onEvent: options.onEvent }),
+    onEvent,
     collect: options.collect ?? false,
   });
 
@@ -160,8 +172,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   let lastProgress = 0;
   let normalizedEvents = 0;
 
-  const progress = (filesDone: number, currentFile?: string) => {
+  let currentFile: string | undefined;
+  const progress = () => {
     if (!options.onProgress) return;
+    lastProgress = Date.now();
     options.onProgress({
       filesDone,
       filesTotal: sources.length,
@@ -170,9 +184,13 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       ...(currentFile !== undefined && { currentFile }),
       records,
       events: normalizedEvents,
+      checked,
       alerts: session.alertCount,
-      elapsedMs: Date.now() - started,
+      elapsedMs: lastProgress - started,
     });
+  };
+  const tick = () => {
+    if (Date.now() - lastProgress >= interval) progress();
   };
 
   const readOptions = { ...(options.inputFormat && { format: options.inputFormat }), stdin: options.stdin ?? process.stdin };
@@ -183,7 +201,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       reports.push(report);
       // Per input: record times vs Sysmon UtcTime off by whole hours means a mislabelled clock (summary warning).
       const clock = new ClockCheck(source.path);
-      progress(i, source.path);
+      currentFile = source.path;
+      progress();
       try {
         for await (const item of readSource(source, readOptions)) {
           if (item.kind === 'problem') {
@@ -212,29 +231,25 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
             if (event.timestamp < from || event.timestamp > to) outsideRange++;
             else session.push(event);
           }
-          if ((records & 1023) === 0 && options.onProgress) {
-            const now = Date.now();
-            if (now - lastProgress >= interval) {
-              lastProgress = now;
-              progress(i, source.path);
-            }
-          }
+          if ((records & 1023) === 0 && options.onProgress) tick();
         }
       } catch (err) {
         // A reader that throws (cannot open, I/O error) loses this input only.
         inputErrors.push({ path: source.path, message: describeError(err) });
       }
       bytesDone += source.size ?? 0;
+      filesDone = i + 1;
       const skew = clock.result();
       if (skew) clockWarnings.push(skew.message);
     }
-    progress(sources.length);
+    currentFile = undefined;
+    progress();
   } catch (err) {
     session.abandon();
     throw err;
   }
   const run = await session.finish();
-  progress(sources.length);
+  progress();
   return {
     sources: reports,
     inputErrors,

@@ -271,7 +271,11 @@ function progressBar(io: CliIo): { update: (p: HuntProgress) => void; clear: () 
       const mb = (b: number) => (b / 1048576).toFixed(1);
       const bytes = p.bytesTotal > 0 ? ` ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MiB` : '';
       const width = Math.max(20, (io.stderr.columns ?? 80) - 1);
-      const text = `files ${p.filesDone}/${p.filesTotal}${bytes}  ${n(p.events)} events (${n(Math.round(p.events / secs))}/s)  ${plural(p.alerts, 'alert')}${p.currentFile ? `  ${p.currentFile}` : ''}`;
+      const reading = p.currentFile !== undefined;
+      const rate = n(Math.round((reading ? p.events : p.checked) / secs));
+      const text = reading
+        ? `files ${p.filesDone}/${p.filesTotal}${bytes}  ${n(p.events)} events read (${rate}/s)  ${plural(p.alerts, 'alert')}  ${p.currentFile}`
+        : `files ${p.filesDone}/${p.filesTotal}${bytes}  ${n(p.checked)} of ${n(p.events)} events checked (${rate}/s)  ${plural(p.alerts, 'alert')}`;
       io.stderr.write(`\r\u001b[2K${escapeForTerminal(text).slice(0, width)}`);
       shown = true;
     },
