@@ -269,8 +269,9 @@ function progressBar(io: CliIo): { update: (p: HuntProgress) => void; clear: () 
     update(p) {
       const secs = Math.max(p.elapsedMs / 1000, 0.001);
       const mb = (b: number) => (b / 1048576).toFixed(1);
-      const bytes = p.bytesTotal > 0 ? ` ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MiB` : '';
-      const width = Math.max(20, (io.stderr.columns ?? 80) - 1);
+      // Bytes advance a file at a time (readers report no position), so one file shows only its size.
+      const bytes = p.bytesTotal > 0 ? (p.filesTotal > 1 ? ` ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MiB` : ` (${mb(p.bytesTotal)} MiB)`) : '';
+      const width = Math.max(20, (io.stderr.columns || 80) - 1);
       const reading = p.currentFile !== undefined;
       const rate = n(Math.round((reading ? p.events : p.checked) / secs));
       const text = reading
