@@ -1,7 +1,7 @@
 // A hunt: inputs (files, directories, globs, stdin) → items → normalized events → time order → rules → alerts.
 // Bad input never stops it: unreadable inputs, malformed records and events that cannot be normalized are
 // counted with where they were, and everything else is still read.
-import { expandInputs, readSource, type InputFormat, type InputSource, type Origin } from '../formats/index.js';
+import { expandInputs, readSource, type InputFormat, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
 import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
 import type { Alert } from '../alerts/types.js';
@@ -23,6 +23,8 @@ export interface HuntOptions {
   normalize?: NormalizeOptions;
   /** Force an input format instead of sniffing. */
   inputFormat?: InputFormat;
+  /** Further reader options passed to every `readSource` (e.g. an EVTX record filter, a line pre-filter). */
+  inputOptions?: InputOptions;
   /** The stream "-" reads (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
   sort?: ExternalSortOptions;
@@ -193,7 +195,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     if (Date.now() - lastProgress >= interval) progress();
   };
 
-  const readOptions = { ...(options.inputFormat && { format: options.inputFormat }), stdin: options.stdin ?? process.stdin };
+  const readOptions: InputOptions = { ...options.inputOptions, ...(options.inputFormat && { format: options.inputFormat }), stdin: options.stdin ?? process.stdin };
   try {
     for (let i = 0; i < sources.length; i++) {
       const source = sources[i]!;
