@@ -101,6 +101,13 @@ export function lintRule(loaded: LoadedRule, options: LintOptions = {}): LintFin
     });
   });
 
+  // "Tactic: X" tags should name tactics the rule is mapped to (Kibana filters on them).
+  const mapped = new Set(rule.threat.map((t) => findTactic(t.tactic.id)?.name).filter((n): n is string => n !== undefined));
+  for (const tag of rule.tags) {
+    const m = /^Tactic:\s*(.+)$/.exec(tag);
+    if (m && !mapped.has(m[1]!.trim())) warn('rule.tags', `tag "${tag}" names a tactic the rule is not mapped to in [[rule.threat]]`);
+  }
+
   // Metadata a rule pack needs.
   checkMetadata(rule, error, warn);
   return findings;

@@ -121,6 +121,13 @@ ${sub}`;
   assert.match(errors(ruleText({ threat: '' }))[0]!.message, /no MITRE ATT&CK mapping/);
 });
 
+test('a "Tactic:" tag must name a mapped tactic (warning)', () => {
+  const text = ruleText().replace('note = "guide"', 'note = "guide"\ntags = ["Tactic: Execution", "Tactic: Impact"]');
+  const found = lintRule(load(text));
+  assert.deepEqual(found.map((f) => [f.severity, f.field]), [['warning', 'rule.tags']]);
+  assert.match(found[0]!.message, /"Tactic: Impact"/);
+});
+
 test('required metadata: creation date and maturity', () => {
   const found = errors(ruleText({ metadata: 'updated_date = "yesterday"' }));
   assert.deepEqual(found.map((f) => f.field).sort(), ['metadata.creation_date', 'metadata.maturity', 'metadata.updated_date']);
