@@ -157,6 +157,11 @@ test('stdin: a reorder window puts events in order, and events later than --late
   assert.equal(tight.stdout, '', 'the Actions write was released before the network event arrived 29 s behind');
   assert.match(tight.stderr, /-:3: host /);
   assert.match(tight.stderr, /late events \(beyond --lateness, not checked\): 2/);
+
+  // A finished export piped in can be sorted whole instead: nothing is late.
+  const sorted = await runCli(['hunt', ...FLAGSHIP_ONLY, '--format', 'ndjson', '--lateness', '5s', '--order', 'sort', '-'], stream);
+  assert.equal(sorted.stdout.trim().split('\n').length, 1, sorted.stderr);
+  assert.doesNotMatch(sorted.stderr, /late events/);
 });
 
 test('two remote task creations on one host in the same minute give two alerts, each with its own process', { skip: skipWithoutEql }, async () => {

@@ -32,6 +32,8 @@ Options:
                           else from the -o extension (.json, .ndjson/.jsonl, .csv), else ndjson
   -o, --output FILE       write alerts to FILE instead of stdout
   --lateness DUR          reorder window for streams (default 30s; e.g. 500ms, 2m)
+  --order MODE            sort | window: force full sorting (e.g. a finished export piped to stdin:
+                          nothing is late) or the reorder window (default: window with stdin, else sort)
   --time-offset DUR       add DUR to every input time (e.g. -5h) to correct a clock
   --timezone ZONE         the zone an input's clock wrote (IANA name or +05:00); see seqhunt README
   --input-format FMT      evtx | xml | json: force the input format instead of sniffing
@@ -53,6 +55,7 @@ const options = {
   format: { type: 'string' },
   output: { type: 'string', short: 'o' },
   lateness: { type: 'string' },
+  order: { type: 'string' },
   'time-offset': { type: 'string' },
   timezone: { type: 'string' },
   'input-format': { type: 'string' },
@@ -100,6 +103,8 @@ export const command: Command = {
     if (from !== undefined && to !== undefined && from > to) usageError('--from is after --to');
     const latenessMs = values.lateness !== undefined ? wrap(() => parseDuration(values.lateness!, '--lateness')) : undefined;
     if (latenessMs !== undefined && latenessMs < 0) usageError('--lateness cannot be negative');
+    const order = values.order;
+    if (order !== undefined && order !== 'sort' && order !== 'window') usageError(`unknown --order "${order}" (expected sort or window)`);
     const normalizeOptions: NormalizeOptions = {};
     if (values['time-offset'] !== undefined) normalizeOptions.timeOffsetMs = wrap(() => parseDuration(values['time-offset']!, '--time-offset'));
     if (values.timezone !== undefined) normalizeOptions.timezone = values.timezone;
@@ -160,6 +165,7 @@ export const command: Command = {
         ...(from !== undefined && { from }),
         ...(to !== undefined && { to }),
         ...(latenessMs !== undefined && { latenessMs }),
+        ...(order !== undefined && { ordering: order }),
         normalize: normalizeOptions,
         ...(inputFormat !== undefined && { inputFormat: inputFormat as InputFormat }),
         stdin: io.stdin,
