@@ -48,6 +48,8 @@ const REG_KEYS = [
   'HKU\\S-1-5-21-1004336348-1177238915-682003330-1001\\Software\\Microsoft\\Office\\16.0\\Common',
   'HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Signature Updates',
 ];
+/** Processes writing the background registry values (svchost, as on real hosts, among others). */
+const REG_WRITERS = ['svchost.exe', 'explorer.exe', 'MsMpEng.exe', 'OneDrive.exe', 'services.exe'];
 const TASKCACHE = 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tasks\\';
 
 /** A syntactically valid TaskCache Actions value: version 3, context "Author", one Exec action. */
@@ -173,7 +175,7 @@ export async function generateNdjson(options: GenerateOptions): Promise<GroundTr
     } else {
       ok = write({
         ...base('registry', 'change', h, time),
-        process: { name: 'svchost.exe', entity_id: h.schedule, pid: 1500 },
+        process: REG_WRITERS[recordId % REG_WRITERS.length] === 'svchost.exe' ? { name: 'svchost.exe', entity_id: h.schedule, pid: 1500 } : { name: REG_WRITERS[recordId % REG_WRITERS.length], entity_id: `p-${h.id}-reg`, pid: 3100 },
         registry: { hive: 'HKLM', path: `${REG_KEYS[recordId % REG_KEYS.length]}\\v${recordId % 97}`, value: `v${recordId % 97}`, data: { strings: ['1'], type: 'REG_DWORD' } },
       }, 'registry');
     }
