@@ -46,6 +46,8 @@ export interface TemplateDef {
   /** Where Event/System/Provider/@Name and Event/System/EventID come from: a substitution index or a literal. */
   providerRef?: number | string;
   eventIdRef?: number | string;
+  /** Compiled direct mapping to WinEvent (see plan.ts): undefined until tried, null when the shape is not simple. */
+  plan?: unknown;
 }
 
 const SELF_REFERENCE = new BinXmlError('a template definition refers to itself');
@@ -341,12 +343,12 @@ export class ChunkBinXml {
     }
   }
 
-  private valueAt(values: Values, index: number): DataValue {
+  valueAt(values: Values, index: number): DataValue {
     if (index >= values.types.length) return null;
     return valueText(this.buf, values.types[index]!, values.offs[index]!, values.sizes[index]!);
   }
 
-  private isEmpty(values: Values, s: IrSubst): boolean {
+  isEmpty(values: Values, s: IrSubst): boolean {
     if (s.index >= values.types.length) return true;
     const t = values.types[s.index]!;
     if (t === VT.Null) return true;
@@ -415,6 +417,24 @@ export class ChunkBinXml {
     }
     if (nullOnly) el.isNull = true;
     out.push(el);
+  }
+
+  /**
+   * Element content instantiated into `out` without the element itself (used for <Event> by the plan): child
+   * elements, template instances and nested BinXml values; plain text is dropped (<Event> has none that matters).
+   */
+  instContent(children: IrNode[], values: Values, out: OutElement[], depth: number): void {
+    for (const c of children) {
+      if (typeof c === 'string') continue;
+      if (isSubst(c)) {
+        if (c.index < values.types.length && values.types[c.index] === VT.BinXml) this.nested(values.offs[c.index]!, values.sizes[c.index]!, out, depth);
+      } else if (isInstance(c)) {
+        if (depth > MAX_NESTING) throw new BinXmlError('template nesting too deep');
+        this.instantiate(c.def.nodes, c.values, out, depth + 1);
+      } else {
+        this.instElement(c, values, out, depth);
+      }
+    }
   }
 
   /** A BinXml (0x21) value: its own token stream (elements without dependency ids, or a template instance). */

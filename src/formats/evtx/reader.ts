@@ -1,6 +1,7 @@
 // Streaming EVTX reader: file header, then one 64 KiB chunk at a time (constant memory), records, BinXML.
 // Damage is scoped record → chunk → file and reported as `problem` items; nothing here throws for bad bytes.
-import type { InputItem, Origin } from '../types.js';
+import type { InputItem, Origin, WinEvent } from '../types.js';
+import { compilePlan, type EventPlan, eventFromPlan } from './plan.js';
 import { BinXmlError, ChunkBinXml, type IrInstance, type IrNode, type OutElement } from './binxml.js';
 import { crc32, crc32Parts } from './crc32.js';
 import {
@@ -150,15 +151,24 @@ function* readChunk(chunk: Buffer, len: number, index: number, ctx: Ctx): Genera
           filtered = true;
         }
       }
-      const out: OutElement[] = [];
-      bx.instantiate(nodes, { types: [], offs: [], sizes: [] }, out, 0);
-      root = out.find((e) => e.name === 'Event') ?? out[0];
-      if (!root) {
-        ctx.stats.damaged++;
-        yield problem(ctx, 'warning', `record ${recordId} at offset ${at}: no event data`, at, recordId);
-        continue;
+      let event: WinEvent | undefined;
+      if (nodes.length === 1 && typeof first === 'object' && 'def' in first) {
+        const { def, values } = first as IrInstance;
+        if (def.plan === undefined) def.plan = compilePlan(def);
+        if (def.plan) event = eventFromPlan(def.plan as EventPlan, bx, values, recordId);
+        if (!event) bx.startRecord();
       }
-      const event = toWinEvent(root, recordId);
+      if (!event) {
+        const out: OutElement[] = [];
+        bx.instantiate(nodes, { types: [], offs: [], sizes: [] }, out, 0);
+        root = out.find((e) => e.name === 'Event') ?? out[0];
+        if (!root) {
+          ctx.stats.damaged++;
+          yield problem(ctx, 'warning', `record ${recordId} at offset ${at}: no event data`, at, recordId);
+          continue;
+        }
+        event = toWinEvent(root, recordId);
+      }
       if (filter && !filtered && !filter(event.system.provider, event.system.eventId)) {
         ctx.stats.skipped++;
         continue;

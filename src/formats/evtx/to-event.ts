@@ -92,50 +92,75 @@ function systemTime(t: string): string {
   return t.length === 30 && t.endsWith('00Z') && t[19] === '.' ? t.slice(0, 27) + 'Z' : t;
 }
 
-/** Maps an <Event> tree; `fallbackRecordId` is the record header's id, used when the XML carries none. */
-export function toWinEvent(root: OutElement, fallbackRecordId: number): WinEvent {
-  const sys = child(root, 'System');
-  const provider = child(sys, 'Provider');
-  const eventIdEl = child(sys, 'EventID');
-  const correlation = child(sys, 'Correlation');
-  const execution = child(sys, 'Execution');
+/** Read access to the <System> block, from an element tree or straight from a compiled template (plan.ts). */
+export interface SystemView {
+  /** Whether the element is present. */
+  has(el: string): boolean;
+  /** Direct text of the element; undefined when it is absent. */
+  text(el: string): string | undefined;
+  /** An attribute's value; undefined when the element or the attribute is absent. */
+  attr(el: string, name: string): string | undefined;
+  /** Attributes of the element other than `known`, in order; undefined when there are none. */
+  otherAttrs(el: string, known: string[]): Record<string, string> | undefined;
+}
+
+class TreeView implements SystemView {
+  constructor(private readonly sys: OutElement | undefined) {}
+  has(el: string): boolean {
+    return child(this.sys, el) !== undefined;
+  }
+  text(el: string): string | undefined {
+    return child(this.sys, el)?.text;
+  }
+  attr(el: string, name: string): string | undefined {
+    return child(this.sys, el)?.attrs[name];
+  }
+  otherAttrs(el: string, known: string[]): Record<string, string> | undefined {
+    const attrs = child(this.sys, el)?.attrs;
+    let extra: Record<string, string> | undefined;
+    for (const k in attrs) if (!known.includes(k)) (extra ??= {})[k] = attrs[k]!;
+    return extra;
+  }
+}
+
+const EXECUTION_KNOWN = ['ProcessID', 'ThreadID'];
+
+/** Builds the WinEvent from System (through a view) and the other children of <Event>. */
+export function buildEvent(sys: SystemView, children: OutElement[], fallbackRecordId: number): WinEvent {
   const system: WinSystem = {
-    provider: provider?.attrs.Name ?? provider?.attrs.EventSourceName ?? '',
-    eventId: int(eventIdEl?.text) ?? 0,
-    timeCreated: systemTime(child(sys, 'TimeCreated')?.attrs.SystemTime ?? ''),
-    channel: child(sys, 'Channel')?.text ?? '',
-    computer: child(sys, 'Computer')?.text ?? '',
+    provider: sys.attr('Provider', 'Name') ?? sys.attr('Provider', 'EventSourceName') ?? '',
+    eventId: int(sys.text('EventID')) ?? 0,
+    timeCreated: systemTime(sys.attr('TimeCreated', 'SystemTime') ?? ''),
+    channel: sys.text('Channel') ?? '',
+    computer: sys.text('Computer') ?? '',
   };
-  const set = <K extends keyof WinSystem>(key: K, value: WinSystem[K] | undefined) => {
-    if (value !== undefined) system[key] = value;
-  };
-  set('providerGuid', provider?.attrs.Guid);
-  set('eventSourceName', provider?.attrs.EventSourceName);
-  set('qualifiers', int(eventIdEl?.attrs.Qualifiers));
-  set('version', int(child(sys, 'Version')?.text));
-  set('level', int(child(sys, 'Level')?.text));
-  set('task', int(child(sys, 'Task')?.text));
-  set('opcode', int(child(sys, 'Opcode')?.text));
-  const keywords = child(sys, 'Keywords')?.text;
-  if (keywords) system.keywords = keywords;
-  set('recordId', int(child(sys, 'EventRecordID')?.text) ?? fallbackRecordId);
-  set('activityId', correlation?.attrs.ActivityID);
-  set('relatedActivityId', correlation?.attrs.RelatedActivityID);
-  set('processId', int(execution?.attrs.ProcessID));
-  set('threadId', int(execution?.attrs.ThreadID));
-  set('userId', child(sys, 'Security')?.attrs.UserID);
+  // Plain statements rather than a setter closure: this runs once per record.
+  let v: string | number | undefined;
+  if ((v = sys.attr('Provider', 'Guid')) !== undefined) system.providerGuid = v;
+  if ((v = sys.attr('Provider', 'EventSourceName')) !== undefined) system.eventSourceName = v;
+  if ((v = int(sys.attr('EventID', 'Qualifiers'))) !== undefined) system.qualifiers = v;
+  if ((v = int(sys.text('Version'))) !== undefined) system.version = v;
+  if ((v = int(sys.text('Level'))) !== undefined) system.level = v;
+  if ((v = int(sys.text('Task'))) !== undefined) system.task = v;
+  if ((v = int(sys.text('Opcode'))) !== undefined) system.opcode = v;
+  if ((v = sys.text('Keywords'))) system.keywords = v;
+  system.recordId = int(sys.text('EventRecordID')) ?? fallbackRecordId;
+  if ((v = sys.attr('Correlation', 'ActivityID')) !== undefined) system.activityId = v;
+  if ((v = sys.attr('Correlation', 'RelatedActivityID')) !== undefined) system.relatedActivityId = v;
+  if ((v = int(sys.attr('Execution', 'ProcessID'))) !== undefined) system.processId = v;
+  if ((v = int(sys.attr('Execution', 'ThreadID'))) !== undefined) system.threadId = v;
+  if ((v = sys.attr('Security', 'UserID')) !== undefined) system.userId = v;
 
   const event: WinEvent = { system };
   const shape: XmlShape = {};
-  if (!correlation) shape.noCorrelation = true;
-  if (!execution) shape.noExecution = true;
+  if (!sys.has('Correlation')) shape.noCorrelation = true;
+  if (!sys.has('Execution')) shape.noExecution = true;
   else {
-    for (const k in execution.attrs) {
-      if (k !== 'ProcessID' && k !== 'ThreadID') (shape.executionExtra ??= {})[k] = execution.attrs[k]!;
-    }
+    const extra = sys.otherAttrs('Execution', EXECUTION_KNOWN);
+    if (extra) shape.executionExtra = extra;
   }
-  if (!child(sys, 'Security')) shape.noSecurity = true;
-  for (const c of root.children) {
+  if (!sys.has('Security')) shape.noSecurity = true;
+  for (const c of children) {
     switch (c.name) {
       case 'EventData': event.eventData = eventData(c, shape); break;
       case 'UserData': {
@@ -153,4 +178,9 @@ export function toWinEvent(root: OutElement, fallbackRecordId: number): WinEvent
     break;
   }
   return event;
+}
+
+/** Maps an <Event> tree; `fallbackRecordId` is the record header's id, used when the XML carries none. */
+export function toWinEvent(root: OutElement, fallbackRecordId: number): WinEvent {
+  return buildEvent(new TreeView(child(root, 'System')), root.children, fallbackRecordId);
 }
