@@ -333,3 +333,113 @@ test('a template citing one large value many times is refused, not expanded with
   assert.equal(huge.events.length, 0);
   assert.match(huge.problems[0]!.message, /record 7 at offset 4608: record expands to too much text/);
 });
+
+// ---- template-less records (as some forwarders write them): every content token kind
+
+type Content = string | { cdata: string } | { charRef: number } | { entity: string } | Elem;
+interface Elem {
+  name: string;
+  attrs?: [string, string][];
+  content?: Content[];
+}
+
+/** Direct BinXML for an element tree: names inline at each use, as the inline rule allows. */
+function direct(root: Elem): Buffer {
+  const b: number[] = [0x0f, 0x01, 0x01, 0x00];
+  const u16 = (v: number) => b.push(v & 0xff, v >> 8);
+  const u32 = (v: number) => b.push(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff);
+  const chars = (s: string) => {
+    for (const c of Buffer.from(s, 'utf16le')) b.push(c);
+  };
+  const name = (n: string) => {
+    u32(512 + 24 + b.length + 4);
+    u32(0);
+    u16(0);
+    u16(n.length);
+    chars(n);
+    u16(0);
+  };
+  const text = (s: string) => {
+    b.push(0x05, 0x01);
+    u16(s.length);
+    chars(s);
+  };
+  const el = (e: Elem) => {
+    b.push(e.attrs?.length ? 0x41 : 0x01);
+    u32(0);
+    name(e.name);
+    if (e.attrs?.length) {
+      u32(0);
+      for (const [k, v] of e.attrs) {
+        b.push(0x06);
+        name(k);
+        text(v);
+      }
+    }
+    if (!e.content?.length) return void b.push(0x03);
+    b.push(0x02);
+    for (const c of e.content) {
+      if (typeof c === 'string') text(c);
+      else if ('cdata' in c) {
+        b.push(0x07);
+        u16(c.cdata.length);
+        chars(c.cdata);
+      } else if ('charRef' in c) {
+        b.push(0x08);
+        u16(c.charRef);
+      } else if ('entity' in c) {
+        b.push(0x09);
+        name(c.entity);
+      } else el(c);
+    }
+    b.push(0x04);
+  };
+  el(root);
+  b.push(0x00);
+  return Buffer.from(b);
+}
+
+test('template-less records: attribute text, CDATA, character and entity references', async () => {
+  const record: Elem = {
+    name: 'Event',
+    attrs: [['xmlns', 'http://schemas.microsoft.com/win/2004/08/events/event']],
+    content: [
+      {
+        name: 'System',
+        content: [
+          { name: 'Provider', attrs: [['Name', 'Forwarder Test']] },
+          { name: 'EventID', attrs: [['Qualifiers', '16384']], content: ['1'] },
+          { name: 'TimeCreated', attrs: [['SystemTime', '2021-11-19T16:52:33.8337335Z']] },
+          { name: 'Channel', content: ['Application'] },
+          { name: 'Computer', content: ['wec.example'] },
+        ],
+      },
+      { name: 'EventData', content: [{ name: 'Data', content: ['first'] }, { name: 'Data', content: ['a', { entity: 'amp' }, 'b', { charRef: 0x41 }] }] },
+      { name: 'UserData', content: [{ name: 'Payload', attrs: [['kind', 'x<y']], content: [{ cdata: '<raw & text>' }, { entity: 'lt' }, { entity: 'custom' }] }] },
+    ],
+  };
+  const r = await readAll(fileWithRecord(direct(record)));
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.events, [
+    {
+      system: { provider: 'Forwarder Test', eventId: 1, qualifiers: 16384, timeCreated: '2021-11-19T16:52:33.8337335Z', channel: 'Application', computer: 'wec.example', recordId: 7 },
+      eventData: { param1: 'first', param2: 'a&bA' },
+      userData: { name: 'Payload', attrs: { kind: 'x<y' }, children: [], text: '<raw & text><&custom;' },
+    },
+  ]);
+});
+
+test('ProcessingErrorData is kept as a tree', async () => {
+  const event = sampleEvents(1)[0]!;
+  delete event.eventData;
+  event.processingError = {
+    name: 'ProcessingErrorData', attrs: {}, text: '',
+    children: [
+      { name: 'ErrorCode', attrs: {}, children: [], text: '15005' },
+      { name: 'DataItemName', attrs: {}, children: [], text: 'Details' },
+      { name: 'EventPayload', attrs: {}, children: [], text: '0102AB' },
+    ],
+  };
+  const r = await readAll(writeEvtx([event]));
+  assert.deepEqual(r.events, [event]);
+});
