@@ -325,7 +325,8 @@ export class ChunkBinXml {
     this.textBudget = MAX_OUTPUT_CHARS;
   }
 
-  private spend(text: string): string {
+  /** Charges text against the record's output budget (the plan's direct paths too). */
+  spend(text: string): string {
     if ((this.textBudget -= text.length) < 0) throw new BinXmlError('record expands to too much text');
     return text;
   }

@@ -4,7 +4,8 @@
 // RenderingInfo …) are instantiated as usual. Same semantics as the generic path, which stays the fallback.
 import type { WinEvent } from '../types.js';
 import type { ChunkBinXml, IrElement, IrNode, IrPart, IrSubst, OutElement, TemplateDef, Values } from './binxml.js';
-import { type SystemView, buildEvent } from './to-event.js';
+import type { DataValue } from '../types.js';
+import { type DirectEventData, type SystemView, addNamed, buildEvent } from './to-event.js';
 import { VT } from './values.js';
 
 interface ElementPlan {
@@ -15,12 +16,80 @@ interface ElementPlan {
   attrs: [string, IrPart[]][];
 }
 
+/** <EventData> of <Data Name="literal">%n</Data> items only (the manifest-based shape of most providers). */
+interface DataPlan {
+  attrs?: Record<string, string>;
+  items: { name: string | undefined; subst: IrSubst }[];
+}
+
+/** Per-definition cache of the EventData plan of nested templates (null: not the simple shape). */
+const dataPlans = new WeakMap<TemplateDef, DataPlan | null>();
+
+function literalAttrs(el: IrElement): Record<string, string> | null {
+  const attrs: Record<string, string> = {};
+  for (const a of el.attrs) {
+    if (a.parts.some((p) => typeof p !== 'string')) return null;
+    attrs[a.name] = (a.parts as string[]).join('');
+  }
+  return attrs;
+}
+
+function compileData(el: IrElement): DataPlan | null {
+  if (el.name !== 'EventData') return null;
+  const attrs = literalAttrs(el);
+  if (!attrs) return null;
+  const plan: DataPlan = { items: [] };
+  if (el.attrs.length) plan.attrs = attrs;
+  for (const c of el.children) {
+    if (typeof c === 'string' && c.trim() === '') continue;
+    if (!isElement(c) || c.name !== 'Data' || c.children.length !== 1 || !isSubst(c.children[0]!)) return null;
+    const a = literalAttrs(c);
+    if (!a || c.attrs.some((x) => x.name !== 'Name')) return null;
+    plan.items.push({ name: a.Name, subst: c.children[0] as IrSubst });
+  }
+  return plan;
+}
+
+function dataPlanOf(def: TemplateDef): DataPlan | null {
+  let plan = dataPlans.get(def);
+  if (plan === undefined) {
+    const roots = def.nodes.filter((n) => typeof n === 'object');
+    plan = roots.length === 1 && isElement(roots[0]!) ? compileData(roots[0]) : null;
+    dataPlans.set(def, plan);
+  }
+  return plan;
+}
+
+/** Same result as instantiating the <Data> elements and reading them back (to-event.ts eventData). */
+function directData(plan: DataPlan, bx: ChunkBinXml, values: Values): DirectEventData {
+  const data: Record<string, DataValue> = {};
+  let unnamed = 0;
+  for (const { name, subst } of plan.items) {
+    let v: DataValue;
+    if (subst.optional && bx.isEmpty(values, subst)) v = null;
+    else {
+      if (subst.index < values.types.length && values.types[subst.index] === VT.BinXml) throw FALLBACK;
+      v = bx.valueAt(values, subst.index);
+    }
+    if (typeof v === 'string') bx.spend(v);
+    else if (v) for (const item of v) bx.spend(item);
+    if (name !== undefined && name !== '') addNamed(data, name, v);
+    else if (Array.isArray(v)) for (const item of v) data[`param${++unnamed}`] = item;
+    else data[`param${++unnamed}`] = v;
+  }
+  const out: DirectEventData = { data, unnamed };
+  if (plan.attrs) out.attrs = plan.attrs;
+  return out;
+}
+
 export interface EventPlan {
   system: Map<string, ElementPlan>;
   /** <Event>'s children other than <System> (elements, and usually a BinXml substitution holding EventData). */
   rest: IrNode[];
   /** Optional substitutions directly in <Event>: a NULL one removes the whole event (left to the generic path). */
   guard: IrSubst[];
+  /** When `rest` is one <EventData> element: its direct plan (undefined until tried, null when not simple). */
+  data?: DataPlan | null;
 }
 
 /** Thrown when a record's values do not fit the plan (e.g. nested BinXml where text was expected). */
@@ -127,8 +196,26 @@ export function eventFromPlan(plan: EventPlan, bx: ChunkBinXml, values: Values, 
   for (const g of plan.guard) if (bx.isEmpty(values, g)) return undefined;
   const rest: OutElement[] = [];
   try {
+    const view = new PlanView(plan.system, bx, values);
+    if (plan.rest.length === 1) {
+      const only = plan.rest[0]!;
+      // EventData written in this template, or (usually) a BinXml value holding one template instance of it.
+      if (isElement(only) && plan.data !== null) {
+        if (plan.data === undefined) plan.data = compileData(only);
+        if (plan.data) return buildEvent(view, rest, fallbackRecordId, directData(plan.data, bx, values));
+      } else if (isSubst(only) && only.index < values.types.length && values.types[only.index] === VT.BinXml) {
+        const nodes: IrNode[] = [];
+        const off = values.offs[only.index]!;
+        bx.parseStream(off, off + values.sizes[only.index]!, false, 1, nodes);
+        const inner = nodes.length === 1 && typeof nodes[0] === 'object' && 'def' in nodes[0] ? nodes[0] : undefined;
+        const dataPlan = inner && dataPlanOf(inner.def);
+        if (inner && dataPlan) return buildEvent(view, rest, fallbackRecordId, directData(dataPlan, bx, inner.values));
+        bx.instantiate(nodes, { types: [], offs: [], sizes: [] }, rest, 1);
+        return buildEvent(view, rest, fallbackRecordId);
+      }
+    }
     bx.instContent(plan.rest, values, rest, 0);
-    return buildEvent(new PlanView(plan.system, bx, values), rest, fallbackRecordId);
+    return buildEvent(view, rest, fallbackRecordId);
   } catch (err) {
     if (err === FALLBACK) return undefined;
     throw err;

@@ -15,6 +15,8 @@ export interface EvtxReadOptions {
   filter?: (provider: string, eventId: number) => boolean;
   /** Filled in while reading (create with `newEvtxStats()`), so a caller can report counts after the stream ends. */
   stats?: EvtxStats;
+  /** For tests: decode every record through the element tree, bypassing the compiled per-template plans. */
+  generic?: boolean;
 }
 
 /** Counts for one or more reads (the same object may be passed to several reads to accumulate). */
@@ -152,7 +154,7 @@ function* readChunk(chunk: Buffer, len: number, index: number, ctx: Ctx): Genera
         }
       }
       let event: WinEvent | undefined;
-      if (nodes.length === 1 && typeof first === 'object' && 'def' in first) {
+      if (!ctx.options.generic && nodes.length === 1 && typeof first === 'object' && 'def' in first) {
         const { def, values } = first as IrInstance;
         if (def.plan === undefined) def.plan = compilePlan(def);
         if (def.plan) event = eventFromPlan(def.plan as EventPlan, bx, values, recordId);

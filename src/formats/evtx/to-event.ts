@@ -31,10 +31,10 @@ function dataValue(el: OutElement): DataValue {
   return el.text;
 }
 
-const POSITIONAL = /^param\d+$/;
+export const POSITIONAL = /^param\d+$/;
 
 /** A name seen twice (some manifests repeat one, e.g. LogonGuid in 4648) keeps every value, as an array does. */
-function addNamed(data: Record<string, DataValue>, name: string, value: DataValue): void {
+export function addNamed(data: Record<string, DataValue>, name: string, value: DataValue): void {
   if (!(name in data)) {
     data[name] = value;
     return;
@@ -42,6 +42,24 @@ function addNamed(data: Record<string, DataValue>, name: string, value: DataValu
   const prev = data[name]!;
   const list = Array.isArray(prev) ? prev : [prev ?? ''];
   data[name] = list.concat(value === null ? '' : value);
+}
+
+/** EventData decoded without an element tree (plan.ts): the map, how many items were unnamed, <EventData>'s attributes. */
+export interface DirectEventData {
+  data: Record<string, DataValue>;
+  unnamed: number;
+  attrs?: Record<string, string>;
+}
+
+function noteEventData(shape: XmlShape, data: Record<string, DataValue>, unnamed: number, attrs: Record<string, string> | undefined): void {
+  if (unnamed > 0) shape.unnamedData = true;
+  else if (Object.keys(data).some((k) => POSITIONAL.test(k))) shape.unnamedData = false;
+  if (attrs) {
+    for (const _ in attrs) {
+      shape.eventDataAttrs = attrs;
+      break;
+    }
+  }
 }
 
 function eventData(el: OutElement, shape: XmlShape): Record<string, DataValue> {
@@ -61,12 +79,7 @@ function eventData(el: OutElement, shape: XmlShape): Record<string, DataValue> {
       data[c.name] = dataValue(c);
     }
   }
-  if (unnamed > 0) shape.unnamedData = true;
-  else if (Object.keys(data).some((k) => POSITIONAL.test(k))) shape.unnamedData = false;
-  for (const k in el.attrs) {
-    shape.eventDataAttrs = el.attrs;
-    break;
-  }
+  noteEventData(shape, data, unnamed, el.attrs);
   return data;
 }
 
@@ -126,7 +139,7 @@ class TreeView implements SystemView {
 const EXECUTION_KNOWN = ['ProcessID', 'ThreadID'];
 
 /** Builds the WinEvent from System (through a view) and the other children of <Event>. */
-export function buildEvent(sys: SystemView, children: OutElement[], fallbackRecordId: number): WinEvent {
+export function buildEvent(sys: SystemView, children: OutElement[], fallbackRecordId: number, direct?: DirectEventData): WinEvent {
   const system: WinSystem = {
     provider: sys.attr('Provider', 'Name') ?? sys.attr('Provider', 'EventSourceName') ?? '',
     eventId: int(sys.text('EventID')) ?? 0,
@@ -160,6 +173,10 @@ export function buildEvent(sys: SystemView, children: OutElement[], fallbackReco
     if (extra) shape.executionExtra = extra;
   }
   if (!sys.has('Security')) shape.noSecurity = true;
+  if (direct) {
+    event.eventData = direct.data;
+    noteEventData(shape, direct.data, direct.unnamed, direct.attrs);
+  }
   for (const c of children) {
     switch (c.name) {
       case 'EventData': event.eventData = eventData(c, shape); break;

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { newEvtxStats, readEvtx } from '../../../src/formats/evtx/index.js';
+import { xmlShapes } from '../../../src/formats/event-xml/render.js';
+import type { InputItem } from '../../../src/formats/types.js';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
 
 test('every corpus file reads without a crash', { skip: skipWithoutShared('evtx-corpus'), timeout: 300_000 }, async (t) => {
@@ -31,4 +33,25 @@ test('every corpus file reads without a crash', { skip: skipWithoutShared('evtx-
   }
   t.diagnostic(`${files.length} files, ${total.records} records, ${total.damaged} damaged, ${total.chunksSkipped} chunks skipped\n${lines.join('\n')}`);
   assert.ok(total.records > 0, 'the corpus yields records');
+});
+
+test('the compiled fast path gives exactly what the generic element-tree path gives, on every corpus file', { skip: skipWithoutShared('evtx-corpus'), timeout: 300_000 }, async () => {
+  const root = sharedPath('evtx-corpus')!;
+  const files = readdirSync(root)
+    .filter((d) => statSync(join(root, d)).isDirectory())
+    .flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.evtx')).map((f) => join(root, d, f)));
+  const read = async (path: string, generic: boolean) => {
+    const out: unknown[] = [];
+    for await (const item of readEvtx(createReadStream(path), { file: path }, { generic })) {
+      out.push(item.kind === 'windows' ? [item, xmlShapes.get(item.event) ?? null] : (item as InputItem));
+    }
+    return out;
+  };
+  let records = 0;
+  for (const path of files) {
+    const fast = await read(path, false);
+    assert.deepEqual(fast, await read(path, true), basename(path));
+    records += fast.length;
+  }
+  assert.ok(records > 0, 'records compared');
 });
