@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { asByteStream, peekBytes, utf16ToUtf8, type ByteStream } from './bytes.js';
 import { describeHead, sniff } from './sniff.js';
-import { readJson } from './json/read.js';
+import { readJson, type JsonLineFilter } from './json/read.js';
 import { readEventXml } from './event-xml/read.js';
 import { gunzip } from './archive/gzip.js';
 import { openZip, type ZipFile } from './archive/zip.js';
@@ -22,6 +22,7 @@ import type { InputFormat, InputItem, Origin, ProblemSeverity } from './types.js
 export type { InputItem, InputFormat, Origin, WinEvent, WinSystem, DataValue, XmlElement, ProblemSeverity } from './types.js';
 export type { ByteStream } from './bytes.js';
 export { parseEventXml } from './event-xml/parse.js';
+export type { JsonLineFilter } from './json/read.js';
 
 export interface InputOptions {
   /** Force a format instead of sniffing the content (gzip and zip containers are still opened). */
@@ -30,11 +31,16 @@ export interface InputOptions {
   filter?: (provider: string, eventId: number) => boolean;
   /** EVTX counters, filled while reading (see `newEvtxStats` in ./evtx/index.js). */
   evtxStats?: EvtxStats;
+  /**
+   * NDJSON pre-filter: lines it passes over are counted and never parsed (src/engine/prefilter.ts builds one
+   * from the rules). Not sent to worker threads: sources read with one are decoded in the calling thread.
+   */
+  lineFilter?: JsonLineFilter;
   /** What "-" reads (default process.stdin): the CLI passes its own stdin. */
   stdin?: AsyncIterable<Uint8Array | string>;
   /**
    * `readSources` only: decode up to this many sources at once in worker threads (0 or absent: in the calling
-   * thread). Ignored when `filter` is set (a function cannot cross threads); stdin is always read in place.
+   * thread). Ignored when `filter` or `lineFilter` is set (functions cannot cross threads); stdin is always read in place.
    */
   workers?: number;
 }
@@ -174,7 +180,7 @@ async function* readAny(input: ByteStream, base: Base, options: InputOptions, ct
       case 'xml':
       case 'json': {
         const text = sniffed.encoding === 'utf-8' ? peeked.stream : utf16ToUtf8(peeked.stream, sniffed.encoding);
-        yield* kind === 'xml' ? readEventXml(text, base, ctx.implicit ? 'note' : 'warning') : readJson(text, base);
+        yield* kind === 'xml' ? readEventXml(text, base, ctx.implicit ? 'note' : 'warning') : readJson(text, base, options.lineFilter ? { lineFilter: options.lineFilter } : {});
         return;
       }
       default:

@@ -183,7 +183,7 @@ function problemFor(source: InputSource, message: string): InputItem {
 
 /** Work a worker may take: with a filter function or a custom stdin, sources are read in the calling thread. */
 export function workersUsable(options: InputOptions): boolean {
-  return options.filter === undefined && (options.workers ?? 0) > 0;
+  return options.filter === undefined && options.lineFilter === undefined && (options.workers ?? 0) > 0;
 }
 
 export { CREDITS };

@@ -2,7 +2,7 @@
 // elements of JSON arrays and the `_source` of Elasticsearch search hits. Normalization decides what they are.
 import type { ByteStream } from '../bytes.js';
 import type { InputItem, Origin } from '../types.js';
-import { JsonScanner, type ScanOutput } from './scan.js';
+import { JsonScanner, MAX_DEPTH, type ScanOutput } from './scan.js';
 
 type Doc = Record<string, unknown>;
 
@@ -18,17 +18,200 @@ export function isSearchResponse(doc: Doc): boolean {
   );
 }
 
+/**
+ * A pre-filter over raw NDJSON lines (see src/engine/prefilter.ts): `scan` reports the lines that may matter;
+ * the others are counted in `skipped` and never parsed.
+ */
+export interface JsonLineFilter {
+  scan(text: string, from: number, to: number, onLine: (start: number, end: number) => void): void;
+  /** Lines not parsed because the filter passed over them (blank lines included). */
+  skipped: number;
+}
+
 /** Reads JSON from a UTF-8 byte stream; malformed documents become `problem` items and reading goes on. */
-export async function* readJson(input: ByteStream, base: { file: string; member?: string }): AsyncGenerator<InputItem> {
-  const scanner = new JsonScanner();
-  const pending: InputItem[] = [];
-  const bulk = { count: 0 };
+export async function* readJson(input: ByteStream, base: { file: string; member?: string }, options: { lineFilter?: JsonLineFilter } = {}): AsyncGenerator<InputItem> {
+  // NDJSON (the first line is a whole object) is read line by line: JSON.parse on each line, and a pre-filter can
+  // skip lines unparsed. Anything else (arrays, pretty-printed or concatenated documents, search responses spread
+  // over lines) goes through the scanner, which finds document boundaries byte by byte.
+  const it = input[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
   let first = true;
-  for await (let chunk of input) {
+  let firstLine: string | undefined;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    let chunk = r.value;
     if (first && chunk.length > 0) {
       first = false;
       if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
     }
+    head.push(chunk);
+    const nl = chunk.indexOf(10);
+    if (nl !== -1) {
+      firstLine = Buffer.concat(head).toString('utf8', 0, head.reduce((n, c) => n + c.length, 0) - (chunk.length - nl));
+      break;
+    }
+  }
+  const replay: ByteStream = {
+    async *[Symbol.asyncIterator]() {
+      yield* head;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    },
+  };
+  if (firstLine !== undefined && isWholeObjectLine(firstLine)) {
+    yield* readJsonLines(replay, base, options.lineFilter);
+  } else {
+    yield* readJsonScanned(replay, base);
+  }
+}
+
+function isWholeObjectLine(line: string): boolean {
+  const t = line.trim();
+  if (t.length < 2 || t.charCodeAt(0) !== 0x7b || t.charCodeAt(t.length - 1) !== 0x7d) return false;
+  try {
+    return isObject(JSON.parse(t));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * NDJSON: one document per line, blank lines allowed. At the first line that is not a whole JSON document
+ * (a malformed line, or a switch to arrays or pretty-printed documents) the rest of the input, from that line
+ * on, goes to the scanner, which reports problems precisely and resumes after them.
+ */
+async function* readJsonLines(input: ByteStream, base: { file: string; member?: string }, filter: JsonLineFilter | undefined): AsyncGenerator<InputItem> {
+  const pending: InputItem[] = [];
+  const bulk = { count: 0 };
+  let carry: Buffer = Buffer.alloc(0);
+  let line = 0; // lines consumed so far
+  let broken = -1; // char index in the current text of the first line that did not parse
+  const parseLine = (text: string, start: number, end: number, lineNo: number): boolean => {
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    let s = start;
+    while (s < end && (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9)) s++;
+    if (s === end) return true;
+    // Only a line longer than the nesting limit can nest that deep; such a line goes to the scanner, which
+    // enforces the limit (deeper documents overflow the stack of code that walks them).
+    if (end - s > MAX_DEPTH && openings(text, s, end) >= MAX_DEPTH) return false;
+    const body = text.slice(s, end);
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return false;
+    }
+    if (!isObject(value)) return false;
+    const item = convertParsed(value, { type: 'value', text: body, line: lineNo, hit: false }, base, pending, bulk);
+    if (item) pending.push(item);
+    return true;
+  };
+  // Complete lines text[0, to): parse each, or the ones the filter picks (counting the lines in between).
+  const lines = (text: string, to: number): void => {
+    if (filter) {
+      let pos = 0; // first char not yet accounted for
+      filter.scan(text, 0, to, (start, end) => {
+        if (broken >= 0) return;
+        let passed = 0;
+        for (let i = text.indexOf('\n', pos); i !== -1 && i < start; i = text.indexOf('\n', i + 1)) passed++;
+        filter.skipped += passed;
+        line += passed;
+        if (!parseLine(text, start, end, line + 1)) {
+          broken = start;
+          return;
+        }
+        line++;
+        pos = end + 1;
+      });
+      if (broken >= 0) return;
+      let rest = 0;
+      for (let i = text.indexOf('\n', pos); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) rest++;
+      filter.skipped += rest;
+      line += rest;
+      return;
+    }
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1 && nl < to; nl = text.indexOf('\n', start)) {
+      if (!parseLine(text, start, nl, line + 1)) {
+        broken = start;
+        return;
+      }
+      line++;
+      start = nl + 1;
+    }
+  };
+  const it = input[Symbol.asyncIterator]();
+  let done = false;
+  while (!done) {
+    const r = await it.next();
+    let buf: Buffer;
+    if (r.done) {
+      done = true;
+      if (carry.length === 0) break;
+      buf = Buffer.concat([carry, Buffer.from('\n')]);
+    } else {
+      buf = carry.length === 0 ? Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length) : Buffer.concat([carry, r.value]);
+    }
+    // A newline byte never occurs inside a multi-byte UTF-8 sequence: decode whole lines only.
+    const last = buf.lastIndexOf(10);
+    if (last === -1) {
+      carry = buf;
+      continue;
+    }
+    const text = buf.toString('utf8', 0, last + 1);
+    lines(text, text.length);
+    if (pending.length > 0) {
+      yield* pending;
+      pending.length = 0;
+    }
+    if (broken >= 0) {
+      const from = Buffer.byteLength(text.slice(0, broken));
+      const rest = buf.subarray(from, done ? buf.length - 1 : buf.length);
+      const tail: ByteStream = {
+        async *[Symbol.asyncIterator]() {
+          yield rest;
+          for (;;) {
+            const n = await it.next();
+            if (n.done) return;
+            yield n.value;
+          }
+        },
+      };
+      yield* readJsonScanned(tail, base, line + 1);
+      return;
+    }
+    carry = buf.subarray(last + 1);
+  }
+  yield* pending;
+  if (bulk.count > 0) yield bulkNote(base, bulk.count);
+}
+
+/** Count of `{` and `[` in text[start, end): an upper bound of the nesting depth. */
+function openings(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) n++;
+  }
+  return n;
+}
+
+function bulkNote(base: { file: string; member?: string }, count: number): InputItem {
+  const o: Origin = { file: base.file };
+  if (base.member !== undefined) o.member = base.member;
+  return { kind: 'problem', severity: 'note', message: `${count} Elasticsearch _bulk action line(s) skipped (the documents after them are read)`, origin: o };
+}
+
+/** Any JSON shape, document boundaries found by the scanner. */
+async function* readJsonScanned(input: ByteStream, base: { file: string; member?: string }, firstLine = 1): AsyncGenerator<InputItem> {
+  const scanner = new JsonScanner(firstLine);
+  const pending: InputItem[] = [];
+  const bulk = { count: 0 };
+  for await (const chunk of input) {
     const outs = scanner.push(chunk);
     for (let k = 0; k < outs.length; k++) {
       const out = outs[k]!;
@@ -46,11 +229,7 @@ export async function* readJson(input: ByteStream, base: { file: string; member?
     if (item) yield item;
   }
   yield* pending;
-  if (bulk.count > 0) {
-    const o: Origin = { file: base.file };
-    if (base.member !== undefined) o.member = base.member;
-    yield { kind: 'problem', severity: 'note', message: `${bulk.count} Elasticsearch _bulk action line(s) skipped (the documents after them are read)`, origin: o };
-  }
+  if (bulk.count > 0) yield bulkNote(base, bulk.count);
 }
 
 function origin(base: { file: string; member?: string }, line: number, index: number | undefined): Origin {
@@ -74,6 +253,11 @@ function convert(out: ScanOutput, base: { file: string; member?: string }, more:
   if (!isObject(value)) {
     return { kind: 'problem', severity: 'error', message: 'not a JSON object', origin: origin(base, out.line, out.index) };
   }
+  return convertParsed(value, out, base, more, bulk);
+}
+
+/** A parsed object → its item(s): a search hit, the hits of a search response, nothing for a _bulk action, or a document. */
+function convertParsed(value: Doc, out: ScanOutput & { type: 'value' }, base: { file: string; member?: string }, more: InputItem[], bulk: { count: number }): InputItem | undefined {
   if (out.hit) return hitItem(value, origin(base, out.line, out.index));
   const response = searchResponseIn(value);
   if (response) {

@@ -27,7 +27,7 @@ const ARR = 2;
 
 /** Documents larger than this are reported and skipped rather than decoded (V8 strings top out near 512 MiB). */
 export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
-const MAX_DEPTH = 4096;
+export const MAX_DEPTH = 4096;
 /** Keys whose presence at the top of an object marks an Elasticsearch search (or scroll) response. */
 const SEARCH_MARKERS = new Set(['took', 'timed_out', '_shards', '_scroll_id', 'pit_id']);
 
@@ -40,7 +40,7 @@ export type ScanOutput =
 export class JsonScanner {
   private readonly out: ScanOutput[] = [];
   // Lexical state.
-  private line = 1;
+  private line: number;
   private inString = false;
   private escape = false;
   private skipLine = false;
@@ -85,6 +85,11 @@ export class JsonScanner {
   private garbageTo = 0;
 
   /** Scans one chunk; returns what it completed (the array is reused: copy what you keep). */
+  /** `firstLine`: the line number of the first byte fed (when another reader took the lines before). */
+  constructor(firstLine = 1) {
+    this.line = firstLine;
+  }
+
   push(chunk: Uint8Array): ScanOutput[] {
     this.out.length = 0;
     const n = chunk.length;
