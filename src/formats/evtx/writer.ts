@@ -1,6 +1,7 @@
 // EVTX writer: WinEvents in, a valid EVTX file out (file header, 64 KiB chunks with CRCs, records whose BinXML is a
 // template instance). One template per event shape and chunk, written inline at its first use as Windows does;
 // optional System fields are optional substitutions, so absent ones vanish on reading (NULL value).
+import { open } from 'node:fs/promises';
 import type { DataValue, WinEvent, XmlElement } from '../types.js';
 import { crc32, crc32Parts } from './crc32.js';
 import {
@@ -413,52 +414,109 @@ function writtenTime(ev: WinEvent): bigint {
 }
 
 /**
- * Writes a valid EVTX file holding these events, in order. EventRecordIDs come from `system.recordId`, else they
- * continue from the previous record (starting at 1). Throws RangeError for an event too large for one chunk.
+ * Incremental writer: add events one by one, collect each finished 64 KiB chunk as it is returned, and write the
+ * file header (which needs the final counts) in front of them at the end. Memory stays at one chunk.
  */
-export function writeEvtx(events: Iterable<WinEvent>): Buffer {
-  const chunks: Buffer[] = [];
-  let chunk = new ChunkWriter();
-  let number = 1;
-  let chunkFirstNumber = 1;
-  let nextId = 1;
-  let templateNo = 0;
-  for (const ev of events) {
-    const id = ev.system.recordId ?? nextId;
-    nextId = id + 1;
+export class EvtxChunkWriter {
+  private chunk = new ChunkWriter();
+  private number = 1;
+  private chunkFirstNumber = 1;
+  private nextId = 1;
+  private templateNo = 0;
+  /** Chunks finished so far (returned by `add`, plus the one `end` returns). */
+  chunks = 0;
+
+  /** Adds one event; returns the chunk it completed, if adding it started a new one. Throws RangeError when too large. */
+  add(ev: WinEvent): Buffer | undefined {
+    const id = ev.system.recordId ?? this.nextId;
+    this.nextId = id + 1;
     const { root, values } = eventTree(ev, id);
     const key = shapeKey(root, values);
     const written = writtenTime(ev);
+    let done: Buffer | undefined;
     try {
-      chunk.record(id, written, root, values, key, templateNo++);
+      this.chunk.record(id, written, root, values, key, this.templateNo++);
     } catch (err) {
       if (!(err instanceof Overflow)) throw err;
-      if (chunk.records === 0) throw new RangeError(`event ${id} is too large for one EVTX chunk`);
-      chunks.push(Buffer.from(chunk.finish(chunkFirstNumber)));
-      chunkFirstNumber = number;
-      chunk = new ChunkWriter();
+      if (this.chunk.records === 0) throw new RangeError(`event ${id} is too large for one EVTX chunk`);
+      done = this.chunk.finish(this.chunkFirstNumber);
+      this.chunks++;
+      this.chunkFirstNumber = this.number;
+      this.chunk = new ChunkWriter();
       try {
-        chunk.record(id, written, root, values, key, templateNo++);
+        this.chunk.record(id, written, root, values, key, this.templateNo++);
       } catch (again) {
         if (again instanceof Overflow) throw new RangeError(`event ${id} is too large for one EVTX chunk`);
         throw again;
       }
     }
-    number++;
+    this.number++;
+    return done;
   }
-  if (chunk.records > 0) chunks.push(Buffer.from(chunk.finish(chunkFirstNumber)));
 
-  const head = Buffer.alloc(FILE_HEADER_SIZE);
-  FILE_SIGNATURE.copy(head, 0);
-  head.writeBigUInt64LE(0n, FileHeader.firstChunk);
-  head.writeBigUInt64LE(BigInt(Math.max(chunks.length - 1, 0)), FileHeader.lastChunk);
-  head.writeBigUInt64LE(BigInt(nextId), FileHeader.nextRecordId);
-  head.writeUInt32LE(128, FileHeader.headerSize);
-  head.writeUInt16LE(1, FileHeader.minorVersion);
-  head.writeUInt16LE(3, FileHeader.majorVersion);
-  head.writeUInt16LE(FILE_HEADER_SIZE, FileHeader.blockSize);
-  head.writeUInt16LE(Math.min(chunks.length, 0xffff), FileHeader.chunkCount);
-  head.writeUInt32LE(0, FileHeader.flags);
-  head.writeUInt32LE(crc32(head.subarray(0, 120)), FileHeader.checksum);
-  return Buffer.concat([head, ...chunks]);
+  /** Finishes: the last (partial) chunk, if any, and the file header for everything written. */
+  end(): { last?: Buffer; header: Buffer } {
+    let last: Buffer | undefined;
+    if (this.chunk.records > 0) {
+      last = this.chunk.finish(this.chunkFirstNumber);
+      this.chunks++;
+      this.chunk = new ChunkWriter();
+    }
+    const head = Buffer.alloc(FILE_HEADER_SIZE);
+    FILE_SIGNATURE.copy(head, 0);
+    head.writeBigUInt64LE(0n, FileHeader.firstChunk);
+    head.writeBigUInt64LE(BigInt(Math.max(this.chunks - 1, 0)), FileHeader.lastChunk);
+    head.writeBigUInt64LE(BigInt(this.nextId), FileHeader.nextRecordId);
+    head.writeUInt32LE(128, FileHeader.headerSize);
+    head.writeUInt16LE(1, FileHeader.minorVersion);
+    head.writeUInt16LE(3, FileHeader.majorVersion);
+    head.writeUInt16LE(FILE_HEADER_SIZE, FileHeader.blockSize);
+    // A u16 field: larger logs say 0xFFFF (readers, ours included, walk the chunks to the end of the file).
+    head.writeUInt16LE(Math.min(this.chunks, 0xffff), FileHeader.chunkCount);
+    head.writeUInt32LE(0, FileHeader.flags);
+    head.writeUInt32LE(crc32(head.subarray(0, 120)), FileHeader.checksum);
+    return last ? { last, header: head } : { header: head };
+  }
+}
+
+/**
+ * Writes a valid EVTX file holding these events, in order. EventRecordIDs come from `system.recordId`, else they
+ * continue from the previous record (starting at 1). Throws RangeError for an event too large for one chunk.
+ */
+export function writeEvtx(events: Iterable<WinEvent>): Buffer {
+  const w = new EvtxChunkWriter();
+  const chunks: Buffer[] = [];
+  for (const ev of events) {
+    const done = w.add(ev);
+    if (done) chunks.push(done);
+  }
+  const { last, header } = w.end();
+  if (last) chunks.push(last);
+  return Buffer.concat([header, ...chunks]);
+}
+
+/**
+ * Streams events into an EVTX file with one chunk in memory: chunks are appended as they fill, then the header is
+ * written at offset 0. Returns the number of chunks written.
+ */
+export async function writeEvtxFile(path: string, events: Iterable<WinEvent> | AsyncIterable<WinEvent>): Promise<number> {
+  const file = await open(path, 'w');
+  try {
+    const w = new EvtxChunkWriter();
+    let at = FILE_HEADER_SIZE;
+    const put = async (b: Buffer) => {
+      await file.write(b, 0, b.length, at);
+      at += b.length;
+    };
+    for await (const ev of events) {
+      const done = w.add(ev);
+      if (done) await put(done);
+    }
+    const { last, header } = w.end();
+    if (last) await put(last);
+    await file.write(header, 0, header.length, 0);
+    return w.chunks;
+  } finally {
+    await file.close();
+  }
 }

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isEvtx, writeEvtx } from '../../../src/formats/evtx/index.js';
+import { isEvtx, writeEvtx, writeEvtxFile } from '../../../src/formats/evtx/index.js';
+import { readFileSync } from 'node:fs';
 import { crc32 } from '../../../src/formats/evtx/crc32.js';
 import type { WinEvent } from '../../../src/formats/types.js';
 import { sharedPath, skipWithoutShared } from '../../helpers/shared.js';
@@ -38,6 +39,18 @@ test('records read back identically with our reader, with no problems', async ()
   assert.deepEqual(problems, []);
   assert.equal(stats.records, 600);
   assert.deepEqual(back, events);
+});
+
+test('writeEvtxFile streams the same bytes writeEvtx returns', async () => {
+  const events = sampleEvents(500);
+  const path = join(tmp, 'streamed.evtx');
+  async function* slowly() {
+    for (const e of events) yield e;
+  }
+  const chunks = await writeEvtxFile(path, slowly());
+  const bytes = readFileSync(path);
+  assert.equal(chunks, (bytes.length - 4096) / 65536);
+  assert.ok(bytes.equals(writeEvtx(events)), 'identical files');
 });
 
 test('an empty event list is a valid, empty EVTX file', async () => {
