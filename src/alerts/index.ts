@@ -6,3 +6,4 @@ export { decodeTaskActions, decodeTaskActionsBase64, type DecodedActions } from 
 export { parseTaskContent, type TaskDefinition, type TaskPrincipal } from './task-xml.js';
 export { escapeForTerminal, csvCell } from './text-safety.js';
 export { ruleUuid, alertUuid, eventIdentity } from './identity.js';
+export { CONTEXT_WORDS } from './context-events.js';

@@ -16,3 +16,5 @@ export type { HuntOptions, HuntProgress, HuntResult, ProblemTally, ProblemSample
 export { CoverageTracker, formatCoverage } from './coverage.js';
 export type { CoverageReport, RuleCoverage, HostCoverage, StageCoverage } from './coverage.js';
 export { parseDuration, parseTimeBound } from './time-args.js';
+export { prefilterForRules, stageWords, createLinePrefilter } from './prefilter.js';
+export type { StageWords, LinePrefilter } from './prefilter.js';

@@ -6,11 +6,11 @@ import { parseArgs } from 'node:util';
 import type { CliIo, Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { createSink, SINK_FORMATS, type SinkFormat, escapeForTerminal } from '../../alerts/index.js';
-import { CoverageTracker, formatCoverage, hunt, parseDuration, parseTimeBound, type HuntProgress, type HuntResult } from '../../engine/index.js';
-import { checkNormalizeOptions, type NormalizeOptions } from '../../normalize/index.js';
+import { CoverageTracker, formatCoverage, hunt, parseDuration, parseTimeBound, prefilterForRules, type HuntProgress, type HuntResult } from '../../engine/index.js';
+import { checkNormalizeOptions, type NormalizedEvent, type NormalizeOptions } from '../../normalize/index.js';
 import { formatRuleProblem, loadRules, selectRules } from '../../rules/index.js';
 import { createAlertTuning, loadExceptionLists, type SuppressionSummary } from '../../tuning/index.js';
-import type { InputFormat } from '../../formats/index.js';
+import { expandInputs, type InputFormat } from '../../formats/index.js';
 
 const usage = `Usage: seqhunt hunt [options] <paths...>
 
@@ -41,6 +41,10 @@ Options:
   --show-suppressed       also write suppressed alerts (marked with suppressed_by)
   --fail-on-alert         exit 1 when there are alerts (for scripts)
   --no-progress           no progress bar (it is shown only when stderr is a terminal)
+  --prefilter MODE        auto | on | off: skip NDJSON lines that hold none of the words the rules and
+                          the enrichment need, without parsing them (never changes alerts; skipped lines
+                          are not checked for malformation nor counted in coverage). auto (default): on
+                          when the inputs add up to 256 MiB or more
 
 Exit status: 0 the hunt completed (with or without alerts, malformed records reported); 1 with
 --fail-on-alert and alerts; 2 usage errors, unreadable inputs or broken rules (after the rest has run).
@@ -63,7 +67,11 @@ const options = {
   'show-suppressed': { type: 'boolean' },
   'fail-on-alert': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
+  prefilter: { type: 'string' },
 } as const;
+
+/** Inputs at least this large get the NDJSON pre-filter by default (`--prefilter auto`). */
+const PREFILTER_AUTO_BYTES = 256 * 1024 * 1024;
 
 function usageError(message: string): never {
   throw new UsageError(message);
@@ -111,6 +119,8 @@ export const command: Command = {
     const badClock = checkNormalizeOptions(normalizeOptions);
     if (badClock) usageError(badClock);
     const format = (values.format as SinkFormat | undefined) ?? defaultFormat(values.output, io.stdout.isTTY === true);
+    const prefilterMode = values.prefilter ?? 'auto';
+    if (!['auto', 'on', 'off'].includes(prefilterMode)) usageError(`unknown --prefilter "${prefilterMode}" (expected auto, on or off)`);
 
     let status = 0;
     const err = (text: string) => io.stderr.write(text);
@@ -153,6 +163,16 @@ export const command: Command = {
     out.on('error', onOutError);
     const sink = createSink(format, out, { color: !fileOut && io.stdout.isTTY === true && format === 'table', showSuppressed: values['show-suppressed'] === true });
 
+    // The NDJSON pre-filter: lines no rule and no enrichment can use are counted, not parsed. It never changes
+    // alerts (test/engine/prefilter.test.ts), but it hides skipped lines from coverage and from malformed-line
+    // checks, so by default it is used only on large inputs, where speed matters most.
+    let useFilter = prefilterMode === 'on';
+    if (prefilterMode === 'auto') {
+      const sources = await expandInputs(positionals);
+      useFilter = sources.reduce((sum, src) => sum + (src.size ?? 0), 0) >= PREFILTER_AUTO_BYTES;
+    }
+    const lineFilter = useFilter ? prefilterForRules(rules) : undefined;
+
     // Whether the inputs hold what each rule stage needs: a rule that cannot fire is never a silent zero.
     const coverage = new CoverageTracker(rules);
     const progress = io.stderr.isTTY && !values['no-progress'] ? progressBar(io) : undefined;
@@ -168,6 +188,7 @@ export const command: Command = {
         ...(order !== undefined && { ordering: order }),
         normalize: normalizeOptions,
         ...(inputFormat !== undefined && { inputFormat: inputFormat as InputFormat }),
+        ...(lineFilter && { inputOptions: { lineFilter } }),
         stdin: io.stdin,
         postProcess: (alert, rule) => tuning.postProcess(alert, rule),
         onAlert: (alert) => {
@@ -177,7 +198,8 @@ export const command: Command = {
             bySeverity.set(sev, (bySeverity.get(sev) ?? 0) + 1);
           }
         },
-        onEvent: (e) => coverage.observe(e),
+        // Coverage needs every event: with the pre-filter on, it is not assessed (the summary says so).
+        ...(!lineFilter && { onEvent: (e: NormalizedEvent) => coverage.observe(e) }),
         ...(progress && { onProgress: progress.update }),
       });
     } finally {
@@ -191,7 +213,13 @@ export const command: Command = {
       err(`seqhunt hunt: cannot write ${values.output ?? 'to standard output'}: ${outError.message}\n`);
       status = 2;
     }
-    err(summary(result, bySeverity, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, rules.length > 0 ? formatCoverage(coverage.report()) : '', values['show-suppressed'] === true));
+    let coverageText = rules.length > 0 ? formatCoverage(coverage.report()) : '';
+    if (lineFilter) {
+      coverageText =
+        `pre-filter: ${lineFilter.skipped.toLocaleString('en-US')} NDJSON lines not parsed (no rule stage and no enrichment can use them; --prefilter off reads them all)\n` +
+        `coverage: not assessed on pre-filtered input (it needs every event); run \`seqhunt coverage\` on the same paths\n`;
+    }
+    err(summary(result, bySeverity, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, coverageText, values['show-suppressed'] === true));
     if (result.inputErrors.length > 0) status = 2;
     const alerts = result.run.perRule.reduce((n, r) => n + r.alerts, 0);
     if (status === 0 && values['fail-on-alert'] && alerts > 0) status = 1;
