@@ -55,3 +55,26 @@ test('the compiled fast path gives exactly what the generic element-tree path gi
   }
   assert.ok(records > 0, 'records compared');
 });
+
+test('template-less WEC record (which evtxexport and evtx_dump.py both fail on) reads with its values', { skip: skipWithoutShared('evtx-corpus', 'evtx-rs-samples', 'samples_MSExchange_Management_wec.evtx') }, async () => {
+  const path = sharedPath('evtx-corpus', 'evtx-rs-samples', 'samples_MSExchange_Management_wec.evtx')!;
+  const items: InputItem[] = [];
+  for await (const item of readEvtx(createReadStream(path), { file: path })) items.push(item);
+  assert.equal(items.length, 1);
+  const item = items[0]!;
+  assert.equal(item.kind, 'windows');
+  if (item.kind !== 'windows') return;
+  // evtx-format.md §4: the record header says 1, the forwarded XML keeps the source log's EventRecordID 3229.
+  assert.equal(item.origin.record, 1);
+  assert.equal(item.event.system.recordId, 3229);
+  assert.equal(item.event.system.provider, 'MSExchange CmdletLogs');
+  assert.equal(item.event.system.qualifiers, 16384);
+  assert.equal(item.event.system.channel, 'MSExchange Management');
+  assert.equal(item.event.system.computer, 'WEC.ave.local');
+  assert.equal(item.event.system.timeCreated, '2021-11-19T16:52:33.8337335Z');
+  const data = item.event.eventData!;
+  assert.equal(Object.keys(data).length, 27);
+  assert.equal(data.param1, 'Set-Mailbox');
+  assert.equal(data.param4, 'S-1-5-21-186559946-3925841745-111227986-500');
+  assert.equal(data.param27, 'fr-FR');
+});

@@ -9,6 +9,7 @@ import { type Comparable, fromXml, parseEvents } from './reference-xml.js';
 const run = promisify(execFile);
 
 export const hasEvtxexport = spawnSync('evtxexport', ['-V'], { stdio: 'ignore' }).error === undefined;
+export const hasEvtxDumpPy = spawnSync('evtx_dump.py', ['-h'], { stdio: 'ignore' }).error === undefined;
 export const NO_EVTXEXPORT = 'needs evtxexport (Debian package libevtx-utils)';
 
 /** Splits a buffer into stream pieces of `piece` bytes, to exercise chunk reassembly. */
@@ -45,5 +46,21 @@ export async function evtxexport(path: string): Promise<{ events: Comparable[]; 
     const e = err as { stdout?: string; stderr?: string; message: string };
     const last = (e.stderr ?? '').trim().split('\n').pop() || e.message;
     return { events: parseEvents(e.stdout ?? '').map(fromXml), failed: last };
+  }
+}
+
+/**
+ * python-evtx's evtx_dump.py (the tie-breaker where evtxexport fails): its events, with times cut to microseconds
+ * (it prints no more), and its error when it crashed.
+ */
+export async function evtxDumpPy(path: string): Promise<{ events: Comparable[]; failed: string }> {
+  const micro = (c: Comparable): Comparable => ({ ...c, time: c.time.slice(0, 26) });
+  try {
+    const { stdout } = await run('evtx_dump.py', [path], { maxBuffer: 1 << 30 });
+    return { events: parseEvents(stdout).map(fromXml).map(micro), failed: '' };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    const last = (e.stderr ?? '').trim().split('\n').pop() || e.message;
+    return { events: parseEvents(e.stdout ?? '').map(fromXml).map(micro), failed: last };
   }
 }
