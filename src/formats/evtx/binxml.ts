@@ -188,7 +188,7 @@ export class ChunkBinXml {
           break;
         case 0x01:
         case 0x41: {
-          const [el, next] = this.element(pos, end, inTemplate, 1);
+          const [el, next] = this.element(pos, end, inTemplate, 1, depth);
           out.push(el);
           pos = next;
           break;
@@ -215,7 +215,8 @@ export class ChunkBinXml {
     return pos;
   }
 
-  private element(pos: number, end: number, inTemplate: boolean, depth: number): [IrElement, number] {
+  /** `depth` counts elements; `nest` counts template/BinXml nesting (for instances inside the element). */
+  private element(pos: number, end: number, inTemplate: boolean, depth: number, nest: number): [IrElement, number] {
     if (depth > MAX_ELEMENT_DEPTH) throw new BinXmlError('elements nested too deep');
     const buf = this.buf;
     const hasAttrs = buf[pos] === 0x41;
@@ -249,7 +250,7 @@ export class ChunkBinXml {
           return [el, p + 1];
         case 0x01:
         case 0x41: {
-          const [child, next] = this.element(p, end, inTemplate, depth + 1);
+          const [child, next] = this.element(p, end, inTemplate, depth + 1, nest);
           el.children.push(child);
           p = next;
           break;
@@ -273,7 +274,7 @@ export class ChunkBinXml {
           break;
         }
         case 0x0c: {
-          const [inst, next] = this.instanceAt(p, end, depth);
+          const [inst, next] = this.instanceAt(p, end, nest);
           el.children.push(inst);
           p = next;
           break;
