@@ -155,7 +155,8 @@ class PlanView implements SystemView {
       else {
         if (part.index < this.values.types.length && this.values.types[part.index] === VT.BinXml) throw FALLBACK;
         const v = this.bx.valueAt(this.values, part.index);
-        text += v === null ? '' : Array.isArray(v) ? v.join(',') : v;
+        // Charged to the record's budget: an element may cite one large value many times.
+        text += this.bx.spend(v === null ? '' : Array.isArray(v) ? v.join(',') : v);
       }
     }
     return text;

@@ -284,8 +284,8 @@ test('a record with no data is reported, not turned into an empty event', async 
   assert.match(r.problems[0]!.message, /record 7 at offset 4608: no event data/);
 });
 
-/** A record holding one template instance (definition inline) whose element cites value 0 `refs` times. */
-function citing(refs: number, value: string): Buffer {
+/** A record holding one template instance (definition inline) whose innermost element (of `path`) cites value 0 `refs` times. */
+function citing(refs: number, value: string, path = ['a']): Buffer {
   const bytes: number[] = [];
   const u8 = (...v: number[]) => bytes.push(...v);
   const u16 = (v: number) => u8(v & 0xff, v >> 8);
@@ -299,22 +299,26 @@ function citing(refs: number, value: string): Buffer {
   const sizeAt = bytes.length;
   u32(0);
   const start = bytes.length;
-  u8(0x0f, 0x01, 0x01, 0x00, 0x01);
-  u16(0xffff);
-  u32(0);
-  u32(at() + 4);
-  u32(0);
-  u16(0x61);
-  u16(1);
-  u16(0x61);
-  u16(0);
-  u8(0x02);
+  u8(0x0f, 0x01, 0x01, 0x00);
+  for (const name of path) {
+    u8(0x01);
+    u16(0xffff);
+    u32(0);
+    u32(at() + 4);
+    u32(0);
+    u16(0);
+    u16(name.length);
+    for (const c of Buffer.from(name, 'utf16le')) u8(c);
+    u16(0);
+    u8(0x02);
+  }
   for (let i = 0; i < refs; i++) {
     u8(0x0d);
     u16(0);
     u8(0x01);
   }
-  u8(0x04, 0x00);
+  for (const _ of path) u8(0x04);
+  u8(0x00);
   const size = bytes.length - start;
   bytes.splice(sizeAt, 4, size & 0xff, (size >> 8) & 0xff, 0, 0);
   u32(1);
@@ -332,6 +336,13 @@ test('a template citing one large value many times is refused, not expanded with
   const huge = await readAll(fileWithRecord(citing(400, 'x'.repeat(30000))));
   assert.equal(huge.events.length, 0);
   assert.match(huge.problems[0]!.message, /record 7 at offset 4608: record expands to too much text/);
+  // The same inside <Event><System><Channel>, which the compiled fast path reads.
+  const system = await readAll(fileWithRecord(citing(3, 'abc', ['Event', 'System', 'Channel'])));
+  assert.deepEqual(system.problems, []);
+  assert.equal(system.events[0]!.system.channel, 'abcabcabc');
+  const hugeSystem = await readAll(fileWithRecord(citing(400, 'x'.repeat(30000), ['Event', 'System', 'Channel'])));
+  assert.equal(hugeSystem.events.length, 0);
+  assert.match(hugeSystem.problems[0]!.message, /record expands to too much text/);
 });
 
 // ---- template-less records (as some forwarders write them): every content token kind
