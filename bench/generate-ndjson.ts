@@ -87,6 +87,8 @@ export async function generateNdjson(options: GenerateOptions): Promise<GroundTr
   let time = Date.parse('2026-01-05T08:00:00Z');
   let recordId = 0;
   const pending: Array<{ at: number; doc: Record<string, unknown> }> = [];
+  /** Quiet host index → time until which an attack or near miss of its own is still in flight. */
+  const busyUntil = new Map<number, number>();
 
   const base = (category: string, type: string, host: (typeof hosts)[number], at: number) => ({
     '@timestamp': new Date(at).toISOString(),
@@ -127,13 +129,25 @@ export async function generateNdjson(options: GenerateOptions): Promise<GroundTr
       write(p.doc, 'registry');
     }
     if (n % attackEvery === 0) {
-      // One real sequence and one near miss, on quiet hosts.
-      const h = hosts[Math.floor(rand() * quiet)]!;
+      // One real sequence and one near miss, on quiet hosts with nothing of theirs in flight: a second network
+      // leg on the same process before the first one's registry write would overwrite its pending sequence
+      // (Elasticsearch semantics), and the ground truth would no longer be one alert per attack.
+      const free = () => {
+        for (;;) {
+          const i = Math.floor(rand() * quiet);
+          if ((busyUntil.get(i) ?? 0) < time) return i;
+        }
+      };
+      const hi = free();
+      busyUntil.set(hi, time + 100_000);
+      const h = hosts[hi]!;
       const src = `10.200.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`;
       write(network(h, time, h.schedule, 'svchost.exe', 'ingress', src, 49152 + Math.floor(rand() * 16000), 49152 + Math.floor(rand() * 16000)), 'network');
       pending.push({ at: time + 1000 + Math.floor(rand() * 49000), doc: taskWrite(h, 0, h.schedule, 'cmd.exe /c calc.exe') });
       truth.attacks++;
-      const m = hosts[Math.floor(rand() * quiet)]!;
+      const mi = free();
+      busyUntil.set(mi, time + 100_000);
+      const m = hosts[mi]!;
       const kind = Math.floor(rand() * 5);
       const srcPort = kind === 3 ? 445 : 50000 + Math.floor(rand() * 10000);
       const srcIp = kind === 2 ? '127.0.0.1' : src;

@@ -2,7 +2,8 @@
 // run on this machine. A benchmark, not a test: it prints a table of ratios and writes bench/out/results.json.
 //
 // Options: --ndjson-mb N (default 1000), --evtx-mb N (default 300), --only ndjson|evtx, --keep (reuse inputs).
-// Environment: EQL_PY=<checkout of endgameinc/eql> adds the Python reference engine (needs Debian python3-lark).
+// Environment: EQL_PY=<checkout of endgameinc/eql> adds the Python reference engine, run with Debian's
+// /usr/bin/python3 and its python3-lark (PyPI is not reachable here).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -89,7 +90,7 @@ async function ndjson(): Promise<void> {
   if (process.env.EQL_PY) {
     const queryFile = join(out, 'flagship.eql');
     writeFileSync(queryFile, flagship);
-    measure('ndjson', 'python eql (reference)', `${one} python3 ${q(join(root, 'bench', 'eql_reference.py'))} ${q(process.env.EQL_PY)} ${q(file)} ${q(queryFile)}`, bytes, truth.events);
+    measure('ndjson', 'python eql (reference)', `${one} /usr/bin/python3 ${q(join(root, 'bench', 'eql_reference.py'))} ${q(process.env.EQL_PY)} ${q(file)} ${q(queryFile)}`, bytes, truth.events);
   } else {
     process.stderr.write('  (python eql reference skipped: set EQL_PY to a checkout of endgameinc/eql)\n');
   }

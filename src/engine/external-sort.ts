@@ -11,9 +11,9 @@ import type { NormalizedEvent } from '../normalize/types.js';
 import { TimeHeap } from './event-heap.js';
 
 export interface ExternalSortOptions {
-  /** Events held in memory before a sorted run is spilled (default 200,000: ~1.3 KB each for Defend documents). */
+  /** Events held in memory before a sorted run is spilled (default 50,000: at a few KB each, peak memory stays near 300 MB whatever the input size). */
   maxBufferedEvents?: number;
-  /** Spill earlier when the V8 heap grows past this many bytes (default 768 MiB; checked every 8,192 events). */
+  /** Spill earlier when the V8 heap grows past this many bytes (default 160 MiB; checked every 8,192 events). */
   maxHeapBytes?: number;
   /** Parent directory of the temp dir holding the runs (default the OS temp dir). */
   tempDir?: string;
@@ -48,8 +48,8 @@ export class ExternalSorter {
   readonly stats: SortStats = { events: 0, spilledRuns: 0, spilledBytes: 0 };
 
   constructor(options: ExternalSortOptions = {}) {
-    this.maxBuffered = Math.max(1, options.maxBufferedEvents ?? 200_000);
-    this.maxHeap = options.maxHeapBytes ?? 768 * 1048576;
+    this.maxBuffered = Math.max(1, options.maxBufferedEvents ?? 50_000);
+    this.maxHeap = options.maxHeapBytes ?? 160 * 1048576;
     this.tempParent = options.tempDir ?? tmpdir();
     this.maxFanIn = Math.max(2, options.maxMergeFanIn ?? 64);
   }
