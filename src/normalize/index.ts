@@ -238,6 +238,15 @@ function normalizeDocument(raw: Record<string, unknown>, origin: Origin, ctx: Co
   return done(doc, ts, origin, 'ECS document');
 }
 
+/**
+ * True when a JSON document is a Windows event in some export's shape (a flat export, or Winlogbeat/Agent with
+ * `winlog.*`), which normalization rewrites; false for ECS documents and any other JSON, which it only touches up.
+ */
+export function isWindowsDocument(doc: Record<string, unknown>): boolean {
+  const winlog = doc.winlog;
+  return isFlatExport(doc) || (winlog !== null && typeof winlog === 'object') || typeof doc['winlog.channel'] === 'string';
+}
+
 /** Normalizes one input item. Never throws for bad content: the reason comes back instead. */
 export function normalize(item: InputItem, options: NormalizeOptions = NO_OPTIONS): NormalizeResult {
   const ctx = context(options);

@@ -121,3 +121,10 @@ test('flagship over the remote-WMI near miss: no sequence (registry write on ano
   assert.equal(code, 0);
   assert.equal(stdout, '');
 });
+
+test('JSON that is not a Windows event source prints exactly as read (no canonical forms, no time rewrite)', async () => {
+  const line = '{"@timestamp":1577836800000,"event":{"category":"registry"},"registry":{"path":"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\X"},"host":{"name":"h"}}';
+  const { code, stdout } = await runCli(['query', 'registry where true', '-'], `${line}\n`);
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(stdout), JSON.parse(line));
+});

@@ -5,7 +5,7 @@ import type { CliIo, Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { applyPipes, compileQuery, EqlError, fieldGetter, type CompiledQuery, type Match } from '../../eql/index.js';
 import { expandInputs, readSource } from '../../formats/index.js';
-import { ecsFieldType, normalize } from '../../normalize/index.js';
+import { ecsFieldType, isWindowsDocument, normalize } from '../../normalize/index.js';
 
 const usage = `Usage: seqhunt query [options] '<eql>' [paths...]
 
@@ -109,9 +109,11 @@ export const command: Command = {
           report(item.origin, item.message);
           continue;
         }
-        const result = normalize(item);
+        // Windows events are normalized to ECS; any other JSON (ECS included) is queried and printed as read.
         let doc: unknown;
-        if (result.ok) doc = result.event.doc;
+        const result = item.kind === 'windows' || isWindowsDocument(item.doc) ? normalize(item) : undefined;
+        if (result === undefined) doc = item.kind === 'document' ? item.doc : undefined;
+        else if (result.ok) doc = result.event.doc;
         else if (item.kind === 'document') doc = item.doc;
         else {
           problems++;
