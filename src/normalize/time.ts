@@ -236,8 +236,12 @@ export interface ClockSkew {
   compared: number;
   /** Of those, how many disagree by exactly `hours` (± 2 minutes). */
   agreeing: number;
-  /** `timeOffsetMs` that would correct the record times (−hours in ms); `--timezone` is the other fix. */
-  suggestedOffsetMs: number;
+  /**
+   * The `--timezone` value that corrects it ("-05:00": the zone the export's clock wrote); none beyond ±14 h, which
+   * no zone explains. Not a time offset:
+   * `--time-offset` shifts Sysmon UtcTime too, so the two clocks would still disagree.
+   */
+  suggestedTimezone?: string;
   /** One line for the hunt summary. */
   message: string;
 }
@@ -292,15 +296,20 @@ export class ClockCheck {
     for (const [h, c] of this.byHours) if (c > bestCount) [best, bestCount] = [h, c];
     if (best === 0 || bestCount * 2 <= this.count) return undefined;
     const ahead = best > 0 ? 'ahead of' : 'behind';
+    // Record times 5 h behind UtcTime were written at UTC−5; "=" so that a negative value parses as the option's value.
+    const zone = Math.abs(best) <= 14 ? `${best < 0 ? '-' : '+'}${String(Math.abs(best)).padStart(2, '0')}:00` : undefined;
+    const fix = zone
+      ? `the export probably wrote local time labelled as UTC (correct it with --timezone=${zone}, or the IANA name of that zone)`
+      : 'no time zone is that far off: check the clock of the machine that wrote the records';
     const where = this.input ? `${this.input}: ` : '';
     return {
       hours: best,
       compared: this.count,
       agreeing: bestCount,
-      suggestedOffsetMs: -best * HOUR_MS,
+      suggestedTimezone: zone,
       message:
         `${where}record times are ${Math.abs(best)} h ${ahead} Sysmon UtcTime in ${bestCount} of ${this.count} Sysmon events; ` +
-        `the export probably wrote local time labelled as UTC (correct it with --timezone or --time-offset ${-best}h)`,
+        fix,
     };
   }
 }

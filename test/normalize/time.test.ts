@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClockCheck, formatIso, parseTime, resolveTimeZone } from '../../src/normalize/time.js';
+import { normalize, type NormalizeOptions } from '../../src/normalize/index.js';
 
 const T = Date.UTC(2020, 11, 19, 12, 0, 22, 232);
 
@@ -74,8 +75,61 @@ describe('ClockCheck', () => {
     assert.equal(r.hours, -5);
     assert.equal(r.compared, 10);
     assert.equal(r.agreeing, 10);
-    assert.equal(r.suggestedOffsetMs, 5 * 3600000);
+    assert.equal(r.suggestedTimezone, '-05:00');
     assert.match(r.message, /^a\.json: record times are 5 h behind Sysmon UtcTime in 10 of 10/);
+  });
+
+  it('suggests the --timezone=±hh:00 form (with "=", so a negative value parses), never --time-offset', () => {
+    const behind = new ClockCheck();
+    const ahead = new ClockCheck();
+    const far = new ClockCheck();
+    for (let i = 0; i < 4; i++) {
+      behind.add(T - 5 * 3600000 + i, T + i);
+      ahead.add(T + 3 * 3600000 + i, T + i);
+      far.add(T + 30 * 3600000 + i, T + i);
+    }
+    assert.equal(behind.result()?.suggestedTimezone, '-05:00');
+    assert.match(behind.result()!.message, /--timezone=-05:00\b/);
+    assert.equal(ahead.result()?.suggestedTimezone, '+03:00');
+    assert.match(ahead.result()!.message, /--timezone=\+03:00\b/);
+    // 30 h: no zone explains it, so no zone is suggested.
+    assert.equal(far.result()?.suggestedTimezone, undefined);
+    assert.doesNotMatch(far.result()!.message, /--timezone/);
+    for (const c of [behind, ahead, far]) assert.doesNotMatch(c.result()!.message, /--time-offset/);
+  });
+
+  it('the suggested --timezone silences the warning on a flat export; --time-offset cannot (it shifts UtcTime too)', () => {
+    // An OTRF-style export: TimeCreated is local time (UTC-5) labelled "Z"; Sysmon UtcTime is the real UTC.
+    const docs = Array.from({ length: 5 }, (_, i) => ({
+      Channel: 'Microsoft-Windows-Sysmon/Operational',
+      SourceName: 'Microsoft-Windows-Sysmon',
+      Hostname: 'WKS6.example.local',
+      EventID: 13,
+      TimeCreated: `2020-12-19T07:00:2${i}.250Z`,
+      EventType: 'SetValue',
+      UtcTime: `2020-12-19 12:00:2${i}.232`,
+      ProcessGuid: '{67e11d8c-77f6-5fd2-6714-000000000700}',
+      ProcessId: '2724',
+      Image: 'C:\\Windows\\System32\\svchost.exe',
+      TargetObject: 'HKLM\\SOFTWARE\\x',
+      Details: 'DWORD (0x00000001)',
+    }));
+    const check = (options: NormalizeOptions) => {
+      const c = new ClockCheck('export.json');
+      for (const doc of docs) {
+        const r = normalize({ kind: 'document', doc, origin: { file: 'export.json' } }, options);
+        assert.ok(r.ok, r.ok ? '' : r.reason);
+        c.observe(r.event.doc, options.timeOffsetMs);
+      }
+      return c.result();
+    };
+    const skew = check({});
+    assert.ok(skew);
+    const suggested = /--timezone=(\S+?)[,)]/.exec(skew.message)?.[1];
+    assert.equal(suggested, '-05:00');
+    assert.equal(check({ timezone: suggested }), undefined, 'the suggested fix works');
+    assert.equal(check({ timezone: 'America/New_York' }), undefined, 'and so does the IANA name');
+    assert.equal(check({ timeOffsetMs: 5 * 3600000 })?.hours, -5, 'a time offset moves both clocks: the skew stays');
   });
 
   it('stays quiet for agreeing clocks, late Sysmon network events and a minority of cached events', () => {
