@@ -18,7 +18,7 @@ const SECURITY: Record<number, { action: string; category: string[]; type: strin
   4702: { action: 'scheduled-task-updated', category: ['iam', 'configuration'], type: ['change', 'admin'] },
   5140: { action: 'network-share-object-accessed', category: ['network', 'file'], type: ['info', 'access'] },
   5145: { action: 'network-share-object-access-checked', category: ['network', 'file'], type: ['info', 'access'] },
-  5156: { action: 'windows-firewall-packet-connection', category: ['network'], type: ['connection', 'allowed'] },
+  5156: { action: 'windows-firewall-connection', category: ['network'], type: ['connection', 'info', 'allowed'] },
 };
 
 const SYSMON: Record<number, { action: string; category: string[]; type: string[] }> = {

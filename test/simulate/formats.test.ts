@@ -9,7 +9,7 @@ import { parseEventXml, readSource } from '../../src/formats/index.js';
 import type { InputItem } from '../../src/formats/types.js';
 import { normalize } from '../../src/normalize/index.js';
 import { loadRules } from '../../src/rules/index.js';
-import { SCENARIOS, renderSimulation, simulate } from '../../src/simulate/index.js';
+import { SCENARIOS, renderSimulation, simulate, toWinlogbeat } from '../../src/simulate/index.js';
 
 async function itemsOf(path: string): Promise<InputItem[]> {
   const out: InputItem[] = [];
@@ -81,6 +81,27 @@ test('Winlogbeat-style documents keep winlog.* and normalize to alerts like the 
   assert.equal(net['@timestamp'].slice(0, 19), String(net.winlog.event_data.UtcTime).replace(' ', 'T').slice(0, 19), '@timestamp from UtcTime, as the Sysmon pipeline does');
   const items: InputItem[] = docs.map((doc, i) => ({ kind: 'document', doc, origin: { file: 'wlb.ndjson', line: i + 1 } }));
   assert.deepEqual(await alertsOn(items), EXPECTED_WINDOWS);
+});
+
+test('Winlogbeat-style documents categorize Security and Sysmon events as the normalizer (Elastic\'s pipelines) does', () => {
+  // 5156 in particular: the Agent's Security pipeline calls it windows-firewall-connection, types connection/info/allowed.
+  const seen = new Set<number>();
+  for (const s of SCENARIOS) {
+    for (const ev of simulate(s.id).windows) {
+      if (ev.system.channel !== 'Security' && ev.system.provider !== 'Microsoft-Windows-Sysmon') continue;
+      const wlb = toWinlogbeat(ev) as Record<string, any>;
+      const r = normalize({ kind: 'windows', event: ev, origin: { file: 'sim.evtx', record: ev.system.recordId } });
+      assert.ok(r.ok, r.ok ? '' : r.reason);
+      const norm = r.event.doc as Record<string, any>;
+      const what = `${ev.system.channel} ${ev.system.eventId}`;
+      assert.deepEqual([wlb.event.action, wlb.event.category, wlb.event.type], [norm.event.action, norm.event.category, norm.event.type], what);
+      seen.add(ev.system.eventId);
+    }
+  }
+  assert.ok(seen.has(5156), 'the scenarios write 5156');
+  const wfp = toWinlogbeat(simulate('schtasks-remote').windows.find((e) => e.system.eventId === 5156)!) as Record<string, any>;
+  assert.equal(wfp.event.action, 'windows-firewall-connection');
+  assert.deepEqual(wfp.event.type, ['connection', 'info', 'allowed']);
 });
 
 test('Defend output is ECS NDJSON the flagship fires on', async () => {
