@@ -24,20 +24,39 @@ export function ruleUuid(ruleId: string): string {
 /**
  * What identifies one event independently of how it was read: ECS `event.id`; else the Windows record
  * (computer, channel, record id); else where it was read (file, member, record/line/index/offset); else its content.
+ * Record ids restart when a log is cleared and collide across merged collections (event.id too, in some
+ * exports), so every key also carries the event's time and a short hash of what it is about: only a true
+ * re-read of the same event (another copy of the file, EVTX and its XML export) gets the same identity.
  */
 export function eventIdentity(ev: NormalizedEvent): string {
   const doc = ev.doc;
   const id = str(doc, 'event.id');
-  if (id) return `id:${id}`;
+  if (id) return `id:${id}|${stamp(ev)}`;
   const rec = str(doc, 'winlog.record_id');
   const computer = str(doc, 'winlog.computer_name') ?? ev.host;
   const channel = str(doc, 'winlog.channel');
-  if (rec && channel) return `rec:${computer.toLowerCase()}|${channel.toLowerCase()}|${rec}`;
+  if (rec && channel) return `rec:${computer.toLowerCase()}|${channel.toLowerCase()}|${rec}|${stamp(ev)}`;
   const o = ev.origin;
   if (o && (o.record !== undefined || o.line !== undefined || o.index !== undefined || o.offset !== undefined)) {
-    return `at:${o.file}|${o.member ?? ''}|${o.record ?? ''}|${o.line ?? ''}|${o.index ?? ''}|${o.offset ?? ''}`;
+    return `at:${o.file}|${o.member ?? ''}|${o.record ?? ''}|${o.line ?? ''}|${o.index ?? ''}|${o.offset ?? ''}|${stamp(ev)}`;
   }
   return `doc:${createHash('sha1').update(safeJson(doc)).digest('hex')}|${ev.timestamp}`;
+}
+
+/**
+ * The event's time and a short hash of fields that every reading of it gives alike (normalization
+ * canonicalizes them whatever the input shape): channel, event id, record id, process, registry path.
+ */
+function stamp(ev: NormalizedEvent): string {
+  const doc = ev.doc;
+  const about = [
+    str(doc, 'winlog.channel')?.toLowerCase(),
+    str(doc, 'winlog.event_id') ?? str(doc, 'event.code'),
+    str(doc, 'winlog.record_id'),
+    str(doc, 'process.entity_id')?.toLowerCase(),
+    str(doc, 'registry.path')?.toLowerCase(),
+  ].join('\u0000');
+  return `${ev.timestamp}|${createHash('sha1').update(about).digest('hex').slice(0, 12)}`;
 }
 
 function safeJson(v: unknown): string {

@@ -68,6 +68,8 @@ export interface RunRulesResult {
   errors: EventFailures;
   sort?: SortStats;
   perRule: RuleRunStats[];
+  /** Matches dropped because the same events were already reported by the rule (e.g. a file read twice). */
+  duplicates: number;
 }
 
 export interface EventFailures {
@@ -161,6 +163,7 @@ export class RuleSession {
       errors: this.errors,
       ...(this.sorter && { sort: this.sorter.stats }),
       perRule: this.stats,
+      duplicates: this.assembler.duplicateCount,
     };
   }
 

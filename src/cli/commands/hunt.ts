@@ -275,6 +275,8 @@ function summary(r: HuntResult, bySeverity: ReadonlyMap<string, number>, rulePro
   }
   if (r.run.sort && r.run.sort.spilledRuns > 0) lines.push(`  sorted on disk: ${plural(r.run.sort.spilledRuns, 'run')}, ${(r.run.sort.spilledBytes / 1048576).toFixed(1)} MiB`);
   for (const w of r.clockWarnings) lines.push(`  clock: ${w}`);
+  const dups = r.run.duplicates;
+  if (dups > 0) lines.push(`  ${n(dups)} duplicate match${dups === 1 ? '' : 'es'} dropped (the same events read twice)`);
   const alerts = r.run.perRule.reduce((x, p) => x + p.alerts, 0);
   const suppressed = r.run.perRule.reduce((x, p) => x + p.suppressed, 0);
   lines.push(`alerts: ${n(alerts)}${suppressed > 0 ? ` (${n(suppressed)} suppressed${shown ? ', shown' : ', not shown; --show-suppressed to see them'})` : ''}`);
