@@ -158,8 +158,13 @@ test('hunt integration: postProcess marks suppression and scores risk with the b
   assert.equal(fromSccmServer!.suppressed_by, undefined);
   const factors = (a: Alert) => a['seqhunt.risk.factors']!.map((f) => f.factor);
   assert.ok(factors(otrf!).some((f) => /never seen creating tasks/.test(f)));
-  assert.ok(factors(fromSccmServer!).some((f) => /is baselined, but this task matches none/.test(f)));
+  // The management server running a binary from Users\Public: a strong trait, so no baselined-source reduction.
   assert.ok(factors(fromSccmServer!).some((f) => /Users\\Public/.test(f)));
+  assert.deepEqual(
+    fromSccmServer!['seqhunt.risk.factors']!.filter((f) => /baselined/.test(f.factor)),
+    [{ factor: 'source 10.0.5.20 is baselined, but no reduction: the command has strong attacker traits', delta: 0 }],
+  );
+  assert.ok(fromSccmServer!['kibana.alert.risk_score']! > fromSccmServer!['kibana.alert.rule.risk_score']!);
   // The suppressed admin alert gets no baselined-source reduction.
   assert.ok(!factors(admin!).some((f) => /baselined/.test(f)));
   assert.equal(tuning.summary().alertsSuppressed, 1);
