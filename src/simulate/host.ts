@@ -110,10 +110,12 @@ export class SimHost {
   readonly agentId: string;
   private readonly rng: Rng;
   private readonly machine: string;
-  private counter = 0x10;
+  private counter: number;
+  /** Last logon id (LUID) handed out: Windows allocates them increasing from boot. */
+  private luid: number;
   private readonly sysmonPid: number;
   private readonly lsassPid: number;
-  private defendSeq = 0;
+  private defendSeq: number;
 
   constructor(
     readonly computer: string,
@@ -122,9 +124,14 @@ export class SimHost {
     seed: number,
     bootTime: number,
   ) {
-    this.rng = new Rng(seed ^ hash32(computer));
+    // The agent is the host's for a seed; everything the host allocates while it runs (pids, logon ids, GUIDs,
+    // counters) also depends on when it booted, so runs at another --time never repeat a run's ids.
+    this.agentId = new Rng(seed ^ hash32(computer)).guid();
+    this.rng = new Rng(hash32(`${seed}|${computer}|${bootTime}`));
     this.machine = hash32(`machine:${computer}`).toString(16).padStart(8, '0');
-    this.agentId = this.rng.guid();
+    this.counter = this.rng.int(0x10, 0xe000);
+    this.luid = this.rng.int(0x100000, 0x4000000);
+    this.defendSeq = this.rng.int(100_000, 90_000_000);
     this.lsassPid = this.rng.int(600, 800) & ~3;
     this.sysmonPid = this.rng.int(2000, 3200) & ~3;
     const boot = bootTime;
@@ -272,8 +279,10 @@ export class SimHost {
     this.rec.add(at, undefined, doc);
   }
 
+  /** A new logon id, greater than the previous ones (call in time order). */
   newLogonId(): string {
-    return `0x${this.rng.int(0x1000000, 0xfffffff).toString(16)}`;
+    this.luid += this.rng.int(0x40, 0x40000);
+    return `0x${this.luid.toString(16)}`;
   }
 
   /** Security 4624 (+4672 for administrators). `from` undefined: no address recorded (RPC over a named pipe). */

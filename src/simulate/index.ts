@@ -3,6 +3,7 @@
 import type { WinEvent } from '../formats/types.js';
 import type { EcsDocument } from '../normalize/types.js';
 import { Recorder } from './host.js';
+import { hash32 } from './random.js';
 import { SCENARIOS, findScenario, resolveOptions, type Expected, type ResolvedOptions, type Scenario, type ScenarioOptions } from './scenarios.js';
 
 export { SCENARIOS, RULE, DEFAULTS, findScenario, resolveOptions } from './scenarios.js';
@@ -32,13 +33,14 @@ export function simulate(id: string, options: ScenarioOptions = {}): SimulatedTe
   scenario.play(resolved, rec);
   const ordered = [...rec.records].sort((a, b) => a.written - b.written || a.seq - b.seq);
   const windows: WinEvent[] = [];
-  const recordIds = new Map<string, number>();
+  const lastIds = new Map<string, number>();
   for (const r of ordered) {
     if (!r.win) continue;
     const key = `${r.win.system.computer}\0${r.win.system.channel}`;
-    const base = recordIds.get(key) ?? 1000 + (hashKey(key) % 90000) * 10;
-    r.win.system.recordId = base;
-    recordIds.set(key, base + 1);
+    const prev = lastIds.get(key);
+    const id = Math.max(prev === undefined ? 0 : prev + 1, recordIdAt(r.written, `${resolved.seed}\0${resolved.time}\0${scenario.id}\0${key}`));
+    r.win.system.recordId = id;
+    lastIds.set(key, id);
     windows.push(r.win);
   }
   const defend = rec.records
@@ -48,8 +50,14 @@ export function simulate(id: string, options: ScenarioOptions = {}): SimulatedTe
   return { scenario, options: resolved, windows, defend, expected: scenario.expected(resolved) };
 }
 
-function hashKey(text: string): number {
-  let h = 7;
-  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) >>> 0;
-  return h;
+/** Logs are modelled as written since 2020 at about one record a second (other activity), plus every simulated record. */
+const LOG_EPOCH_MS = Date.UTC(2020, 0, 1);
+
+/**
+ * The record id a log would have reached at `written`: a start per log and run (seed, start time, scenario), so
+ * that another run on the same host does not reuse the ids even where the two overlap in time; plus the seconds
+ * since LOG_EPOCH_MS, so that ids grow with time as Windows writes them (across the days of admin-* runs too).
+ */
+function recordIdAt(written: number, log: string): number {
+  return 1000 + (hash32(log) % 5_000_000) + Math.max(0, Math.floor((written - LOG_EPOCH_MS) / 1000));
 }

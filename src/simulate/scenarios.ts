@@ -2,7 +2,7 @@
 // activity it plays on the simulated hosts. Rule names are the built-in rules' names.
 import { splitCommand } from './task-xml.js';
 import type { TaskDefinition } from './task-xml.js';
-import { Rng } from './random.js';
+import { Rng, hash32 } from './random.js';
 import { type Account, type Endpoint, type Recorder, SimHost, SYSTEM_ACCOUNT, taskDate } from './host.js';
 
 export const RULE = {
@@ -115,6 +115,12 @@ export function resolveOptions(opts: ScenarioOptions = {}): ResolvedOptions {
   };
 }
 
+/**
+ * A run's own randomness (ports, names, GUIDs of existing tasks): from the seed and the start time, so that runs at
+ * another time differ as much as runs with another seed. The account's SID stays the seed's alone (one domain).
+ */
+const runRng = (o: ResolvedOptions, salt = 0) => new Rng(hash32(`${o.seed}|${o.time}|${salt}`));
+
 const taskPath = (task: string) => (task.startsWith('\\') ? task : `\\${task}`);
 
 /** The task `schtasks /create /s HOST /u USER /p ... /sc once /tn NAME /tr CMD` registers. */
@@ -178,7 +184,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'schtasks /create /s <host> /u <domain\\user> /p <password> /sc once /tn "RemoteTaskTest" /tr "cmd.exe /c calc.exe": RPC over TCP to the Task Scheduler service.',
     expected: () => ({ windows: { [RULE.flagship]: 1, [RULE.rpc]: 1 }, defend: { [RULE.flagship]: 1 } }),
     play(o, rec) {
-      const rng = new Rng(o.seed);
+      const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
       rpcTcpRegistration(h, o, rng, o.time, { ip: o.sourceIp, basePort: ephemeral(rng) }, schtasksDefinition(o, o.time), o.account);
     },
@@ -190,7 +196,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'A remote client rewrites the action of an existing task over RPC/TCP: 4702 after a type 3 logon, and the Actions value rewritten by the Schedule svchost that took the connection.',
     expected: () => ({ windows: { [RULE.flagship]: 1, [RULE.update]: 1 }, defend: { [RULE.flagship]: 1 } }),
     play(o, rec) {
-      const rng = new Rng(o.seed);
+      const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
       const from = { ip: o.sourceIp, port: ephemeral(rng) };
       const lag = o.time + 1020;
@@ -211,7 +217,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'ITaskSchedulerService bound over \\PIPE\\atsvc on TCP 445: no TCP connection reaches the Task Scheduler svchost. Register, run, delete within a second; output read back over ADMIN$.',
     expected: () => ({ windows: { [RULE.atsvc]: 1, [RULE.rpc]: 1 }, defend: {} }),
     play(o, rec) {
-      const rng = new Rng(o.seed);
+      const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
       const port = ephemeral(rng);
       const smb: Endpoint = { ip: o.sourceIp, port };
@@ -247,7 +253,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'New-CimSession to the target, then Register-ScheduledTask -CimSession: WinRM on 5985, wsmprovhost.exe and the WmiPrvSE-hosted ScheduledTasks provider call the local Task Scheduler API.',
     expected: () => ({ windows: { [RULE.remoteMgmt]: 1 }, defend: { [RULE.remoteMgmt]: 1 } }),
     play(o, rec) {
-      const rng = new Rng(o.seed);
+      const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
       const from: Endpoint = { ip: o.sourceIp, port: ephemeral(rng) };
       const t = o.time;
@@ -285,7 +291,7 @@ export const SCENARIOS: readonly Scenario[] = [
       defend: { [RULE.flagship]: o.targets * o.runs },
     }),
     play(o, rec) {
-      const rng = new Rng(o.seed ^ 0x5cc);
+      const rng = runRng(o, 0x5cc);
       const svc: Account = { domain: o.account.domain, dnsDomain: o.account.dnsDomain, name: 'svc-sccm', sid: `${o.account.sid.slice(0, o.account.sid.lastIndexOf('-'))}-5101` };
       const mo = { ...o, account: svc };
       const guids: string[] = [];
@@ -316,7 +322,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'Recurring, from the deployment server PDQ01 (10.20.5.20) as CORP\\svc-pdq: every run registers a one-off task on each target over RPC/TCP, runs it and deletes it. The flagship and the Security-log companion fire by design: tune with exceptions.',
     expected: (o) => ({ windows: { [RULE.flagship]: o.targets * o.runs, [RULE.rpc]: o.targets * o.runs }, defend: { [RULE.flagship]: o.targets * o.runs } }),
     play(o, rec) {
-      const rng = new Rng(o.seed ^ 0x9d9);
+      const rng = runRng(o, 0x9d9);
       const svc: Account = { domain: o.account.domain, dnsDomain: o.account.dnsDomain, name: 'svc-pdq', sid: `${o.account.sid.slice(0, o.account.sid.lastIndexOf('-'))}-5102` };
       const mo = { ...o, account: svc };
       const hosts = Array.from({ length: o.targets }, (_, i) => new SimHost(`WKS-${String(201 + i).padStart(4, '0')}.${o.host.split('.').slice(1).join('.') || 'corp.example.com'}`, `10.20.41.${1 + i}`, rec, o.seed + 100 + i, o.time - 86400_000));
@@ -337,7 +343,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'Recurring on many devices, driven from the cloud service: the agent polls out over HTTPS (egress) and registers its tasks through the local Task Scheduler API as SYSTEM. Nothing inbound: no rule may fire.',
     expected: () => ({ windows: {}, defend: {} }),
     play(o, rec) {
-      const rng = new Rng(o.seed ^ 0x1e7);
+      const rng = runRng(o, 0x1e7);
       const hosts = Array.from({ length: o.targets }, (_, i) => new SimHost(`LT-${String(301 + i).padStart(4, '0')}.${o.host.split('.').slice(1).join('.') || 'corp.example.com'}`, `10.20.42.${1 + i}`, rec, o.seed + 200 + i, o.time - 86400_000));
       for (let run = 0; run < o.runs; run++) {
         hosts.forEach((h, i) => {
@@ -357,7 +363,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'The same RPC/TCP registration, but the client is the machine itself over 127.0.0.1: both ports are high, the source is loopback.',
     expected: () => ({ windows: {}, defend: {} }),
     play(o, rec) {
-      const rng = new Rng(o.seed);
+      const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
       const user = `${o.account.domain}\\${o.account.name}`;
       const cmd = h.spawn(o.time - 20_000, 'cmd', 'C:\\Windows\\System32\\cmd.exe', '"C:\\Windows\\system32\\cmd.exe"', h.proc('dcomlaunch'), { user, logonId: h.newLogonId(), integrity: 'High' });
@@ -372,7 +378,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'A real remote registration, but the client\'s source port is in the legacy ephemeral range (1025–5000, an old client or a NAT device): the flagship\'s port filter misses it; the Security-log companion catches it.',
     expected: () => ({ windows: { [RULE.rpc]: 1 }, defend: {} }),
     play(o, rec) {
-      const rng = new Rng(o.seed);
+      const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
       rpcTcpRegistration(h, o, rng, o.time, { ip: o.sourceIp, basePort: rng.int(1100, 4900) }, schtasksDefinition(o, o.time), o.account);
     },
@@ -384,7 +390,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'The Schedule svchost connects out (egress, both ports high) and Windows refreshes a built-in task locally seconds later; a local WMI query starts WmiPrvSE in between. Nothing remote happened.',
     expected: () => ({ windows: {}, defend: {} }),
     play(o, rec) {
-      const rng = new Rng(o.seed);
+      const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
       const sched = h.proc('schedule');
       h.connection(o.time, sched, 'out', { ip: '10.20.0.5', port: 49674 }, ephemeral(rng));
@@ -399,7 +405,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'A remote schtasks /query /s reaches the Schedule svchost (inbound, high ports, network logon); 75 s later the same process refreshes a built-in task on its own.',
     expected: () => ({ windows: {}, defend: {} }),
     play(o, rec) {
-      const rng = new Rng(o.seed);
+      const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
       const from: Endpoint = { ip: o.sourceIp, port: ephemeral(rng) };
       h.connection(o.time, h.proc('rpcss'), 'in', from, 135);
@@ -417,7 +423,7 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'A remote Event Viewer session reaches the EventLog svchost on a dynamic port (inbound, high ports, network logon); 20 s later the Schedule svchost — another process — refreshes a built-in task.',
     expected: () => ({ windows: {}, defend: {} }),
     play(o, rec) {
-      const rng = new Rng(o.seed);
+      const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
       const from: Endpoint = { ip: o.sourceIp, port: ephemeral(rng) };
       h.connection(o.time, h.proc('rpcss'), 'in', from, 135);

@@ -33,6 +33,42 @@ test('output is deterministic for a seed and time, and the seed changes ids', ()
   assert.ok(simulate('schtasks-remote', { time: '2027-03-01T09:00:00+01:00' }).windows[0]!.system.timeCreated.startsWith('2027-03-01T08:00:00'));
 });
 
+test('record ids, logon ids, process and task GUIDs depend on seed and time, and increase within a run', () => {
+  const logOf = (e: WinEvent) => `${e.system.computer}|${e.system.channel}`;
+  const ids = (events: WinEvent[]) => {
+    const records = new Set(events.map((e) => `${logOf(e)}|${e.system.recordId}`));
+    const logons = new Set(events.filter((e) => e.system.eventId === 4624).map((e) => `${e.system.computer}|${String(data(e, 'TargetLogonId'))}`));
+    const processes = new Set(events.map((e) => data(e, 'ProcessGuid')).filter((g) => g !== undefined).map(String));
+    const tasks = new Set(events.map((e) => /\\TaskCache\\Tasks\\(\{[^}]+\})/.exec(String(data(e, 'TargetObject') ?? ''))?.[1]).filter((g) => g !== undefined));
+    return { records, logons, processes, tasks };
+  };
+  const disjoint = (a: Set<string>, b: Set<string>, what: string) => {
+    assert.ok(a.size > 0 && b.size > 0, `${what}: some`);
+    assert.deepEqual([...a].filter((x) => b.has(x)), [], what);
+  };
+  for (const id of ['schtasks-remote', 'admin-sccm'] as const) {
+    const base = simulate(id);
+    const runs = { seed: simulate(id, { seed: 2 }), time: simulate(id, { time: '2026-01-15T11:00:00Z' }), dayLater: simulate(id, { time: '2026-01-16T10:00:00Z' }) };
+    const a = ids(base.windows);
+    for (const [what, other] of Object.entries(runs)) {
+      const b = ids(other.windows);
+      for (const k of ['records', 'logons', 'processes', 'tasks'] as const) disjoint(a[k], b[k], `${id}, another ${what}: ${k}`);
+      disjoint(new Set(base.defend.map((d: any) => String(d.event.id))), new Set(other.defend.map((d: any) => String(d.event.id))), `${id}, another ${what}: Defend event.id`);
+    }
+    // Within a run, as Windows writes them: record ids increase per log in write order, logon ids per host in time.
+    const lastRecord = new Map<string, number>();
+    const lastLogon = new Map<string, number>();
+    for (const e of base.windows) {
+      assert.ok(e.system.recordId! > (lastRecord.get(logOf(e)) ?? 0), `${id}: ${logOf(e)} record ids increase`);
+      lastRecord.set(logOf(e), e.system.recordId!);
+      if (e.system.eventId !== 4624) continue;
+      const luid = parseInt(String(data(e, 'TargetLogonId')), 16);
+      assert.ok(luid > (lastLogon.get(e.system.computer) ?? 0), `${id}: ${e.system.computer} logon ids increase`);
+      lastLogon.set(e.system.computer, luid);
+    }
+  }
+});
+
 test('schtasks-remote: the surroundings Windows writes, in write order, with the Sysmon 3 lag', () => {
   const t = simulate('schtasks-remote', { host: 'WS06.corp.test', sourceIp: '192.0.2.7', user: 'CORP\\bob', task: 'Evil', command: 'cmd.exe /c whoami' });
   const w = t.windows;
