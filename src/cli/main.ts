@@ -2,6 +2,7 @@
 import type { CliIo, Command } from './command.js';
 import { UsageError } from './command.js';
 import { commands } from './commands/index.js';
+import { guardOutput } from './output.js';
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
   // Longest match first, so "rules check" wins over a hypothetical "rules".
@@ -29,6 +30,19 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
+    // A group word alone (`seqhunt evtx`, `seqhunt rules frob`) lists the group's commands.
+    const group = commands.filter((c) => c.name.length > 1 && c.name[0] === argv[0]);
+    if (group.length > 0) {
+      const width = Math.max(...group.map((c) => c.name.join(' ').length));
+      const list = group.map((c) => `  ${c.name.join(' ').padEnd(width)}  ${c.summary}`).join('\n');
+      const text = `Usage: seqhunt ${argv[0]} <command> [options]\n\nCommands:\n${list}\n\nRun \`seqhunt ${argv[0]} <command> --help\` for a command's options.\n`;
+      if (argv[1] === '--help' || argv[1] === '-h') {
+        io.stdout.write(text);
+        return 0;
+      }
+      io.stderr.write(`${argv[1] === undefined ? `seqhunt ${argv[0]}: name a command` : `seqhunt ${argv[0]}: unknown command '${argv[1]}'`}\n\n${text}`);
+      return 2;
+    }
     io.stderr.write(`seqhunt: unknown command '${argv[0]}'\n\n${help()}`);
     return 2;
   }
@@ -36,8 +50,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(found.command.usage.endsWith('\n') ? found.command.usage : found.command.usage + '\n');
     return 0;
   }
+  // A reader that goes away (`| head`) ends the output quietly; other write errors are reported below.
+  const out = guardOutput(io.stdout);
   try {
-    return await found.command.run(found.rest, io);
+    const status = await found.command.run(found.rest, io);
+    if (out.error) {
+      io.stderr.write(`seqhunt ${found.command.name.join(' ')}: cannot write to standard output: ${out.error.message}\n`);
+      return Math.max(status, 2);
+    }
+    return status;
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`seqhunt ${found.command.name.join(' ')}: ${(err as Error).message}\n(see seqhunt ${found.command.name.join(' ')} --help)\n`);

@@ -1,9 +1,10 @@
 // `seqhunt baseline learn`: past alerts (or telemetry, through the hunt runtime) → a proposed exception
 // list of recurring legitimate remote task creation, in Kibana's export format, with evidence per item.
 import { stat, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { outputClash } from '../output.js';
 import type { Alert } from '../../alerts/types.js';
 import {
   BaselineLearner,
@@ -70,20 +71,24 @@ export const command: Command = {
   summary: 'Learn recurring legitimate remote task creation as a proposed exception list',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        'min-hosts': { type: 'string' },
-        'min-days': { type: 'string' },
-        'list-id': { type: 'string' },
-        name: { type: 'string' },
-        'expire-days': { type: 'string' },
-        'include-suspicious': { type: 'boolean' },
-        rules: { type: 'string', multiple: true },
-      },
+    const { values, positionals } = parseCommandArgs(args, {
+      output: { type: 'string', short: 'o' },
+      'min-hosts': { type: 'string' },
+      'min-days': { type: 'string' },
+      'list-id': { type: 'string' },
+      name: { type: 'string' },
+      'expire-days': { type: 'string' },
+      'include-suspicious': { type: 'boolean' },
+      rules: { type: 'string', multiple: true },
     });
+    // The list is written after the inputs are read, but over an input it would replace the evidence.
+    if (values.output !== undefined) {
+      const clash = await outputClash(values.output, positionals);
+      if (clash) {
+        io.stderr.write(`seqhunt baseline learn: refusing to write the list over an input: ${printable(clash)}\n`);
+        return 2;
+      }
+    }
     if (positionals.length === 0) throw new UsageError('give at least one file of past alerts or telemetry');
     const minHosts = positiveInt('min-hosts', values['min-hosts'], DEFAULT_MIN_HOSTS)!;
     const minDays = positiveInt('min-days', values['min-days'], DEFAULT_MIN_DAYS)!;

@@ -1,5 +1,5 @@
 // `seqhunt baseline show FILE...`: an exception list (a learned baseline or any Kibana export) in words.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { formatExceptionLists, loadExceptionLists, printable } from '../../tuning/index.js';
@@ -19,7 +19,7 @@ export const command: Command = {
   summary: 'Print a baseline or exception list readably',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { now: { type: 'string' } } });
+    const { values, positionals } = parseCommandArgs(args, { now: { type: 'string' } });
     if (positionals.length === 0) throw new UsageError('give the exception list file(s) to show');
     let now: Date | undefined;
     if (values.now !== undefined) {

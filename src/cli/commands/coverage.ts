@@ -1,5 +1,5 @@
 // `seqhunt coverage [paths]`: can each rule fire on this data at all? Per rule and host, per stage.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { CoverageTracker, formatCoverage, hunt } from '../../engine/index.js';
@@ -28,11 +28,12 @@ export const command: Command = {
   summary: 'Tell, per rule and host, whether the inputs can feed the rule at all',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { rules: { type: 'string', multiple: true }, 'no-builtin': { type: 'boolean' }, only: { type: 'string', multiple: true }, 'input-format': { type: 'string' }, json: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals } = parseCommandArgs(args, {
+      rules: { type: 'string', multiple: true },
+      'no-builtin': { type: 'boolean' },
+      only: { type: 'string', multiple: true },
+      'input-format': { type: 'string' },
+      json: { type: 'boolean' },
     });
     if (positionals.length === 0) throw new UsageError('name the inputs (files, directories, globs, or - for stdin)');
     const format = values['input-format'];

@@ -1,14 +1,16 @@
 // `seqhunt hunt [paths...]`: run the detection rules over collected telemetry and report alerts.
 // Results go to stdout (or -o FILE); progress and the closing summary go to stderr.
-import { createWriteStream, openSync } from 'node:fs';
+import { createWriteStream, existsSync, openSync, unlinkSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliIo, Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { guardOutput, outputClash } from '../output.js';
 import { createSink, SINK_FORMATS, type SinkFormat, escapeForTerminal } from '../../alerts/index.js';
 import { CoverageTracker, formatCoverage, hunt, parseDuration, parseTimeBound, prefilterForRules, type HuntProgress, type HuntResult } from '../../engine/index.js';
 import { checkNormalizeOptions, type NormalizedEvent, type NormalizeOptions } from '../../normalize/index.js';
-import { formatRuleProblem, loadRules, selectRules } from '../../rules/index.js';
+import { formatRuleProblem, loadRules, selectRules, type LoadedRule } from '../../rules/index.js';
+import { declaredFieldsOf, lintRule, ruleFile } from '../../rules/lint.js';
 import { createAlertTuning, loadExceptionLists, type SuppressionSummary } from '../../tuning/index.js';
 import { expandInputs, type InputFormat } from '../../formats/index.js';
 
@@ -29,8 +31,9 @@ Options:
   --only RULE             run only this rule (rule_id or exact name; repeatable)
   --from TIME, --to TIME  only events in this range (ISO 8601; UTC when no zone is given)
   --format FMT            table | json | ndjson | csv. Default: table when writing to a terminal,
-                          else from the -o extension (.json, .ndjson/.jsonl, .csv), else ndjson
-  -o, --output FILE       write alerts to FILE instead of stdout
+                          else from the -o extension (.json, .csv, .txt for the table), else ndjson
+  -o, --output FILE       write alerts to FILE instead of stdout (never one of the inputs nor inside an
+                          input directory: refused with exit status 2)
   --lateness DUR          reorder window for streams (default 30s; e.g. 500ms, 2m)
   --order MODE            sort | window: force full sorting (e.g. a finished export piped to stdin:
                           nothing is late) or the reorder window (default: window with stdin, else sort)
@@ -99,7 +102,7 @@ export const command: Command = {
   summary: 'Run the detection rules over collected telemetry and report alerts',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseCommandArgs(args, options);
     if (positionals.length === 0) usageError('no input given (files, directories, globs, or - for stdin)');
     if (values.format !== undefined && !SINK_FORMATS.includes(values.format as SinkFormat)) {
       usageError(`unknown --format "${values.format}" (expected ${SINK_FORMATS.join(', ')})`);
@@ -129,10 +132,15 @@ export const command: Command = {
     const loaded = await loadRules({ builtin: !values['no-builtin'], paths: values.rules ?? [] });
     for (const p of loaded.problems) err(`seqhunt hunt: rule problem: ${safeLines(formatRuleProblem(p))}\n`);
     if (loaded.problems.length > 0) status = 2;
+    for (const w of await ruleWarnings(loaded.rules)) err(`seqhunt hunt: rule warning: ${safeLines(w)}\n`);
     const selected = selectRules(loaded.rules, values.only ?? []);
     if (selected.unknown.length > 0) {
       const known = loaded.rules.map((r) => `${r.rule.ruleId} (${r.rule.name})`).join(', ') || 'none loaded';
       usageError(`--only: no rule ${selected.unknown.map((u) => `"${u}"`).join(', ')} (rules: ${known})`);
+    }
+    for (const wanted of values.only ?? []) {
+      const matching = selected.rules.filter((r) => r.rule.ruleId === wanted || r.rule.name === wanted);
+      if (matching.length > 1) err(`seqhunt hunt: warning: --only "${escapeForTerminal(wanted)}" matches ${matching.length} rules; all run: ${matching.map((r) => escapeForTerminal(`${r.rule.ruleId} (${r.rule.source})`)).join(', ')}\n`);
     }
     const rules = selected.rules;
     if (rules.length === 0) err('seqhunt hunt: warning: no rule to run; inputs are still read and checked\n');
@@ -148,19 +156,38 @@ export const command: Command = {
     const tuning = createAlertTuning({ lists });
 
     // Output. The file is opened first: a path that cannot be written is known before hours of hunting.
+    // Opening truncates: an output that is one of the inputs is refused before, and (a new file that a glob or
+    // directory walk would read back) after it is created.
     let fileOut: ReturnType<typeof createWriteStream> | undefined;
     if (values.output !== undefined) {
+      const output = values.output;
+      const refuse = (why: string) => {
+        err(`seqhunt hunt: refusing to write alerts to an input: ${escapeForTerminal(why)}\n`);
+        return 2;
+      };
+      const before = await outputClash(output, positionals);
+      if (before) return refuse(before);
+      const existed = existsSync(output);
+      let fd: number;
       try {
-        fileOut = createWriteStream(values.output, { fd: openSync(values.output, 'w') });
+        fd = openSync(output, 'w');
       } catch (e) {
-        err(`seqhunt hunt: cannot write ${values.output}: ${(e as Error).message}\n`);
+        err(`seqhunt hunt: cannot write ${output}: ${(e as Error).message}\n`);
         return 2;
       }
+      const after = existed ? undefined : await outputClash(output, positionals);
+      if (after) {
+        unlinkSync(output);
+        return refuse(after);
+      }
+      fileOut = createWriteStream(output, { fd });
     }
     const out: NodeJS.WritableStream = fileOut ?? io.stdout;
+    // Standard output is guarded for the whole CLI (a closed pipe ends output quietly; main reports other errors).
+    const stdoutState = guardOutput(io.stdout);
     let outError: NodeJS.ErrnoException | undefined;
     const onOutError = (e: NodeJS.ErrnoException) => (outError ??= e);
-    out.on('error', onOutError);
+    if (fileOut) fileOut.on('error', onOutError);
     const sink = createSink(format, out, { color: !fileOut && io.stdout.isTTY === true && format === 'table', showSuppressed: values['show-suppressed'] === true });
 
     // The NDJSON pre-filter: lines no rule and no enrichment can use are counted, not parsed. It never changes
@@ -192,7 +219,9 @@ export const command: Command = {
         stdin: io.stdin,
         postProcess: (alert, rule) => tuning.postProcess(alert, rule),
         onAlert: (alert) => {
-          sink.write(alert);
+          // Alerts on the same terminal as the progress line: clear it first (it is redrawn on the next update).
+          if (progress && !fileOut && io.stdout.isTTY) progress.clear();
+          if (!stdoutState.closed || fileOut) sink.write(alert);
           if (!alert.suppressed_by?.length) {
             const sev = String(alert['kibana.alert.severity']);
             bySeverity.set(sev, (bySeverity.get(sev) ?? 0) + 1);
@@ -206,7 +235,7 @@ export const command: Command = {
       progress?.clear();
       await sink.close();
       if (fileOut) await new Promise<void>((resolve) => fileOut.end(() => resolve()));
-      out.removeListener('error', onOutError);
+      fileOut?.removeListener('error', onOutError);
     }
     // A reader that went away (`| head`) is not a failure; any other write error is.
     if (outError && outError.code !== 'EPIPE') {
@@ -318,6 +347,31 @@ function progressBar(io: CliIo): { update: (p: HuntProgress) => void; clear: () 
     },
     clear() {
       if (shown) io.stderr.write('\r\u001b[2K');
+      shown = false;
     },
   };
+}
+
+// ---- user rules ----
+
+/**
+ * Lint findings of the user's rules (--rules: the built-in pack is checked by its tests) and rule names loaded
+ * twice, as warnings: a rule reading a field that does not exist never fires, and the hunt should say so.
+ * (Duplicate rule_ids are load problems already.)
+ */
+async function ruleWarnings(rules: readonly LoadedRule[]): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const loaded of rules) {
+    if (loaded.rule.source.startsWith('builtin:')) continue;
+    const file = ruleFile(loaded.rule);
+    for (const f of lintRule(loaded, { declaredFields: await declaredFieldsOf(file) })) {
+      warnings.push(`${file}${f.line !== undefined ? `:${f.line}` : ''}: rule "${loaded.rule.name}": lint ${f.severity}: ${f.field ? `${f.field}: ` : ''}${f.message}`);
+    }
+  }
+  const byName = new Map<string, LoadedRule[]>();
+  for (const r of rules) byName.set(r.rule.name, [...(byName.get(r.rule.name) ?? []), r]);
+  for (const [name, same] of byName) {
+    if (same.length > 1) warnings.push(`${same.length} rules are named "${name}": ${same.map((r) => `${r.rule.ruleId} (${r.rule.source})`).join(', ')}; alerts and --only cannot tell them apart by name`);
+  }
+  return warnings;
 }

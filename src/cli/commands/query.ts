@@ -1,8 +1,9 @@
 // `seqhunt query '<eql>' [paths...]`: run one EQL query (event query or sequence) over events and print the
 // matches as NDJSON. Inputs are read whole and ordered in memory (timestamp, tiebreaker, input order).
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliIo, Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { writeOut } from '../output.js';
 import { applyPipes, compileQuery, EqlError, fieldGetter, type CompiledQuery, type Match } from '../../eql/index.js';
 import { expandInputs, readSource } from '../../formats/index.js';
 import { ecsFieldType, isWindowsDocument, normalize } from '../../normalize/index.js';
@@ -21,7 +22,8 @@ Options:
   --format ndjson           one line per matched event, or per sequence
                             {"join_keys": [...], "events": [...]} with {"missing": true} in missing slots
 
-Exit status: 0 the query ran (matches or not), 2 a query or usage error.
+Exit status: 0 the query ran (matches or not), 2 a query or usage error, or an input that could not be read
+(after the rest has run).
 `;
 
 interface Row {
@@ -41,6 +43,10 @@ function compareTie(a: unknown, b: unknown): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+function wholeInput(o: { line?: number; record?: number; offset?: number; index?: number; member?: string }): boolean {
+  return o.line === undefined && o.record === undefined && o.offset === undefined && o.index === undefined && o.member === undefined;
+}
+
 function firstOf(v: unknown): unknown {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -50,17 +56,12 @@ export const command: Command = {
   summary: 'Run an EQL query over events (NDJSON, EVTX, XML, JSON)',
   usage,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'timestamp-field': { type: 'string' },
-        'tiebreaker-field': { type: 'string' },
-        'event-category-field': { type: 'string' },
-        size: { type: 'string' },
-        format: { type: 'string' },
-      },
+    const { values, positionals } = parseCommandArgs(args, {
+      'timestamp-field': { type: 'string' },
+      'tiebreaker-field': { type: 'string' },
+      'event-category-field': { type: 'string' },
+      size: { type: 'string' },
+      format: { type: 'string' },
     });
     const [query, ...paths] = positionals;
     if (query === undefined) throw new UsageError('missing the EQL query');
@@ -94,6 +95,8 @@ export const command: Command = {
     const tieOf = tiebreakerField ? fieldGetter(tiebreakerField, undefined) : undefined;
     const rows: Row[] = [];
     let problems = 0;
+    // Inputs that could not be read at all (missing, not a format seqhunt reads): exit status 2 at the end.
+    const unreadable = new Set<string>();
     let untimed = 0;
     const report = (where: { file: string; member?: string; line?: number; record?: number; offset?: number }, message: string): void => {
       const place = [where.file, where.member, where.line ?? (where.record !== undefined ? `record ${where.record}` : where.offset !== undefined ? `offset ${where.offset}` : undefined)]
@@ -103,12 +106,16 @@ export const command: Command = {
     };
     const sources = await expandInputs(paths.length > 0 ? paths : ['-']);
     for (const source of sources) {
+      let records = 0;
       for await (const item of readSource(source, { stdin: io.stdin as AsyncIterable<Uint8Array | string> })) {
         if (item.kind === 'problem') {
           if (item.severity === 'error') problems++;
+          // As hunt does: an error about the whole input before any record means the input was not read.
+          if (item.severity === 'error' && records === 0 && wholeInput(item.origin)) unreadable.add(source.path);
           report(item.origin, item.message);
           continue;
         }
+        records++;
         // Windows events are normalized to ECS; any other JSON (ECS included) is queried and printed as read.
         let doc: unknown;
         const result = item.kind === 'windows' || isWindowsDocument(item.doc) ? normalize(item) : undefined;
@@ -154,11 +161,12 @@ export const command: Command = {
     const sorted = matches.map((m, i) => ({ m, i })).sort((a, b) => lastIndex(a.m) - lastIndex(b.m) || a.i - b.i).map((x) => x.m);
     const shown = applyPipes(sorted, compiled.pipes, size);
     for (const m of shown) {
-      if (compiled.kind === 'event') io.stdout.write(JSON.stringify(m.events[0]) + '\n');
-      else io.stdout.write(JSON.stringify({ join_keys: m.joinKeys, events: m.events.map((e) => e ?? { missing: true }) }) + '\n');
+      const line = compiled.kind === 'event' ? m.events[0] : { join_keys: m.joinKeys, events: m.events.map((e) => e ?? { missing: true }) };
+      if (!(await writeOut(io.stdout, JSON.stringify(line) + '\n'))) break;
     }
     if (untimed > 0) io.stderr.write(`seqhunt query: ${untimed} event${untimed === 1 ? '' : 's'} without a readable ${timestampField} skipped\n`);
     if (problems > 0) io.stderr.write(`seqhunt query: ${problems} input problem${problems === 1 ? '' : 's'} (reported above); the rest was read\n`);
-    return 0;
+    if (unreadable.size > 0) io.stderr.write(`seqhunt query: ${unreadable.size} unreadable input${unreadable.size === 1 ? '' : 's'}: exit status 2\n`);
+    return unreadable.size > 0 ? 2 : 0;
   },
 };

@@ -1,6 +1,7 @@
 // `seqhunt rules check [paths]`: lint rules (query compiles, fields known, severity vs risk, ATT&CK, metadata).
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { directoriesWithoutRules } from '../rule-paths.js';
 import { lintRuleFiles } from '../../rules/lint.js';
 
 const usage = `Usage: seqhunt rules check [options] [paths...]
@@ -16,7 +17,7 @@ Options:
   --strict      warnings fail too
   --json        machine-readable report
 
-Exit status: 0 no errors; 2 a rule has errors (or warnings, with --strict).
+Exit status: 0 no errors; 2 a rule has errors (or warnings, with --strict), or a directory holds no rule file.
 `;
 
 export const command: Command = {
@@ -24,7 +25,9 @@ export const command: Command = {
   summary: 'Lint rules: query, fields, severity, MITRE mapping, metadata',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { builtin: { type: 'boolean' }, strict: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseCommandArgs(args, { builtin: { type: 'boolean' }, strict: { type: 'boolean' }, json: { type: 'boolean' } });
+    const empty = await directoriesWithoutRules(positionals);
+    for (const dir of empty) io.stderr.write(`seqhunt rules check: ${dir}: no rule files (*.toml) in this directory\n`);
     const reports = await lintRuleFiles({ builtin: positionals.length === 0 || values.builtin === true, paths: positionals });
     const failing = (r: (typeof reports)[number]) => r.findings.some((f) => f.severity === 'error' || (values.strict === true && f.severity === 'warning'));
     if (values.json) {
@@ -43,6 +46,6 @@ export const command: Command = {
       const bad = reports.filter(failing).length;
       io.stderr.write(`seqhunt rules check: ${reports.length} rule file${reports.length === 1 ? '' : 's'} checked, ${reports.length - bad} clean, ${bad} with ${values.strict ? 'errors or warnings' : 'errors'}\n`);
     }
-    return reports.some(failing) ? 2 : 0;
+    return reports.some(failing) || empty.length > 0 ? 2 : 0;
   },
 };

@@ -1,6 +1,7 @@
 // `seqhunt rules test [paths]`: run the examples each rule carries and report per rule.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { directoriesWithoutRules } from '../rule-paths.js';
 import { formatRuleProblem, loadRules } from '../../rules/index.js';
 import { formatExampleReports, runRuleExamples } from '../../rules/examples.js';
 
@@ -14,7 +15,7 @@ Options:
   --json        machine-readable report
 
 Exit status: 0 all examples pass (rules without examples are listed, not failed); 1 an example failed;
-2 a rule could not be loaded (the others are still tested).
+2 a rule could not be loaded, or a directory holds no rule file (the others are still tested).
 `;
 
 export const command: Command = {
@@ -22,7 +23,9 @@ export const command: Command = {
   summary: 'Run the positive and negative examples of each rule',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { builtin: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseCommandArgs(args, { builtin: { type: 'boolean' }, json: { type: 'boolean' } });
+    const empty = await directoriesWithoutRules(positionals);
+    for (const dir of empty) io.stderr.write(`seqhunt rules test: ${dir}: no rule files (*.toml) in this directory\n`);
     const { rules, problems } = await loadRules({ builtin: positionals.length === 0 || values.builtin === true, paths: positionals });
     const reports = rules.map(runRuleExamples);
     if (values.json) {
@@ -34,7 +37,7 @@ export const command: Command = {
       const untested = reports.filter((r) => r.results.length === 0).length;
       io.stderr.write(`seqhunt rules test: ${reports.length} rule${reports.length === 1 ? '' : 's'} tested, ${reports.length - failed - untested} passed, ${failed} failed${untested ? `, ${untested} without examples` : ''}${problems.length ? `, ${problems.length} rule problem${problems.length === 1 ? '' : 's'}` : ''}\n`);
     }
-    if (problems.length > 0) return 2;
+    if (problems.length > 0 || empty.length > 0) return 2;
     return reports.some((r) => r.failed > 0) ? 1 : 0;
   },
 };

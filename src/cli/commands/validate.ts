@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { formatRuleProblem, loadRules } from '../../rules/index.js';
@@ -39,11 +39,11 @@ export const command: Command = {
   summary: 'Run every scenario and the real captures through the built-in rules; matrix, non-zero on mismatch',
   usage,
   async run(args, io) {
-    const { values } = parseArgs({
+    const { values } = parseCommandArgs(
       args,
-      options: { scenario: { type: 'string', multiple: true }, datasets: { type: 'string' }, 'no-datasets': { type: 'boolean' }, markdown: { type: 'boolean' }, incidents: { type: 'boolean' }, json: { type: 'boolean' } },
-      strict: true,
-    });
+      { scenario: { type: 'string', multiple: true }, datasets: { type: 'string' }, 'no-datasets': { type: 'boolean' }, markdown: { type: 'boolean' }, incidents: { type: 'boolean' }, json: { type: 'boolean' } },
+      { allowPositionals: false },
+    );
     const wanted = values.scenario ?? [];
     const unknown = wanted.filter((id) => !SCENARIOS.some((s) => s.id === id));
     if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((u) => `'${u}'`).join(', ')} (known: ${SCENARIOS.map((s) => s.id).join(', ')})`);
