@@ -1,6 +1,6 @@
 // `seqhunt evtx dump [--json|--xml] FILE...`: prints what the EVTX reader read, to compare with other readers.
 import { createReadStream } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliIo, Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { newEvtxStats, readEvtx } from '../../formats/evtx/index.js';
@@ -61,12 +61,7 @@ export const command: Command = {
   summary: 'Print the records of an EVTX file as JSON or XML',
   usage,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { json: { type: 'boolean' }, xml: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, xml: { type: 'boolean' } });
     if (values.json && values.xml) throw new UsageError('choose one of --json and --xml');
     if (positionals.length === 0) throw new UsageError('no EVTX file given');
     const xml = values.xml === true;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { writeOut } from '../output.js';
 import { DEFAULTS, SCENARIOS, SIMULATION_FORMATS, renderSimulation, simulate, type ScenarioOptions, type SimulationFormat } from '../../simulate/index.js';
 
 const usage = `Usage: seqhunt simulate <scenario> [options]
@@ -113,7 +114,8 @@ export const command: Command = {
     }
     if (out === undefined) {
       if (format === 'evtx' && io.stdout.isTTY) throw new UsageError('EVTX is binary: give -o FILE or -o DIR/ (or redirect stdout)');
-      for (const f of files) io.stdout.write(f.data);
+      // A reader that goes away (`| head`) ends the output quietly.
+      for (const f of files) if (!(await writeOut(io.stdout, f.data))) break;
       return 0;
     }
     try {
