@@ -1,10 +1,11 @@
 // What task a match is about, and what it does: its path and GUID (TaskCache Tree Id ↔ Tasks\{GUID}, 4698 /
-// 106 TaskName), its command (the Actions value, else TaskContent, else Task Scheduler events) and the account
-// it runs as. Identity first: GUID ↔ Tree Id data, path ↔ TaskName; time only among equals.
+// 106 TaskName; for a remote update, 4702 / 140), its command (the Actions value, else TaskContent or
+// TaskContentNew, else Task Scheduler events) and the account it runs as. Identity first: GUID ↔ Tree Id data,
+// path ↔ TaskName, connection ↔ logon session; time only among equals.
 import type { NormalizedEvent } from '../normalize/types.js';
 import type { TaskAction, TaskContext } from './types.js';
 import { registryPath, type ContextEvent } from './context-events.js';
-import { Correlation, isNetwork, ipOf, lc, regData, toContext } from './correlation.js';
+import { Correlation, isNetwork, ipOf, lc, logonKey, portOf, regData, toContext } from './correlation.js';
 import { canonGuid, channelOf, data, eventIdOf, evidenceOf, getField, GUID_RE, sourceKindOf, str, wellKnownSid } from './fields.js';
 import { decodeTaskActionsBase64 } from './task-actions.js';
 import { effectivePrincipal, parseTaskContent, type TaskDefinition } from './task-xml.js';
@@ -21,10 +22,35 @@ export interface TaskFindings {
   processEntity?: string;
   /** The 4698 (else 4702) that registered this task. */
   created?: ContextEvent;
-  /** The TaskScheduler 106 of this task. */
+  /** The TaskScheduler 106 of this task (140 for an update). */
   registered?: ContextEvent;
   /** Lower-cased task path, the key for task events. */
   nameKey?: string;
+}
+
+/**
+ * The 4698/4702 whose subject logon is the network logon of `net`'s address and port (the RPC connection
+ * authenticates itself: 4624 IpPort is its client port), nearest in time. Undefined without a port: the
+ * address alone does not tie a logon session to this connection.
+ */
+function registrationOfConnection(cor: Correlation, net: NormalizedEvent): ContextEvent | undefined {
+  const ip = ipOf(net.doc);
+  const port = portOf(net.doc);
+  if (!ip || port === undefined) return undefined;
+  const sessions = new Set<string>();
+  for (const c of cor.pool) {
+    if (c.kind !== 'logon' || ipOf(c.ev.doc) !== ip || portOf(c.ev.doc) !== port) continue;
+    const lid = logonKey(data(c.ev.doc, 'TargetLogonId'));
+    if (lid) sessions.add(lid);
+  }
+  if (sessions.size === 0) return undefined;
+  return cor.nearest(
+    (c) =>
+      c.kind === 'task' &&
+      (c.eventId === 4698 || c.eventId === 4702) &&
+      sourceKindOf(channelOf(c.ev.doc)) !== 'taskscheduler' &&
+      sessions.has(logonKey(data(c.ev.doc, 'SubjectLogonId')) ?? ''),
+  );
 }
 
 function setRunAs(task: TaskContext, account: string, evidence: string): void {
@@ -86,6 +112,18 @@ export function findTask(cor: Correlation): TaskFindings {
       }
     }
   }
+  // A remote update rewrites Actions but no Tree Id or Path: the 4702 (or 4698) of the logon session that the
+  // match's connection opened names the task (address and port → 4624 TargetLogonId → SubjectLogonId).
+  let createdBySession: ContextEvent | undefined;
+  if (!task.name && net) {
+    createdBySession = registrationOfConnection(cor, net);
+    const name = createdBySession && data(createdBySession.ev.doc, 'TaskName');
+    if (createdBySession && name) {
+      task.name = name;
+      ev.name = `${evidenceOf(createdBySession.ev, 'TaskName')}, same logon session as the connection`;
+      cor.anchor(createdBySession);
+    }
+  }
   // GUID from the path, when the match came from the Security log.
   if (task.name && !task.guid) {
     const want = `\\TaskCache\\Tree${task.name}\\Id`.toLowerCase();
@@ -104,7 +142,7 @@ export function findTask(cor: Correlation): TaskFindings {
   // The Security event that registered it (4698, else 4702), and the TaskScheduler 106.
   const nameKey = lc(task.name);
   const taskEventId = taskEvent ? eventIdOf(taskEvent.doc) : undefined;
-  let created: ContextEvent | undefined = taskEvent && (taskEventId === 4698 || taskEventId === 4702) ? toContext(taskEvent) : undefined;
+  let created: ContextEvent | undefined = taskEvent && (taskEventId === 4698 || taskEventId === 4702) ? toContext(taskEvent) : createdBySession;
   if (!created && nameKey) {
     for (const id of [4698, 4702]) {
       created = cor.nearest((c) => c.kind === 'task' && c.eventId === id && sourceKindOf(channelOf(c.ev.doc)) !== 'taskscheduler' && lc(data(c.ev.doc, 'TaskName')) === nameKey);
@@ -112,9 +150,10 @@ export function findTask(cor: Correlation): TaskFindings {
     }
   }
   cor.anchor(created);
-  const registered = nameKey
-    ? cor.nearest((c) => c.kind === 'task' && c.eventId === 106 && sourceKindOf(channelOf(c.ev.doc)) === 'taskscheduler' && lc(data(c.ev.doc, 'TaskName')) === nameKey)
-    : undefined;
+  // 106 "registered", else 140 "updated" for a remote update.
+  const operational = (id: number) =>
+    cor.nearest((c) => c.kind === 'task' && c.eventId === id && sourceKindOf(channelOf(c.ev.doc)) === 'taskscheduler' && lc(data(c.ev.doc, 'TaskName')) === nameKey);
+  const registered = nameKey ? (operational(106) ?? operational(140)) : undefined;
   cor.anchor(registered);
 
   // Command and arguments: the Actions value's bytes, else TaskContent, else Task Scheduler events.
@@ -147,15 +186,17 @@ export function findTask(cor: Correlation): TaskFindings {
     }
   }
   let def: TaskDefinition | undefined;
+  // 4698 carries TaskContent; 4702 the task as updated, TaskContentNew.
+  const contentField = created && data(created.ev.doc, 'TaskContent') === undefined ? 'TaskContentNew' : 'TaskContent';
   if (created) {
-    const xml = data(created.ev.doc, 'TaskContent') ?? data(created.ev.doc, 'TaskContentNew');
+    const xml = data(created.ev.doc, contentField);
     if (xml) {
       def = parseTaskContent(xml);
-      if (!def) problems.push(`${evidenceOf(created.ev, 'TaskContent')}: no <Task> element`);
+      if (!def) problems.push(`${evidenceOf(created.ev, contentField)}: no <Task> element`);
     }
   }
   if (def && created) {
-    const defEvidence = evidenceOf(created.ev, 'TaskContent');
+    const defEvidence = evidenceOf(created.ev, contentField);
     if (!actions && def.actions.length) {
       actions = def.actions;
       ev.command = defEvidence;
@@ -171,7 +212,7 @@ export function findTask(cor: Correlation): TaskFindings {
     if (def.hidden !== undefined) task.hidden = def.hidden;
     const p = effectivePrincipal(def);
     const account = p?.userId ?? p?.groupId;
-    if (account) setRunAs(task, account, evidenceOf(created.ev, `TaskContent Principal ${p?.userId ? 'UserId' : 'GroupId'}`));
+    if (account) setRunAs(task, account, evidenceOf(created.ev, `${contentField} Principal ${p?.userId ? 'UserId' : 'GroupId'}`));
     if (p?.runLevel) task.runLevel = p.runLevel;
   }
   if (!actions && created) {

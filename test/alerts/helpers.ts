@@ -153,6 +153,11 @@ export function sec4698(ts: number, o: { user: string; domain: string; logonId: 
   return security(ts, 4698, { SubjectUserName: o.user, SubjectDomainName: o.domain, SubjectLogonId: o.logonId, TaskName: o.taskName, ...(o.content ? { TaskContent: o.content } : {}), RpcCallClientLocality: '0', ClientProcessId: '0' }, {}, host);
 }
 
+/** 4702 "a scheduled task was updated": the task as updated in TaskContentNew. */
+export function sec4702(ts: number, o: { user: string; domain: string; logonId: string; taskName: string; content?: string }, host?: string): NormalizedEvent {
+  return security(ts, 4702, { SubjectUserName: o.user, SubjectDomainName: o.domain, SubjectLogonId: o.logonId, TaskName: o.taskName, ...(o.content ? { TaskContentNew: o.content } : {}), RpcCallClientLocality: '0', ClientProcessId: '0' }, {}, host);
+}
+
 export function sec4699(ts: number, o: { user: string; domain: string; logonId: string; taskName: string }, host?: string): NormalizedEvent {
   return security(ts, 4699, { SubjectUserName: o.user, SubjectDomainName: o.domain, SubjectLogonId: o.logonId, TaskName: o.taskName }, {}, host);
 }
