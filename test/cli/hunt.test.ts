@@ -227,3 +227,32 @@ test('--only takes a rule_id as well as a name; an unknown rule is a usage error
     assert.match(unknown.stderr, /--only: no rule "No Such Rule" \(rules: 39382038-bdde-4b58-a552-fb4f6c26df94 \(Remote Scheduled Task Creation\)\)/);
   });
 });
+
+test('--rules: lint findings (a field that does not exist) are warnings before the hunt, which still runs and exits 0', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const bad = join(dir, 'bad_field.toml');
+    const flagship = readFileSync(join(builtinRulesDir, 'remote_scheduled_task_creation.toml'), 'utf8');
+    writeFileSync(bad, flagship.replace('39382038-bdde-4b58-a552-fb4f6c26df94', '39382038-bdde-4b58-a552-00000000c0de').replace('name = "Remote Scheduled Task Creation"', 'name = "Codez"').replace('registry.value : "Actions"', 'event.codez : "Actions"'));
+    const r = await runCli(['hunt', ...FLAGSHIP_ONLY, '--rules', bad, '--format', 'ndjson', registry, network]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stderr.includes(`rule warning: ${bad}: rule "Codez": lint error: rule.query: field "event.codez" is neither an ECS field`), r.stderr);
+    assert.ok(r.stderr.indexOf('rule warning') < r.stderr.indexOf('seqhunt hunt: 2 inputs'), 'warned before the summary');
+    assert.equal(r.stdout.trim().split('\n').length, 1, 'the flagship still fires');
+    // The built-in pack itself is not linted at every hunt (its tests do that): no warning without --rules.
+    const clean = await runCli(['hunt', '--format', 'ndjson', registry, network]);
+    assert.doesNotMatch(clean.stderr, /rule warning/);
+  });
+});
+
+test('rules loaded twice under one name are a warning, and --only NAME says it matches several', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const copy = join(dir, 'copy.toml');
+    writeFileSync(copy, readFileSync(join(builtinRulesDir, 'remote_scheduled_task_creation.toml'), 'utf8').replace('39382038-bdde-4b58-a552-fb4f6c26df94', '39382038-bdde-4b58-a552-00000000c0fe'));
+    const r = await runCli(['hunt', ...FLAGSHIP_ONLY, '--rules', copy, '--only', FLAGSHIP, '--format', 'ndjson', registry, network]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /rule warning: 2 rules are named "Remote Scheduled Task Creation": 39382038-bdde-4b58-a552-fb4f6c26df94 .*, 39382038-bdde-4b58-a552-00000000c0fe/);
+    assert.match(r.stderr, /warning: --only "Remote Scheduled Task Creation" matches 2 rules; all run/);
+  });
+});

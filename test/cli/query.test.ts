@@ -128,3 +128,18 @@ test('JSON that is not a Windows event source prints exactly as read (no canonic
   assert.equal(code, 0);
   assert.deepEqual(JSON.parse(stdout), JSON.parse(line));
 });
+
+test('an unreadable input (missing, not a format seqhunt reads) exits 2 after the other inputs were queried', async () => {
+  const binary = join(dir, 'random.bin');
+  writeFileSync(binary, Buffer.from([0x05, 0xed, 0x01, 0x7e, 0x5d, 0x63, 0x8f, 0x27, 0x00, 0xff, 0x10, 0x80]));
+  const missing = await runCli(['query', 'any where true', join(dir, 'nonexistent.ndjson'), join(dir, 'b.ndjson')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nonexistent\.ndjson: cannot read/);
+  assert.match(missing.stderr, /1 unreadable input: exit status 2/);
+  assert.equal(parseOut(missing.stdout).length, 2, 'b.ndjson is still queried');
+  const notAnInput = await runCli(['query', 'any where true', binary]);
+  assert.equal(notAnInput.code, 2);
+  assert.match(notAnInput.stderr, /random\.bin: not an input seqhunt reads/);
+  // Malformed records inside a readable input are reported, not an unreadable input.
+  assert.equal((await runCli(['query', 'any where true', join(dir, 'a.ndjson')])).code, 0);
+});

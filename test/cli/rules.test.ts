@@ -70,3 +70,17 @@ test('rules test: a rule without examples is listed, not failed', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('rules test and rules check on a directory without rule files say so and exit 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-cli-rules-'));
+  try {
+    writeFileSync(join(dir, 'notes.txt'), 'not a rule\n');
+    for (const sub of ['test', 'check']) {
+      const r = await runCli(['rules', sub, dir]);
+      assert.equal(r.code, 2, `rules ${sub}`);
+      assert.ok(r.stderr.includes(`${dir}: no rule files (*.toml) in this directory`), r.stderr);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
