@@ -6,8 +6,8 @@ import { Recorder } from './host.js';
 import { hash32 } from './random.js';
 import { SCENARIOS, findScenario, resolveOptions, type Expected, type ResolvedOptions, type Scenario, type ScenarioOptions } from './scenarios.js';
 
-export { SCENARIOS, RULE, DEFAULTS, findScenario, resolveOptions } from './scenarios.js';
-export type { Scenario, ScenarioId, ScenarioOptions, ResolvedOptions, Expected } from './scenarios.js';
+export { SCENARIOS, RULE, DEFAULTS, TELEMETRY, findScenario, resolveOptions, isIpAddress, formatScenarioList } from './scenarios.js';
+export type { Scenario, ScenarioId, ScenarioOptions, ResolvedOptions, Expected, Telemetry } from './scenarios.js';
 export { encodeActions, decodeActions } from './actions-blob.js';
 export type { ExecAction } from './actions-blob.js';
 export { toWinlogbeat } from './winlogbeat.js';

@@ -1,5 +1,6 @@
 // The scenario catalogue: each scenario is data (id, kind, what it shows, which rules must fire) plus the
 // activity it plays on the simulated hosts. Rule names are the built-in rules' names.
+import { isIP } from 'node:net';
 import { splitCommand } from './task-xml.js';
 import type { TaskDefinition } from './task-xml.js';
 import { Rng, hash32 } from './random.js';
@@ -64,13 +65,22 @@ export interface ResolvedOptions {
 
 export type Expected = Partial<Record<(typeof RULE)[keyof typeof RULE], number>>;
 
+/** The telemetry shapes a scenario is validated in, and the `--format`s that write each. */
+export type Telemetry = 'windows' | 'defend';
+export const TELEMETRY: Record<Telemetry, { what: string; formats: string }> = {
+  windows: { what: 'Sysmon + Security + Task Scheduler logs', formats: 'xml, evtx, winlogbeat' },
+  defend: { what: 'Elastic Defend', formats: 'defend' },
+};
+
 export interface Scenario {
   id: ScenarioId;
   title: string;
   kind: 'attack' | 'benign' | 'near-miss';
   description: string;
   /** Alerts each built-in rule must raise (absent = 0), on the Windows logs and on Elastic Defend data. */
-  expected(o: ResolvedOptions): { windows: Expected; defend: Expected };
+  expected(o: ResolvedOptions): Record<Telemetry, Expected>;
+  /** Why no rule fires in a shape where the activity is remote (the blind spot, said out loud). */
+  quiet?: Partial<Record<Telemetry, string>>;
   play(o: ResolvedOptions, rec: Recorder): void;
 }
 
@@ -87,7 +97,16 @@ export const DEFAULTS = {
   runs: 3,
 } as const;
 
+/** An IPv4 or IPv6 address as the logs write it (no zone index, no brackets). */
+export function isIpAddress(text: string): boolean {
+  return isIP(text) !== 0 && !text.includes('%');
+}
+
+/** Throws for options the logs could not hold (the CLI checks the same first, as usage errors). */
 export function resolveOptions(opts: ScenarioOptions = {}): ResolvedOptions {
+  for (const [name, ip] of [['--source-ip', opts.sourceIp], ['--target-ip', opts.targetIp]] as const) {
+    if (ip !== undefined && !isIpAddress(ip)) throw new Error(`${name}: not an IP address (IPv4 or IPv6): "${ip}"`);
+  }
   const user = opts.user ?? DEFAULTS.user;
   const slash = user.indexOf('\\');
   const domain = slash < 0 ? 'CORP' : user.slice(0, slash);
@@ -216,6 +235,7 @@ export const SCENARIOS: readonly Scenario[] = [
     kind: 'attack',
     description: 'ITaskSchedulerService bound over \\PIPE\\atsvc on TCP 445: no TCP connection reaches the Task Scheduler svchost. Register, run, delete within a second; output read back over ADMIN$.',
     expected: () => ({ windows: { [RULE.atsvc]: 1, [RULE.rpc]: 1 }, defend: {} }),
+    quiet: { defend: 'no rule fires: no TCP connection reaches the Task Scheduler svchost (RPC over \\PIPE\\atsvc on 445), so the flagship is blind, and Elastic Defend has no Security 5145/4698 for the companions' },
     play(o, rec) {
       const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
@@ -377,6 +397,7 @@ export const SCENARIOS: readonly Scenario[] = [
     kind: 'near-miss',
     description: 'A real remote registration, but the client\'s source port is in the legacy ephemeral range (1025–5000, an old client or a NAT device): the flagship\'s port filter misses it; the Security-log companion catches it.',
     expected: () => ({ windows: { [RULE.rpc]: 1 }, defend: {} }),
+    quiet: { defend: 'no rule fires: the client port is below the flagship\'s 49152, and Elastic Defend has no Security log for the companion that catches it' },
     play(o, rec) {
       const rng = runRng(o);
       const h = new SimHost(o.host, o.targetIp, rec, o.seed, o.time - 86400_000);
@@ -438,4 +459,23 @@ export const SCENARIOS: readonly Scenario[] = [
 
 export function findScenario(id: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.id === id);
+}
+
+/**
+ * `seqhunt simulate --list`: each scenario with what every rule must raise in each telemetry shape (the
+ * expectations `seqhunt validate` checks), and why a shape stays quiet where the activity is remote.
+ */
+export function formatScenarioList(o: ResolvedOptions = resolveOptions()): string {
+  const indent = ' '.repeat(4);
+  const lines: string[] = [];
+  for (const s of SCENARIOS) {
+    lines.push(`${s.id.padEnd(16)} ${s.kind.padEnd(9)} ${s.title}`);
+    const expected = s.expected(o);
+    for (const shape of Object.keys(TELEMETRY) as Telemetry[]) {
+      const fires = Object.entries(expected[shape]).filter(([, n]) => n > 0).map(([rule, n]) => `${rule} ×${n}`);
+      const says = fires.length ? `fires ${fires.join('; ')}` : s.quiet?.[shape] ?? 'no rule fires';
+      lines.push(`${indent}${shape} (--format ${TELEMETRY[shape].formats}): ${says}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -10,7 +10,7 @@ import type { InputItem } from '../formats/types.js';
 import { normalize } from '../normalize/index.js';
 import type { NormalizedEvent } from '../normalize/types.js';
 import type { LoadedRule } from '../rules/types.js';
-import { RULE, SCENARIOS, type Expected, type Scenario } from './scenarios.js';
+import { RULE, SCENARIOS, TELEMETRY, type Expected, type Scenario, type Telemetry } from './scenarios.js';
 import { simulate } from './index.js';
 
 export interface Cell {
@@ -32,6 +32,8 @@ export interface ValidationRow {
   incidents: string[];
   /** Problems met on the way (events that did not normalize, unreadable files). */
   problems: string[];
+  /** Why no rule is expected to fire in this shape although the activity is remote (the scenario's `quiet`). */
+  note?: string;
 }
 
 const expectedFor = (exp: Expected | undefined, rule: string): number => (exp as Record<string, number> | undefined)?.[rule] ?? 0;
@@ -87,7 +89,8 @@ export async function validateScenarios(rules: readonly LoadedRule[], scenarios:
     ] as const) {
       const run = await runInMemory(rules, items);
       const { cells, ok } = tally(rules, run.alerts, expected);
-      rows.push({ id: s.id, kind: s.kind, telemetry, events: run.events, cells, ok, incidents: run.alerts.map(incidentLine), problems: run.problems });
+      const note = s.quiet?.[telemetry];
+      rows.push({ id: s.id, kind: s.kind, telemetry, events: run.events, cells, ok, incidents: run.alerts.map(incidentLine), problems: run.problems, ...(note ? { note } : {}) });
     }
   }
   return rows;
@@ -177,7 +180,9 @@ export function formatMatrix(rows: readonly ValidationRow[], rules: readonly Loa
   const lines = [header, '-'.repeat(header.length)];
   for (const r of rows) {
     lines.push(`${r.id.padEnd(idW)}  ${r.kind.padEnd(9)}  ${r.telemetry.padEnd(9)}  ${r.cells.map((c) => cell(c).padEnd(cellW)).join('  ')}  ${r.ok ? 'pass' : 'FAIL'}`);
+    if (r.note) lines.push(`${' '.repeat(idW + 2)}· ${r.note}`);
     for (const p of r.problems) lines.push(`${' '.repeat(idW + 2)}! ${p}`);
   }
-  return `${lines.join('\n')}\n\nColumns (cells are expected/got alerts):\n${legend}\n`;
+  const shapes = (Object.keys(TELEMETRY) as Telemetry[]).map((t) => `${t} = ${TELEMETRY[t].what} (--format ${TELEMETRY[t].formats})`).join('; ');
+  return `${lines.join('\n')}\n\nColumns (cells are expected/got alerts):\n${legend}\nTelemetry: ${shapes}; dataset = a real capture.\n`;
 }

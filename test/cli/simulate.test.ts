@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { decodeActions } from '../../src/simulate/index.js';
 import { runCli } from '../helpers/cli.js';
 
-test('simulate --list shows every scenario and what must fire', async () => {
+test('simulate --list shows every scenario and what must fire, per telemetry shape', async () => {
   const { code, stdout } = await runCli(['simulate', '--list']);
   assert.equal(code, 0);
   assert.match(stdout, /^schtasks-remote\s+attack\s+schtasks \/create \/s/m);
-  assert.match(stdout, /fires: Remote Scheduled Task Creation ×1; Remote Scheduled Task Creation via RPC \(Security log\) ×1/);
-  assert.match(stdout, /^near-late\s+near-miss .*\n\s+no rule fires/m);
+  assert.match(stdout, /^schtasks-remote .*\n\s+windows \(--format xml, evtx, winlogbeat\): fires Remote Scheduled Task Creation ×1; Remote Scheduled Task Creation via RPC \(Security log\) ×1\n\s+defend \(--format defend\): fires Remote Scheduled Task Creation ×1$/m);
+  // atexec is seen in the Windows logs only: the Defend shape says so, and why.
+  assert.match(stdout, /^atexec .*\n\s+windows .*: fires .*ATSVC Named Pipe ×1.*\n\s+defend \(--format defend\): no rule fires: no TCP connection reaches the Task Scheduler svchost/m);
+  assert.match(stdout, /^near-late\s+near-miss .*\n\s+windows .*: no rule fires\n\s+defend .*: no rule fires$/m);
 });
 
 test('simulate writes Defend NDJSON to stdout, with the options applied', async () => {
@@ -55,6 +57,10 @@ test('simulate: usage errors exit 2 with a message, never a stack', async () => 
     [['simulate', 'atexec', '--time', 'yesterday'], /--time: not an ISO 8601 time/],
     [['simulate', 'atexec', '--seed', '3x'], /--seed: expected an integer/],
     [['simulate', 'atexec', '--source-ip', 'not-an-ip'], /--source-ip: not an IP address/],
+    [['simulate', 'atexec', '--source-ip', '999.1.1.1'], /--source-ip: not an IP address \(IPv4 or IPv6\): "999\.1\.1\.1"/],
+    [['simulate', 'atexec', '--target-ip', '10.0.0'], /--target-ip: not an IP address/],
+    [['simulate', 'atexec', '--source-ip', '2001:db8::1::2'], /--source-ip: not an IP address/],
+    [['simulate', 'atexec', '--source-ip', ':::'], /--source-ip: not an IP address/],
     [['simulate', 'atexec', '--host', ''], /--host: must not be empty/],
     [['simulate', 'atexec', '--host', 'a b<c>'], /--host: not a computer name/],
     [['simulate', 'atexec', '--user', 'EVIL\\'], /--user: expected DOMAIN\\user or user/],

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WinEvent } from '../../src/formats/types.js';
-import { SCENARIOS, decodeActions, simulate } from '../../src/simulate/index.js';
+import { SCENARIOS, decodeActions, formatScenarioList, isIpAddress, resolveOptions, simulate } from '../../src/simulate/index.js';
 
 const data = (e: WinEvent, k: string) => e.eventData?.[k];
 const find = (events: WinEvent[], pred: (e: WinEvent) => boolean, what: string) => {
@@ -153,4 +153,21 @@ test('admin tooling recurs from one management server to many targets', () => {
   assert.deepEqual([...sources], ['10.20.5.10']);
   assert.equal(t.windows.filter(isActions).length, 6, 'one Actions write per target and run');
   assert.equal(t.expected.windows['Remote Scheduled Task Creation'], 6);
+});
+
+test('addresses: IPv4 and IPv6 accepted, anything else refused (999.1.1.1 is not an address)', () => {
+  for (const ok of ['10.20.30.15', '192.0.2.7', '::1', '2001:db8::7', 'fe80::1', '::ffff:10.1.2.3']) assert.ok(isIpAddress(ok), ok);
+  for (const bad of ['999.1.1.1', '10.0.0', '1.2.3.4.5', '01.2.3.4', '2001:db8::1::2', ':::', 'fe80::1%eth0', '[::1]', 'host.example', '']) assert.ok(!isIpAddress(bad), bad);
+  assert.throws(() => resolveOptions({ sourceIp: '999.1.1.1' }), /--source-ip: not an IP address \(IPv4 or IPv6\): "999\.1\.1\.1"/);
+  assert.throws(() => simulate('atexec', { targetIp: '10.0.0.256' }), /--target-ip: not an IP address/);
+  const v6 = simulate('schtasks-remote', { sourceIp: '2001:db8::7' });
+  const net = find(v6.windows, (e) => e.system.eventId === 3 && data(e, 'SourceIp') === '2001:db8::7', 'IPv6 Sysmon 3');
+  assert.equal(data(net, 'SourceIsIpv6'), 'true');
+});
+
+test('--list says, per telemetry shape, which rules fire, and why atexec fires nothing in the Defend shape', () => {
+  const text = formatScenarioList();
+  for (const s of SCENARIOS) assert.match(text, new RegExp(`^${s.id} .*\\n {4}windows \\(--format xml, evtx, winlogbeat\\): .*\\n {4}defend \\(--format defend\\): `, 'm'), s.id);
+  assert.match(text, /^atexec .*\n {4}windows .*: fires Scheduled Task Created over the ATSVC Named Pipe ×1; Remote Scheduled Task Creation via RPC \(Security log\) ×1\n {4}defend .*: no rule fires: no TCP connection reaches the Task Scheduler svchost/m);
+  assert.match(text, /^cim-remote .*\n.*\n {4}defend .*: fires Scheduled Task Registered through Remote Management ×1$/m);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadRules, loadRuleText } from '../../src/rules/index.js';
 import type { LoadedRule } from '../../src/rules/types.js';
-import { RULE, SCENARIOS, findScenario } from '../../src/simulate/index.js';
+import { RULE, SCENARIOS, findScenario, simulate } from '../../src/simulate/index.js';
 import { flagshipVerdictFromSource, formatMatrix, validateDatasets, validateScenarios } from '../../src/simulate/validate.js';
 import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
 
@@ -36,6 +36,27 @@ test('every scenario through every built-in rule: all as expected (the strategy\
   const tail = (line: string) => line.slice(line.indexOf(': host ') + 2);
   assert.equal(tail(incidents[0]!), tail(incidents[1]!));
   assert.match(incidents[0]!, /host WKS-TARGET01\.corp\.example\.com, source 10\.20\.30\.15, .*task \\RemoteTaskTest/);
+});
+
+test('expectations are explicit per telemetry shape; a remote attack no rule sees in a shape says why', async () => {
+  for (const s of SCENARIOS) {
+    const expected = s.expected(simulate(s.id).options);
+    assert.deepEqual(Object.keys(expected).sort(), ['defend', 'windows'], s.id);
+    for (const shape of ['windows', 'defend'] as const) {
+      const silent = Object.values(expected[shape]).every((n) => !n);
+      if (s.kind === 'attack' && silent) assert.ok(s.quiet?.[shape], `${s.id}/${shape}: expects no alert, so it must say why`);
+      if (!silent) assert.equal(s.quiet?.[shape], undefined, `${s.id}/${shape}: a reason for silence on a shape that fires`);
+    }
+  }
+  const atexec = findScenario('atexec')!;
+  assert.deepEqual(atexec.expected(simulate('atexec').options).defend, {});
+  const rows = await validateScenarios(await builtin(), [atexec]);
+  const defend = rows.find((r) => r.telemetry === 'defend')!;
+  assert.ok(defend.ok && defend.cells.every((c) => c.expected === 0 && c.got === 0));
+  assert.match(defend.note ?? '', /no TCP connection reaches the Task Scheduler svchost/);
+  const text = formatMatrix(rows, await builtin());
+  assert.match(text, /atexec\s+attack\s+defend .*pass\n\s+· no rule fires: /);
+  assert.match(text, /Telemetry: windows = Sysmon \+ Security \+ Task Scheduler logs \(--format xml, evtx, winlogbeat\); defend = Elastic Defend \(--format defend\)/);
 });
 
 test('a broken rule makes its cells fail (the matrix is not a rubber stamp)', async () => {

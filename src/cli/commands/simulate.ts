@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { writeOut } from '../output.js';
-import { DEFAULTS, SCENARIOS, SIMULATION_FORMATS, renderSimulation, simulate, type ScenarioOptions, type SimulationFormat } from '../../simulate/index.js';
+import { DEFAULTS, SCENARIOS, SIMULATION_FORMATS, formatScenarioList, isIpAddress, renderSimulation, simulate, type ScenarioOptions, type SimulationFormat } from '../../simulate/index.js';
 
 const usage = `Usage: seqhunt simulate <scenario> [options]
        seqhunt simulate --list
@@ -31,7 +31,7 @@ Options:
   --seed N             randomness seed for ids, ports and jitter (default ${DEFAULTS.seed})
   --targets N          admin-* scenarios: number of managed hosts (default ${DEFAULTS.targets})
   --runs N             admin-* scenarios: number of recurring runs (default ${DEFAULTS.runs})
-  --list               list the scenarios with the rules each must raise
+  --list               list the scenarios with the rules each must raise, per telemetry shape
 `;
 
 const options = {
@@ -63,11 +63,7 @@ export const command: Command = {
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     if (values.list) {
-      for (const s of SCENARIOS) {
-        const exp = s.expected(simulate(s.id).options);
-        const fires = Object.entries(exp.windows).map(([rule, n]) => `${rule} ×${n}`);
-        io.stdout.write(`${s.id.padEnd(16)} ${s.kind.padEnd(9)} ${s.title}\n${' '.repeat(27)}${fires.length ? `fires: ${fires.join('; ')}` : 'no rule fires'}\n`);
-      }
+      io.stdout.write(formatScenarioList());
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name a scenario (seqhunt simulate --list shows them)' : `one scenario at a time (got ${positionals.join(', ')})`);
@@ -78,7 +74,7 @@ export const command: Command = {
     if (values.time !== undefined && Number.isNaN(Date.parse(values.time))) throw new UsageError(`--time: not an ISO 8601 time: "${values.time}"`);
     for (const ip of ['source-ip', 'target-ip'] as const) {
       const v = values[ip];
-      if (v !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+$/.test(v)) throw new UsageError(`--${ip}: not an IP address: "${v}"`);
+      if (v !== undefined && !isIpAddress(v)) throw new UsageError(`--${ip}: not an IP address (IPv4 or IPv6): "${v}"`);
     }
     for (const key of ['host', 'task', 'command'] as const) {
       const v = values[key];
