@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { AlertAssembler, createSink, CSV_COLUMNS, type Alert, type SinkFormat } from '../../src/alerts/index.js';
+import { AlertAssembler, createSink, csvCell, CSV_COLUMNS, type Alert, type SinkFormat } from '../../src/alerts/index.js';
 import { companionRule, match, registration, rule, sec4624, sec4698, sysmon3, taskXml } from './helpers.js';
 
 const T = Date.parse('2024-05-01T10:00:00.000Z');
@@ -86,6 +86,8 @@ test('ndjson: one complete alert per line', async () => {
   assert.equal(lines.pop(), '');
   assert.equal(lines.length, 3);
   assert.deepEqual(lines.map((l) => JSON.parse(l)), JSON.parse(JSON.stringify(alerts)));
+  assert.ok(!TERMINAL_UNSAFE.test(text.replace(/\n/g, '')), 'ESC, C1 and bidi characters are \\u-escaped');
+  assert.ok(text.includes('\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u202egnp.exe'), text);
   assert.equal(await render('ndjson', []), '');
 });
 
@@ -129,7 +131,7 @@ test('csv: fixed columns, RFC 4180 quoting, cells that a spreadsheet would evalu
   const first = rows[1]!;
   assert.equal(first[col('arguments')], `'${HOSTILE_ARGS}`, 'formula neutralized, CR LF and quotes kept inside the quoted cell');
   assert.equal(first[col('source_user')], "'+CORP\\@admin");
-  assert.equal(first[col('task_name')], "\\-task\u001b[31m");
+  assert.equal(first[col('task_name')], "\\-task\\e[31m", 'escape sequences made visible, as in the table');
   for (const r of rows.slice(1)) {
     for (const cell of r) assert.ok(!/^[=+\-@\t\r]/.test(cell), `cell ${JSON.stringify(cell)}`);
   }
@@ -162,4 +164,23 @@ test('unknown format is refused; an alert that cannot be serialized does not bre
   assert.equal(lines.length, 2);
   assert.match(JSON.parse(lines[0]!)['seqhunt.error'], /could not be serialized/);
   assert.equal(JSON.parse(lines[1]!)['kibana.alert.uuid'], alerts[1]!['kibana.alert.uuid']);
+});
+
+test('csv: no terminal escape, C1 or bidi character from the data is written raw; the cells say what was there', async () => {
+  const alerts = sampleAlerts();
+  const text = await render('csv', alerts);
+  // CR LF end rows and stay inside quoted cells (data); every other control character is made visible.
+  assert.ok(!TERMINAL_UNSAFE.test(text.replace(/\r\n/g, '')), JSON.stringify(text));
+  const rows = parseCsv(text);
+  const col = (name: string): number => rows[0]!.indexOf(name);
+  const first = rows[1]!;
+  assert.equal(first[col('command')], 'C:\\evil\\e]0;pwned\\x07\\e[2J\\x9b31m\\u{202e}gnp.exe');
+  assert.equal(first[col('arguments')], `'${HOSTILE_ARGS}`, 'the spreadsheet protection still applies');
+  // Each character class on its own, and a formula behind an escape is no formula.
+  assert.equal(csvCell('a\u0000b\u0008c\u000bd\u007fe'), 'a\\x00b\\x08c\\x0bd\\x7fe');
+  assert.equal(csvCell('x\u200ey\u2066z\u2069\ufeff'), 'x\\u{200e}y\\u{2066}z\\u{2069}\\u{feff}');
+  assert.equal(csvCell('tab\there'), 'tab\there');
+  assert.equal(csvCell('\u001b=cmd()'), '\\e=cmd()');
+  assert.equal(csvCell('=1+1'), "'=1+1");
+  assert.equal(csvCell('a\u0085,b'), '"a\\x85,b"');
 });
