@@ -36,7 +36,10 @@ export { canonicalGuid, canonicalIp } from './values.js';
 export { ecsFieldType, isEcsField } from './ecs-schema.js';
 
 export interface NormalizeOptions {
-  /** Added to every timestamp of the input (correcting a clock), in milliseconds. */
+  /**
+   * Added to every timestamp of the input (correcting a clock), in milliseconds. Sysmon `UtcTime` moves too, so it
+   * cannot fix an export that wrote local time labelled as UTC: that is `timezone`'s job (the ClockCheck says which).
+   */
   timeOffsetMs?: number;
   /**
    * The zone an input's clock really wrote (IANA name such as "America/New_York", or "+05:00"). Applies to:
