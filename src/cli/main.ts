@@ -20,6 +20,8 @@ function help(): string {
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  // A reader that goes away (`| head`) ends the output quietly; other write errors are reported after the command.
+  const out = guardOutput(io.stdout);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout.write(help());
     return 0;
@@ -50,8 +52,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(found.command.usage.endsWith('\n') ? found.command.usage : found.command.usage + '\n');
     return 0;
   }
-  // A reader that goes away (`| head`) ends the output quietly; other write errors are reported below.
-  const out = guardOutput(io.stdout);
   try {
     const status = await found.command.run(found.rest, io);
     if (out.error) {

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 import { projectRoot } from '../helpers/shared.js';
 import { ndjson, networkDoc, registryDoc, tempDir } from './hunt-fixtures.js';
@@ -104,5 +106,43 @@ test('a reader closing the pipe early ends query and simulate quietly (exit 0, n
       assert.doesNotMatch(r.stderr, /EPIPE|Unhandled|at .*\.ts:\d+/, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     }
+  });
+});
+
+/** A standard output whose every write fails with `code` (a closed pipe, a full disk). */
+function failingStdout(code: string) {
+  return new Writable({
+    write(_chunk, _enc, callback) {
+      callback(Object.assign(new Error(`write ${code}`), { code }));
+    },
+  });
+}
+
+test('every command that writes to stdout stops quietly on a closed pipe (exit status as usual), and reports other write errors with exit 2', async () => {
+  await withDir(async (dir) => {
+    const events = join(dir, 'events.ndjson');
+    writeFileSync(events, TELEMETRY);
+    const io = (code: string) => {
+      let err = '';
+      const stderr = new Writable({ write: (c: Buffer, _e, cb) => ((err += c.toString('utf8')), cb()) });
+      return { io: { stdout: failingStdout(code), stderr, stdin: Readable.from([]) }, err: () => err };
+    };
+    for (const args of [
+      ['--help'],
+      ['query', 'any where true', events],
+      ['hunt', events, '--format', 'ndjson'],
+      ['coverage', events],
+      ['rules', 'check', '--json'],
+      ['simulate', '--list'],
+      ['simulate', 'schtasks-remote'],
+      ['validate', '--no-datasets', '--scenario', 'schtasks-remote'],
+    ]) {
+      const pipe = io('EPIPE');
+      assert.equal(await main(args, pipe.io), 0, `${args.join(' ')}: ${pipe.err()}`);
+      assert.doesNotMatch(pipe.err(), /EPIPE|cannot write/, args.join(' '));
+    }
+    const full = io('ENOSPC');
+    assert.equal(await main(['query', 'any where true', events], full.io), 2);
+    assert.match(full.err(), /seqhunt query: cannot write to standard output: write ENOSPC/);
   });
 });
