@@ -13,6 +13,11 @@ Prints every record of the EVTX files ("-" reads stdin).
   --json   one JSON object per record per line: system fields and eventData/userData (default)
   --xml    one <Event> per record inside an <Events> root, rendered as Windows renders it
 
+Output is always safe to print and parse: in JSON, control, C1, bidi and invisible format characters are
+\\u-escaped (the same JSON string); in XML, control characters XML 1.0 cannot carry (0x00-0x08, 0x0B, 0x0C,
+0x0E-0x1F), which evtxexport writes raw, are shown as their Control Pictures (0x03 as U+2403 "␃"),
+and C1, bidi and invisible format characters are written as character references (&#x202e;).
+
 Problems (damaged chunks or records) go to stderr with the file and byte offset; the rest is still read.
 Exit status: 0 when every file was read (even with damage), 2 when a file could not be read at all.
 `;
@@ -46,6 +51,13 @@ class Sink {
       });
     }
   }
+}
+
+/** Characters JSON.stringify leaves raw that a terminal or editor may act on; escaped as \uXXXX (same JSON value). */
+const JSON_UNSAFE_RE = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
+
+function jsonLine(event: unknown): string {
+  return JSON.stringify(event).replace(JSON_UNSAFE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function describe(item: Extract<InputItem, { kind: 'problem' }>): string {
@@ -87,7 +99,7 @@ export const command: Command = {
         if (item.kind === 'problem') io.stderr.write(describe(item));
         else if (item.kind !== 'windows') continue;
         else if (xml) await out.write(renderEventXml(item.event) + '\n');
-        else await out.write(JSON.stringify(item.event) + '\n');
+        else await out.write(jsonLine(item.event) + '\n');
         if (out.closed) break;
       }
       if (file !== '-') (input as ReturnType<typeof createReadStream>).destroy();

@@ -29,14 +29,40 @@ export interface RenderXmlOptions {
 }
 
 const TEXT_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-const ATTR_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const ATTR_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' };
 
-export function escapeText(s: string): string {
-  return /[&<>]/.test(s) ? s.replace(/[&<>]/g, (c) => TEXT_ESC[c]!) : s;
+/**
+ * Characters XML 1.0 forbids even as references (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF): evtxexport
+ * writes them raw, which leaves the document not well-formed and lets escapes reach a terminal. They are
+ * written as their visible Control Pictures instead (0x03 → U+2403 "␃"; U+FFFE/U+FFFF → U+FFFD).
+ */
+const FORBIDDEN = '\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff';
+/**
+ * Allowed, but acted on by terminals or able to disguise text (DEL, C1, bidi and invisible format characters):
+ * written as character references, which parse back to the same text.
+ */
+const INVISIBLE = '\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb';
+const TEXT_RE = new RegExp(`[&<>${FORBIDDEN}${INVISIBLE}]`, 'g');
+const ATTR_RE = new RegExp(`[&<>"\t\n\r${FORBIDDEN}${INVISIBLE}]`, 'g');
+
+function escapeChar(c: string, table: Record<string, string>): string {
+  const known = table[c];
+  if (known !== undefined) return known;
+  const code = c.charCodeAt(0);
+  if (code < 0x20) return String.fromCharCode(0x2400 + code);
+  if (code >= 0xfffe) return '\ufffd';
+  return `&#x${code.toString(16)};`;
 }
 
+export function escapeText(s: string): string {
+  TEXT_RE.lastIndex = 0;
+  return TEXT_RE.test(s) ? s.replace(TEXT_RE, (c) => escapeChar(c, TEXT_ESC)) : s;
+}
+
+/** Attribute values also keep tab/LF/CR as references: a parser would turn raw ones into spaces. */
 export function escapeAttr(s: string): string {
-  return /[&<>"]/.test(s) ? s.replace(/[&<>"]/g, (c) => ATTR_ESC[c]!) : s;
+  ATTR_RE.lastIndex = 0;
+  return ATTR_RE.test(s) ? s.replace(ATTR_RE, (c) => escapeChar(c, ATTR_ESC)) : s;
 }
 
 /** Windows renders SystemTime with 9 fraction digits (100 ns, padded): "…29.136879200Z". */
