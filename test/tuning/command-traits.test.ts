@@ -222,3 +222,11 @@ test('the baselined-source reduction never offsets strong attacker traits', () =
   assert.deepEqual(admin['seqhunt.risk.factors']!.map((f) => f.delta), [10, 10, -15]);
   assert.equal(admin['kibana.alert.risk_score'], 52);
 });
+
+test('odd command lines never throw: unterminated quotes, lone carets and backslashes, empty text, deep nesting', () => {
+  for (const line of ['', ' ', '"', '^', '\\', '\\\\', '"powershell -enc', 'powershell "-enc', '&&||;;', '"""""', 'cmd /c "'.repeat(50) + 'x']) {
+    assert.ok(Array.isArray(ids(line)), JSON.stringify(line));
+  }
+  // An unterminated quote still groups to the end, as Windows does.
+  assert.deepEqual(ids(`cmd /c "powershell -enc ${B64}`), ['cmd', 'powershell-encoded']);
+});
