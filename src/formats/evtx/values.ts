@@ -58,6 +58,13 @@ function hex32(v: number): string {
   return '0x' + (v >>> 0).toString(16).padStart(8, '0');
 }
 
+/** SizeT (win:Pointer): Windows renders it in minimal hex ("0x24c", as in Microsoft's 4648 example). */
+function sizeTText(buf: Buffer, off: number, size: number): string {
+  const lo = buf.readUInt32LE(off);
+  const hi = size >= 8 ? buf.readUInt32LE(off + 4) : 0;
+  return hi === 0 ? '0x' + lo.toString(16) : '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
+}
+
 function hex64(buf: Buffer, off: number): string {
   return '0x' + buf.readUInt32LE(off + 4).toString(16).padStart(8, '0') + buf.readUInt32LE(off).toString(16).padStart(8, '0');
 }
@@ -156,7 +163,7 @@ export function scalarText(buf: Buffer, type: number, off: number, size: number)
     case VT.Bool: return size >= 1 ? (buf.readUIntLE(off, Math.min(size, 4)) !== 0 ? 'true' : 'false') : '';
     case VT.Binary: return hexUpper(buf, off, size);
     case VT.Guid: return size >= 16 ? guidText(buf, off) : '';
-    case VT.SizeT: return size >= 8 ? hex64(buf, off) : size >= 4 ? hex32(buf.readUInt32LE(off)) : '';
+    case VT.SizeT: return size >= 4 ? sizeTText(buf, off, size) : '';
     case VT.FileTime: return size >= 8 ? fileTimeText(buf, off) : '';
     case VT.SystemTime: return size >= 16 ? systemTimeText(buf, off) : '';
     case VT.Sid: return sidText(buf, off, size);

@@ -30,11 +30,16 @@ test('integers, reals and booleans', () => {
   assert.equal(text(VT.Bool, hex('00010000')), 'true'); // any non-zero value is true
 });
 
-test('hex integers and pointers are zero-padded lowercase hex', () => {
+test('hex integers are zero-padded lowercase hex', () => {
   assert.equal(text(VT.HexInt32, hex('e7030000')), '0x000003e7');
   assert.equal(text(VT.HexInt64, hex('e703000000000000')), '0x00000000000003e7');
-  assert.equal(text(VT.SizeT, hex('4c020000')), '0x0000024c');
-  assert.equal(text(VT.SizeT, hex('4c02000000000000')), '0x000000000000024c');
+});
+
+test('SizeT pointers are minimal lowercase hex, as Windows renders them (0x24c)', () => {
+  assert.equal(text(VT.SizeT, hex('4c020000')), '0x24c');
+  assert.equal(text(VT.SizeT, hex('4c02000000000000')), '0x24c');
+  assert.equal(text(VT.SizeT, hex('00000000')), '0x0');
+  assert.equal(text(VT.SizeT, hex('0c000000 01000000')), '0x10000000c');
 });
 
 test('GUIDs (mixed endian, uppercase in braces), SIDs, binary', () => {
