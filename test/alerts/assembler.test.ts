@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlertAssembler } from '../../src/alerts/index.js';
-import { ruleUuid } from '../../src/alerts/identity.js';
+import { eventIdentity, ruleUuid } from '../../src/alerts/identity.js';
 import type { NormalizedEvent } from '../../src/normalize/types.js';
 import { companionRule, match, registration, rule, sec4624, sysmon3 } from './helpers.js';
 
@@ -113,4 +113,27 @@ test('a match with no events at all is ignored; hostile timestamps do not throw'
   const out = asm.finish();
   assert.equal(out.length, 1);
   assert.equal(out[0]!['@timestamp'], '');
+});
+
+test('event identity: a reused record id at another time or about another thing is another event; a re-read is the same', () => {
+  const [, reg] = pair();
+  const withRecord = (e: NormalizedEvent, over: { ts?: number; path?: string } = {}): NormalizedEvent => {
+    const doc = structuredClone(e.doc) as Record<string, any>;
+    doc.winlog.record_id = '1042';
+    if (over.path) doc.registry.path = over.path;
+    return { ...e, doc, timestamp: over.ts ?? e.timestamp, origin: { file: 'other.evtx', record: 7 } };
+  };
+  const base = withRecord(reg);
+  assert.equal(eventIdentity(base), eventIdentity({ ...withRecord(reg), origin: { file: 'copy.xml', line: 3 } }), 'the same record read from another file');
+  assert.notEqual(eventIdentity(base), eventIdentity(withRecord(reg, { ts: T + 5 * 86_400_000 })), 'record ids restarted after a cleared log');
+  assert.notEqual(eventIdentity(base), eventIdentity(withRecord(reg, { path: 'HKLM\\SOFTWARE\\Other\\Actions' })), 'another event with the same record id and time (merged collections)');
+  // event.id too is only trusted together with the time.
+  const withId = (ts: number): NormalizedEvent => ({ ...reg, timestamp: ts, doc: { ...reg.doc, event: { ...(reg.doc.event as object), id: 'e1' } } });
+  assert.notEqual(eventIdentity(withId(T)), eventIdentity(withId(T + 1000)));
+  const asm = new AlertAssembler();
+  const [net] = pair();
+  asm.addMatch(rule(), match(net, base));
+  asm.addMatch(rule(), match(net, withRecord(reg, { ts: T + 1 })));
+  assert.equal(asm.finish().length, 2);
+  assert.equal(asm.duplicateCount, 0);
 });
