@@ -31,7 +31,7 @@ item (count, hosts, first and last seen, example task and command) for a person 
 
 Use it with \`seqhunt hunt --exceptions baseline.ndjson\`: matching alerts are suppressed (counted per item),
 and the risk score of the others uses it (a source never seen creating tasks +10; a baselined source doing
-something else -15). Items match the alert's own fields (source, account, seqhunt.task.command/arguments):
+something else -15, except when the command has strong attacker traits). Items match the alert's own fields (source, account, seqhunt.task.command/arguments):
 Kibana imports the file, but evaluates exceptions on events, where those fields do not exist.
 
 Inputs: files of past alerts (NDJSON or JSON as \`seqhunt hunt --format ndjson|json\` writes, recognized
