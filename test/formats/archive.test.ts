@@ -144,6 +144,18 @@ test('a truncated zip (no central directory): members found from local headers, 
   assert.deepEqual(ns(items), Array.from({ length: 2000 }, (_, i) => i), 'every whole record before the cut');
 });
 
+test('a truncated zip whose deflated member is cut mid-stream: what inflated is read, then an error naming the member', async () => {
+  const zip = writeZip([{ name: 'a.json', data: ndjson(0, 100) }, { name: 'b.json', data: ndjson(100, 5000) }]);
+  const items = await readFileItems(tempDir(), 'cut-deflate.zip', zip.subarray(0, Math.floor(zip.length * 0.6)));
+  const p = problems(items);
+  assert.deepEqual(p.map((x) => [x.severity, x.origin.member ?? null]), [['warning', null], ['error', 'b.json']]);
+  assert.match(p[0]!.message, /found by scanning local headers/);
+  assert.match(p[1]!.message, /data of b\.json is cut short at the end of the archive.*\d+ bytes decoded/);
+  const n = ns(items);
+  assert.ok(n.length > 1000, `records inflated before the cut are read (got ${n.length})`);
+  assert.deepEqual(n, Array.from({ length: n.length }, (_, i) => i), 'in order, none lost before the cut');
+});
+
 test('a garbled zip: one error when nothing is readable, local headers used when only the directory is damaged', async () => {
   const zip = writeZip([{ name: 'a.json', data: ndjson(0, 100) }]);
   const dir = tempDir();

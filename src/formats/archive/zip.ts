@@ -3,7 +3,7 @@
 // node:zlib; zip64 sizes and offsets are honoured; data prepended to the archive (self-extractors) is allowed
 // for. Anything inconsistent raises ZipError with a message naming what is wrong.
 import { open, type FileHandle } from 'node:fs/promises';
-import { createInflateRaw, crc32 } from 'node:zlib';
+import { constants, createInflateRaw, crc32 } from 'node:zlib';
 import { throughTransform, type ByteStream } from '../bytes.js';
 
 export class ZipError extends Error {}
@@ -215,12 +215,14 @@ function openEntry(fh: FileHandle, fileSize: number, entry: ZipEntry): { stream:
   let crc = 0;
   let produced = 0;
   let complete = false;
+  let cut = false;
   async function* raw(): AsyncGenerator<Uint8Array> {
     const header = await readAt(fh, entry.localOffset, 30);
     if (header.length < 30 || header.readUInt32LE(0) !== SIG_LOCAL) throw new ZipError(`local header of ${entry.name} not found at offset ${entry.localOffset}`);
     const start = entry.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
     const end = start + entry.compressedSize;
-    // A member cut short by truncation: what is there is still read, then the cut is reported.
+    // A member cut short by truncation: what is there is still read, then the cut is reported (by data()).
+    cut = end > fileSize;
     const avail = Math.min(end, fileSize);
     for (let pos = start; pos < avail; ) {
       const n = Math.min(READ_CHUNK, avail - pos);
@@ -229,15 +231,17 @@ function openEntry(fh: FileHandle, fileSize: number, entry: ZipEntry): { stream:
       pos += buf.length;
       yield buf;
     }
-    if (end > fileSize) throw new ZipError(`data of ${entry.name} is cut short at the end of the archive (truncated?)`);
   }
   async function* data(): AsyncGenerator<Uint8Array> {
-    const source = entry.method === 0 ? raw() : throughTransform(raw(), createInflateRaw());
+    // A deflate stream cut mid-way has no final block: a sync flush at its end hands over what did decode instead
+    // of failing with "unexpected end of file" (a complete stream is unaffected; check() still verifies it).
+    const source = entry.method === 0 ? raw() : throughTransform(raw(), createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH }));
     for await (const chunk of source) {
       crc = crc32(chunk, crc);
       produced += chunk.length;
       yield chunk;
     }
+    if (cut) throw new ZipError(`data of ${entry.name} is cut short at the end of the archive (truncated?): ${produced} bytes decoded`);
     complete = true;
   }
   return {
