@@ -12,6 +12,16 @@ export interface ExpandedSource {
   implicit?: boolean;
   /** Why this input cannot be read (reported by the reader as a problem). */
   error?: string;
+  /** Why this entry of a directory or glob is not read at all (a FIFO, socket or device): reported as a note. */
+  skipped?: string;
+}
+
+const NOT_REGULAR = 'not a regular file';
+
+/** What a directory walk or glob makes of one entry that is neither a directory nor walked into. */
+function entry(path: string, st: { isFile(): boolean; size: number }): ExpandedSource {
+  // Reading a FIFO or device found in a tree could block forever or never end; one the user names is read.
+  return st.isFile() ? { path, size: st.size, implicit: true } : { path, implicit: true, skipped: NOT_REGULAR };
 }
 
 const GLOB_CHARS = /[*?[]/;
@@ -59,7 +69,7 @@ async function walk(dir: string, out: ExpandedSource[], seen: Set<string>): Prom
       continue;
     }
     if (st.isDirectory()) await walk(path, out, seen);
-    else if (st.isFile()) out.push({ path, size: st.size, implicit: true });
+    else out.push(entry(path, st));
   }
 }
 
@@ -161,7 +171,7 @@ export async function expandPaths(paths: string[]): Promise<ExpandedSource[]> {
           try {
             const ms = await stat(m);
             if (ms.isDirectory()) await walk(m, out, new Set());
-            else if (ms.isFile()) out.push({ path: m, size: ms.size, implicit: true });
+            else out.push(entry(m, ms));
           } catch (e) {
             out.push({ path: m, implicit: true, error: errorText(e) });
           }
@@ -182,7 +192,7 @@ export async function expandPaths(paths: string[]): Promise<ExpandedSource[]> {
   // Each file once, at its first place.
   const seen = new Set<string>();
   return out.filter((s) => {
-    if (s.path === '-' || s.error) return true;
+    if (s.path === '-' || s.error || s.skipped) return true;
     if (seen.has(s.path)) return false;
     seen.add(s.path);
     return true;

@@ -56,6 +56,8 @@ export interface InputSource {
   implicit?: boolean;
   /** Why the path cannot be read (no such file, no glob match): `readSource` reports it as a problem. */
   error?: string;
+  /** Why a path found in a directory or glob is not read (not a regular file): `readSource` reports it as a note. */
+  skipped?: string;
 }
 
 /** Expands files, directories (recursively) and globs into sources, in a stable order. */
@@ -109,6 +111,10 @@ export async function* readSource(source: InputSource, options: InputOptions = {
   const base: Base = { file: source.path };
   if (source.error) {
     yield problem('error', `cannot read ${source.path}: ${source.error}`, base);
+    return;
+  }
+  if (source.skipped) {
+    yield problem('note', `skipped: ${source.skipped}`, base);
     return;
   }
   const ctx: Context = { depth: 0, implicit: source.implicit === true };

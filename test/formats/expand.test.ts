@@ -2,7 +2,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expandInputs } from '../../src/formats/index.js';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { expandInputs, readSource } from '../../src/formats/index.js';
 import { segmentRegExp } from '../../src/formats/expand.js';
 import { removeTempDirs, tempDir } from './helpers/read.js';
 
@@ -58,4 +60,24 @@ test('glob segments do not match dotfiles unless the pattern starts with a dot',
   assert.equal(segmentRegExp('a[!b]c').test('abc'), false);
   assert.equal(segmentRegExp('a[!b]c').test('axc'), true);
   assert.equal(segmentRegExp('x+(1).json').test('x+(1).json'), true);
+});
+
+test('a FIFO or socket inside a directory or glob is not read but reported as a note: not a regular file', { skip: process.platform === 'win32' && 'no FIFOs on Windows' }, async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.json'), '{"n":1}\n');
+  execFileSync('mkfifo', [join(dir, 'pipe')]);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(join(dir, 'sock'), resolve));
+  try {
+    for (const input of [dir, join(dir, '*')]) {
+      const sources = await expandInputs([input]);
+      assert.deepEqual(sources.map((s) => [s.path.slice(dir.length + 1), s.skipped ?? null]), [['a.json', null], ['pipe', 'not a regular file'], ['sock', 'not a regular file']]);
+      // Reading it yields the note at once (opening the FIFO would block until a writer came).
+      const items = [];
+      for await (const item of readSource(sources[1]!)) items.push(item);
+      assert.deepEqual(items, [{ kind: 'problem', severity: 'note', message: 'skipped: not a regular file', origin: { file: join(dir, 'pipe') } }]);
+    }
+  } finally {
+    server.close();
+  }
 });
