@@ -11,9 +11,18 @@ import type { NormalizedEvent } from '../normalize/types.js';
 import { TimeHeap } from './event-heap.js';
 
 export interface ExternalSortOptions {
-  /** Events held in memory before a sorted run is spilled (default 50,000: at a few KB each, peak memory stays near 300 MB whatever the input size). */
+  /** Events held in memory before a sorted run is spilled (default 50,000). */
   maxBufferedEvents?: number;
-  /** Spill earlier when the V8 heap grows past this many bytes (default 160 MiB; checked every 8,192 events). */
+  /**
+   * Estimated heap bytes of the events held in memory before a sorted run is spilled (default 40 MiB; see
+   * `approxEventBytes`). The bound that matters: events range from 1 KB (Defend) to 4 KB and more (flat exports
+   * with messages), and V8 lets the old generation grow to a few times what was live at its last full GC.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Also spill when the V8 heap is past this many bytes (off by default: `heapUsed` counts garbage not yet
+   * collected, so on a lazily collected heap it spills tiny runs while memory still grows).
+   */
   maxHeapBytes?: number;
   /** Parent directory of the temp dir holding the runs (default the OS temp dir). */
   tempDir?: string;
@@ -31,7 +40,38 @@ export interface SortStats {
 const HEAP_CHECK_EVERY = 8192;
 const MIN_RUN_FOR_HEAP_SPILL = 8192;
 const WRITE_CHUNK = 1 << 20;
-const READ_CHUNK = 1 << 20;
+/** Read buffers of all the runs merged at once share this budget (each between the two bounds below). */
+const READ_BUDGET = 8 << 20;
+const MIN_READ_CHUNK = 64 << 10;
+const MAX_READ_CHUNK = 1 << 20;
+
+function readChunkFor(runs: number): number {
+  return Math.min(MAX_READ_CHUNK, Math.max(MIN_READ_CHUNK, Math.floor(READ_BUDGET / Math.max(1, runs))));
+}
+
+/**
+ * A cheap estimate of the heap an event's document takes (V8: object headers and property slots, string
+ * headers and characters; keys are shared, so not counted). Measured within ~25% of the real retained size on
+ * Defend and flat-export events, which is all the sort buffer's bound needs.
+ */
+export function approxEventBytes(event: NormalizedEvent): number {
+  return 160 + approxBytes(event.doc, 0);
+}
+
+function approxBytes(value: unknown, depth: number): number {
+  if (typeof value === 'string') return 16 + value.length;
+  if (typeof value !== 'object' || value === null) return 8;
+  if (depth > 32) return 64; // cycles cannot occur in parsed documents; deep nesting is bounded anyway
+  let n = 8;
+  if (Array.isArray(value)) {
+    n += 16;
+    for (const v of value) n += approxBytes(v, depth + 1);
+    return n;
+  }
+  n += 24;
+  for (const k in value) n += 8 + approxBytes((value as Record<string, unknown>)[k], depth + 1);
+  return n;
+}
 
 const byTime = (a: NormalizedEvent, b: NormalizedEvent) => a.timestamp - b.timestamp;
 
@@ -40,7 +80,9 @@ export class ExternalSorter {
   private readonly runs: string[] = [];
   private dir: string | undefined;
   private readonly maxBuffered: number;
-  private readonly maxHeap: number;
+  private readonly maxBytes: number;
+  private bufferedBytes = 0;
+  private readonly maxHeap: number | undefined;
   private readonly tempParent: string;
   private readonly maxFanIn: number;
   private sinceCheck = 0;
@@ -49,7 +91,8 @@ export class ExternalSorter {
 
   constructor(options: ExternalSortOptions = {}) {
     this.maxBuffered = Math.max(1, options.maxBufferedEvents ?? 50_000);
-    this.maxHeap = options.maxHeapBytes ?? 160 * 1048576;
+    this.maxBytes = Math.max(1, options.maxBufferedBytes ?? 40 * 1048576);
+    this.maxHeap = options.maxHeapBytes;
     this.tempParent = options.tempDir ?? tmpdir();
     this.maxFanIn = Math.max(2, options.maxMergeFanIn ?? 64);
   }
@@ -57,21 +100,28 @@ export class ExternalSorter {
   add(event: NormalizedEvent): void {
     this.buffer.push(event);
     this.stats.events++;
-    if (this.buffer.length >= this.maxBuffered) {
+    this.bufferedBytes += approxEventBytes(event);
+    if (this.buffer.length >= this.maxBuffered || this.bufferedBytes >= this.maxBytes) {
       this.spill();
-    } else if (++this.sinceCheck >= HEAP_CHECK_EVERY) {
+    } else if (this.maxHeap !== undefined && ++this.sinceCheck >= HEAP_CHECK_EVERY) {
       this.sinceCheck = 0;
       if (this.buffer.length >= MIN_RUN_FOR_HEAP_SPILL && process.memoryUsage().heapUsed > this.maxHeap) this.spill();
     }
+  }
+
+  /** Events held in memory now, and their estimated bytes (for tests and memory accounting). */
+  get buffered(): { events: number; bytes: number } {
+    return { events: this.buffer.length, bytes: this.bufferedBytes };
   }
 
   /** Every event added, in (timestamp, input order). Removes the temp files when done (or abandoned). */
   async *sorted(): AsyncGenerator<NormalizedEvent> {
     const last = this.buffer.sort(byTime);
     this.buffer = [];
+    this.bufferedBytes = 0;
     try {
       if (this.runs.length === 0) {
-        yield* last;
+        yield* drain(last);
         return;
       }
       yield* this.merge(last);
@@ -110,6 +160,7 @@ export class ExternalSorter {
   private spill(): void {
     const events = this.buffer.sort(byTime);
     this.buffer = [];
+    this.bufferedBytes = 0;
     this.sinceCheck = 0;
     this.dir ??= this.makeTempDir();
     const path = join(this.dir, `run-${this.stats.spilledRuns}.ndjson`);
@@ -143,7 +194,8 @@ export class ExternalSorter {
       const readers: RunReader[] = [];
       const fd = openSync(path, 'w');
       try {
-        for (const run of batch) readers.push(await RunReader.open(run));
+        const readChunk = readChunkFor(batch.length);
+        for (const run of batch) readers.push(await RunReader.open(run, readChunk));
         const heap = new TimeHeap<number>();
         for (let i = 0; i < readers.length; i++) if (await readers[i]!.advance()) heap.push(i, readers[i]!.time, i);
         let chunk = '';
@@ -172,7 +224,8 @@ export class ExternalSorter {
     await this.reduceRuns();
     const readers: RunReader[] = [];
     try {
-      for (const path of this.runs) readers.push(await RunReader.open(path));
+      const readChunk = readChunkFor(this.runs.length);
+      for (const path of this.runs) readers.push(await RunReader.open(path, readChunk));
       // Sources are numbered in input order: runs first (in spill order), then the in-memory tail.
       const heap = new TimeHeap<number>();
       const memIndex = readers.length;
@@ -182,7 +235,10 @@ export class ExternalSorter {
       while (heap.size > 0) {
         const source = heap.pop()!;
         if (source === memIndex) {
-          yield memory[memAt++]!;
+          // Released as yielded: the rules keep what they need, the rest becomes garbage during the merge.
+          const event = memory[memAt]!;
+          memory[memAt++] = undefined as unknown as NormalizedEvent;
+          yield event;
           if (memAt < memory.length) heap.push(memIndex, memory[memAt]!.timestamp, memIndex);
           continue;
         }
@@ -193,6 +249,15 @@ export class ExternalSorter {
     } finally {
       await Promise.all(readers.map((r) => r.close()));
     }
+  }
+}
+
+/** Yields the array's items, releasing each as it goes (a consumer that keeps few lets the rest be collected). */
+function* drain<T>(items: T[]): Generator<T> {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    items[i] = undefined as unknown as T;
+    yield item;
   }
 }
 
@@ -207,12 +272,14 @@ class RunReader {
   private rest = '';
   private done = false;
   private readonly decoder = new StringDecoder('utf8');
-  private readonly chunk = Buffer.allocUnsafe(READ_CHUNK);
+  private readonly chunk: Buffer;
 
-  private constructor(private readonly file: FileHandle, private readonly path: string) {}
+  private constructor(private readonly file: FileHandle, private readonly path: string, chunkBytes: number) {
+    this.chunk = Buffer.allocUnsafe(chunkBytes);
+  }
 
-  static async open(path: string): Promise<RunReader> {
-    return new RunReader(await open(path, 'r'), path);
+  static async open(path: string, chunkBytes: number): Promise<RunReader> {
+    return new RunReader(await open(path, 'r'), path, chunkBytes);
   }
 
   /** Moves to the next line when one is already buffered; false means call `advance`. */
@@ -226,7 +293,7 @@ class RunReader {
   async advance(): Promise<boolean> {
     while (this.at >= this.lines.length) {
       if (this.done) return false;
-      const { bytesRead } = await this.file.read(this.chunk, 0, READ_CHUNK, null);
+      const { bytesRead } = await this.file.read(this.chunk, 0, this.chunk.length, null);
       if (bytesRead === 0) {
         this.done = true;
         const tail = this.rest + this.decoder.end();

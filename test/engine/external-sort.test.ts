@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExternalSorter } from '../../src/engine/external-sort.js';
+import { ExternalSorter, approxEventBytes } from '../../src/engine/external-sort.js';
 import type { NormalizedEvent } from '../../src/normalize/types.js';
 
 test('many runs are merged in batches (bounded fan-in) and still come out in (time, input order)', async () => {
@@ -43,4 +43,49 @@ test('without a spill, nothing touches the disk', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the in-memory buffer is bounded by estimated bytes, not only by count (large events spill early)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-sort-test-'));
+  try {
+    const sorter = new ExternalSorter({ maxBufferedBytes: 64 * 1024, tempDir: dir });
+    const message = 'm'.repeat(8 * 1024); // a flat export's Message: ~8 KB per event
+    let most = 0;
+    for (let i = 0; i < 100; i++) {
+      sorter.add({ doc: { message, n: i }, timestamp: 100 - i, host: 'h', origin: { file: 'f', line: i + 1 } });
+      most = Math.max(most, sorter.buffered.bytes);
+    }
+    assert.ok(most <= 64 * 1024 + approxEventBytes({ doc: { message, n: 0 }, timestamp: 0, host: 'h', origin: { file: 'f' } }), `at most the bound plus one event (${most})`);
+    assert.ok(sorter.stats.spilledRuns >= 10, `spilled by bytes (${sorter.stats.spilledRuns} runs)`);
+    const out: number[] = [];
+    for await (const e of sorter.sorted()) out.push(e.doc.n as number);
+    assert.deepEqual(out, Array.from({ length: 100 }, (_, i) => 99 - i));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('by default, events of a few KB spill well before the 50,000-event cap', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-sort-test-'));
+  const sorter = new ExternalSorter({ tempDir: dir });
+  try {
+    const text = 't'.repeat(4000);
+    let firstSpillAt = 0;
+    for (let i = 0; i < 20_000 && firstSpillAt === 0; i++) {
+      sorter.add({ doc: { text, n: i }, timestamp: i, host: 'h', origin: { file: 'f', line: i + 1 } });
+      if (sorter.stats.spilledRuns > 0) firstSpillAt = i + 1;
+    }
+    // 40 MiB of ~4.2 KB events: about 10,000 held, whatever the count cap says.
+    assert.ok(firstSpillAt > 5_000 && firstSpillAt < 12_000, `first spill after ${firstSpillAt} events`);
+  } finally {
+    sorter.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('approxEventBytes grows with the document (strings, nesting, arrays)', () => {
+  const base = (doc: Record<string, unknown>) => approxEventBytes({ doc, timestamp: 0, host: 'h', origin: { file: 'f' } });
+  assert.ok(base({ a: 'x'.repeat(1000) }) - base({ a: '' }) === 1000);
+  assert.ok(base({ a: { b: { c: 1 } } }) > base({ a: 1 }));
+  assert.ok(base({ a: [1, 2, 3, 4] }) > base({ a: [1] }));
 });
