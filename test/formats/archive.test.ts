@@ -156,6 +156,21 @@ test('a truncated zip whose deflated member is cut mid-stream: what inflated is 
   assert.deepEqual(n, Array.from({ length: n.length }, (_, i) => i), 'in order, none lost before the cut');
 });
 
+test('a truncated streamed zip (sizes in data descriptors): the deflated member is inflated until the data ends', async () => {
+  const zip = writeZip([{ name: 'a.json', data: ndjson(0, 5000) }, { name: 'b.json', data: ndjson(5000, 5100) }], { dataDescriptor: true });
+  const dir = tempDir();
+  const cut = await readFileItems(dir, 'cut-streamed.zip', zip.subarray(0, Math.floor(zip.length * 0.6)));
+  assert.deepEqual(problems(cut).map((x) => [x.severity, x.origin.member ?? null]), [['warning', null], ['error', 'a.json']]);
+  assert.match(problems(cut)[1]!.message, /data of a\.json is cut short at the end of the archive/);
+  const n = ns(cut);
+  assert.ok(n.length > 1000, `records inflated before the cut are read (got ${n.length})`);
+  assert.deepEqual(n, Array.from({ length: n.length }, (_, i) => i));
+  // Only the directory lost: the first member is read whole (where the next starts is unknown), with no error.
+  const noDirectory = await readFileItems(dir, 'no-directory.zip', zip.subarray(0, zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))));
+  assert.deepEqual(problems(noDirectory).map((x) => x.severity), ['warning']);
+  assert.deepEqual(ns(noDirectory), Array.from({ length: 5000 }, (_, i) => i));
+});
+
 test('a garbled zip: one error when nothing is readable, local headers used when only the directory is damaged', async () => {
   const zip = writeZip([{ name: 'a.json', data: ndjson(0, 100) }]);
   const dir = tempDir();

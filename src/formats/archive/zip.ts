@@ -20,6 +20,11 @@ export interface ZipEntry {
   localOffset: number;
   isDirectory: boolean;
   encrypted: boolean;
+  /**
+   * Found by scanning a local header written before its sizes (data descriptor): size and CRC are unknown and
+   * `compressedSize` runs to the end of the file; the deflate stream marks where the member really ends.
+   */
+  sizesUnknown?: boolean;
 }
 
 export interface ZipFile {
@@ -192,8 +197,13 @@ async function scanLocalHeaders(fh: FileHandle, size: number): Promise<ZipEntry[
       }
       e += 4 + len;
     }
-    if (flags & 0x8 && compressedSize === 0 && !name.endsWith('/')) break;
-    const dataEnd = at + 30 + nameLen + extraLen + compressedSize;
+    const dataStart = at + 30 + nameLen + extraLen;
+    // Sizes written after the data: only a deflate stream marks its own end, so only it can be read, and it is the
+    // last member found (where the next one starts is not known without inflating this one).
+    const sizesUnknown = (flags & 0x8) !== 0 && compressedSize === 0 && !name.endsWith('/');
+    if (sizesUnknown && method !== 8) break;
+    if (sizesUnknown) compressedSize = size - dataStart;
+    const dataEnd = dataStart + compressedSize;
     entries.push({
       name,
       method,
@@ -204,8 +214,9 @@ async function scanLocalHeaders(fh: FileHandle, size: number): Promise<ZipEntry[
       localOffset: at,
       isDirectory: name.endsWith('/'),
       encrypted: (flags & 1) === 1,
+      ...(sizesUnknown ? { sizesUnknown } : {}),
     });
-    if (dataEnd > size) break; // the last member is cut short: reading it reports where
+    if (sizesUnknown || dataEnd > size) break; // the last member is cut short: reading it reports where
     at = dataEnd + (flags & 0x8 ? 16 : 0);
   }
   return entries;
@@ -235,11 +246,18 @@ function openEntry(fh: FileHandle, fileSize: number, entry: ZipEntry): { stream:
   async function* data(): AsyncGenerator<Uint8Array> {
     // A deflate stream cut mid-way has no final block: a sync flush at its end hands over what did decode instead
     // of failing with "unexpected end of file" (a complete stream is unaffected; check() still verifies it).
-    const source = entry.method === 0 ? raw() : throughTransform(raw(), createInflateRaw({ finishFlush: constants.Z_SYNC_FLUSH }));
-    for await (const chunk of source) {
-      crc = crc32(chunk, crc);
-      produced += chunk.length;
-      yield chunk;
+    // Without known sizes, the end of the file before the end of the stream is the cut: let zlib report it.
+    const finishFlush = entry.sizesUnknown ? constants.Z_FINISH : constants.Z_SYNC_FLUSH;
+    const source = entry.method === 0 ? raw() : throughTransform(raw(), createInflateRaw({ finishFlush }));
+    try {
+      for await (const chunk of source) {
+        crc = crc32(chunk, crc);
+        produced += chunk.length;
+        yield chunk;
+      }
+    } catch (err) {
+      if (entry.sizesUnknown && (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') cut = true;
+      else throw err;
     }
     if (cut) throw new ZipError(`data of ${entry.name} is cut short at the end of the archive (truncated?): ${produced} bytes decoded`);
     complete = true;
@@ -247,7 +265,7 @@ function openEntry(fh: FileHandle, fileSize: number, entry: ZipEntry): { stream:
   return {
     stream: data(),
     check: () => {
-      if (!complete) return undefined;
+      if (!complete || entry.sizesUnknown) return undefined;
       if (produced !== entry.size) return `size mismatch: ${produced} bytes, the directory says ${entry.size}`;
       if (crc >>> 0 !== entry.crc32) return `CRC mismatch (0x${(crc >>> 0).toString(16)} ≠ 0x${entry.crc32.toString(16)}): data damaged`;
       return undefined;
