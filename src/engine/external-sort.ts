@@ -82,6 +82,9 @@ export class ExternalSorter {
   private readonly maxBuffered: number;
   private readonly maxBytes: number;
   private bufferedBytes = 0;
+  private sampledBytes = 0;
+  private untilSample = 0;
+  private stride = 1;
   private readonly maxHeap: number | undefined;
   private readonly tempParent: string;
   private readonly maxFanIn: number;
@@ -100,7 +103,14 @@ export class ExternalSorter {
   add(event: NormalizedEvent): void {
     this.buffer.push(event);
     this.stats.events++;
-    this.bufferedBytes += approxEventBytes(event);
+    // About one event in 8 is measured and the next ones are charged the same (the walk costs microseconds);
+    // the stride varies so that inputs cycling through event shapes are not sampled at one phase only.
+    if (--this.untilSample <= 0) {
+      this.sampledBytes = approxEventBytes(event);
+      this.stride = (Math.imul(this.stride, 1103515245) + 12345) & 0x7fffffff;
+      this.untilSample = 4 + (this.stride % 9);
+    }
+    this.bufferedBytes += this.sampledBytes;
     if (this.buffer.length >= this.maxBuffered || this.bufferedBytes >= this.maxBytes) {
       this.spill();
     } else if (this.maxHeap !== undefined && ++this.sinceCheck >= HEAP_CHECK_EVERY) {
