@@ -11,6 +11,7 @@
 //   TaskCache writes, so the expected alert count is exact: it is written beside the data as <file>.truth.json.
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { Rng } from '../src/simulate/random.js';
 
 export interface GenerateOptions {
   path: string;
@@ -29,16 +30,11 @@ export interface GroundTruth {
   mix: Record<string, number>;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (the simulator's mulberry32), so a failure names a reproducible case. */
+const mulberry32 = (seed: number): (() => number) => {
+  const r = new Rng(seed);
+  return () => r.next();
+};
 
 const PROCESS_NAMES = ['chrome.exe', 'explorer.exe', 'powershell.exe', 'cmd.exe', 'outlook.exe', 'teams.exe', 'msedge.exe', 'svchost.exe', 'winword.exe', 'conhost.exe'];
 const FILE_EXT = ['.docx', '.tmp', '.log', '.dll', '.exe', '.pf', '.json'];

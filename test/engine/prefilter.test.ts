@@ -10,6 +10,7 @@ import { parseQuery } from '../../src/eql/index.js';
 import { createLinePrefilter, stageWords } from '../../src/engine/prefilter.js';
 import { ecsFieldType } from '../../src/normalize/ecs-schema.js';
 import { runCli } from '../helpers/cli.js';
+import { Rng } from '../../src/simulate/random.js';
 
 const FLAGSHIP = readFileSync(new URL('../../DEVELOPERS.md', import.meta.url), 'utf8').match(/```\n(sequence by host\.id[\s\S]*?)```/)![1]!;
 const words = (q: string) => stageWords(parseQuery(q), ecsFieldType);
@@ -45,17 +46,11 @@ test('no filter at all when some stage has no word to look for', () => {
   assert.equal(f.mayMatter('{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":3}'), true);
 });
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (the simulator's mulberry32), so a failure names a reproducible case. */
+const rng = (seed: number): (() => number) => {
+  const r = new Rng(seed);
+  return () => r.next();
+};
 
 function randomInput(seed: number, count: number): string {
   const r = rng(seed);

@@ -6,18 +6,13 @@ import { gzipSync } from 'node:zlib';
 import { readStream } from '../../src/formats/index.js';
 import { writeZip } from './helpers/zip-writer.js';
 import { chunked } from './helpers/read.js';
+import { Rng } from '../../src/simulate/random.js';
 
-/** Deterministic PRNG (mulberry32), so a failure names a reproducible case. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (the simulator's mulberry32), so a failure names a reproducible case. */
+const rng = (seed: number): (() => number) => {
+  const r = new Rng(seed);
+  return () => r.next();
+};
 
 const STRUCTURAL = Buffer.from('{}[]",:\\\n<>/&;!?-\'= \u00e9');
 

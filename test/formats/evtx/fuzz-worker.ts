@@ -2,6 +2,7 @@
 // hang (a synchronous loop cannot be interrupted from inside its own thread).
 import { parentPort, workerData } from 'node:worker_threads';
 import { newEvtxStats, readEvtx } from '../../../src/formats/evtx/index.js';
+import { Rng } from '../../../src/simulate/random.js';
 
 export interface FuzzJob {
   bases: { name: string; bytes: Uint8Array }[];
@@ -15,17 +16,11 @@ export type FuzzMessage =
   | { type: 'escaped'; i: number; what: string; error: string }
   | { type: 'end'; reads: number; records: number; problems: number };
 
-/** Small deterministic PRNG (mulberry32), so a failing mutation can be replayed from its seed and index. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform numbers in [0, 1) (the simulator's mulberry32), so a failure names a reproducible case. */
+const rng = (seed: number): (() => number) => {
+  const r = new Rng(seed);
+  return () => r.next();
+};
 
 function mutate(base: Uint8Array, rand: () => number): { bytes: Uint8Array; what: string } {
   const int = (n: number) => Math.floor(rand() * n);
