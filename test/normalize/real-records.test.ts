@@ -60,8 +60,8 @@ const CORPUS = 'evtx-corpus';
 
 describe('OTRF schtask_create (flat export)', { skip: skipWithoutShared(...SCHTASK) }, () => {
   let events: NormalizedEvent[] = [];
-  before(() => {
-    events = normalizeDocs(readZipJsonLines(sharedPath(...SCHTASK)!), 'schtask_create.zip');
+  before(async () => {
+    events = normalizeDocs(await readZipJsonLines(sharedPath(...SCHTASK)!), 'schtask_create.zip');
   });
   const TARGET_GUID = '{649442b8-52dc-5fd1-3600-000000000600}';
 
@@ -155,7 +155,7 @@ describe('OTRF schtask_create (flat export)', { skip: skipWithoutShared(...SCHTA
     assert.equal(wfp.process.name, 'svchost.exe');
   });
 
-  it('the clock check reports the export\'s 5-hour mislabel, and --timezone corrects it', () => {
+  it('the clock check reports the export\'s 5-hour mislabel, and --timezone corrects it', async () => {
     const check = new ClockCheck('schtask');
     for (const e of events) check.observe(e.doc);
     const skew = check.result();
@@ -163,7 +163,7 @@ describe('OTRF schtask_create (flat export)', { skip: skipWithoutShared(...SCHTA
     assert.equal(skew.hours, -5);
     assert.equal(skew.agreeing, skew.compared);
 
-    const docs = readZipJsonLines(sharedPath(...SCHTASK)!);
+    const docs = await readZipJsonLines(sharedPath(...SCHTASK)!);
     const fixed = new ClockCheck('schtask');
     const options = { timezone: 'America/New_York' };
     for (const doc of docs) {
@@ -176,8 +176,8 @@ describe('OTRF schtask_create (flat export)', { skip: skipWithoutShared(...SCHTA
 });
 
 describe('OTRF covenant near-miss (NXLog flat export)', { skip: skipWithoutShared(...COVENANT) }, () => {
-  it('keeps the source host, not the collector, and maps the svchost inbound look-alike', () => {
-    const events = normalizeDocs(readZipJsonLines(sharedPath(...COVENANT)!), 'covenant.zip');
+  it('keeps the source host, not the collector, and maps the svchost inbound look-alike', async () => {
+    const events = normalizeDocs(await readZipJsonLines(sharedPath(...COVENANT)!), 'covenant.zip');
     assert.equal(events.length, 8947);
     const hosts = new Set(events.map((e) => e.host));
     assert.deepEqual([...hosts].sort(), ['mordordc.theshire.local', 'workstation5.theshire.local', 'workstation6.theshire.local']);
