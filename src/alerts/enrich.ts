@@ -7,19 +7,12 @@ import type { NormalizedEvent } from '../normalize/types.js';
 import type { RelatedActivity, TaskContext } from './types.js';
 import type { ContextWindow } from './context-window.js';
 import { Correlation } from './correlation.js';
-import { findAccounts } from './enrich-accounts.js';
+import { findAccounts, type AccountFindings } from './enrich-accounts.js';
 import { findRelated } from './enrich-related.js';
 import { findTask } from './enrich-task.js';
 
-export interface Enrichment {
-  sourceIp?: string;
-  sourcePort?: number;
-  sourceEvidence?: string;
-  destinationIp?: string;
-  destinationPort?: number;
-  userName?: string;
-  userDomain?: string;
-  userEvidence?: string;
+/** The account findings (without the internal logon links), the task and the related activity. */
+export interface Enrichment extends Omit<AccountFindings, 'creatorLogon' | 'creatorLogonId'> {
   task: TaskContext;
   related: RelatedActivity[];
   /** Related items left out by the cap. */

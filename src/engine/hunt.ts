@@ -3,22 +3,21 @@
 // counted with where they were, and everything else is still read.
 import { expandInputs, readSource, type InputFormat, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
 import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
-import type { LoadedRule, Rule } from '../rules/types.js';
-import type { Alert } from '../alerts/types.js';
-import { RuleSession, type AlertPostProcessor, type Ordering, type RunRulesResult } from './run-rules.js';
-import type { ExternalSortOptions } from './external-sort.js';
+import type { LoadedRule } from '../rules/types.js';
+import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 
-export interface HuntOptions {
+/**
+ * The runtime's options (ordering, sort bounds, context window, callbacks) plus the inputs. Differences from
+ * `runRules`: ordering defaults to 'window' when an input is "-" (a stream), else 'sort'; `collect` defaults to
+ * false (alerts stream through `onAlert`).
+ */
+export interface HuntOptions extends RunRulesOptions {
   /** Files, directories (recursive), globs; "-" reads `stdin`. */
   inputs: string[];
   rules: readonly LoadedRule[];
   /** Only events at or after / at or before these times (epoch ms) reach the rules. */
   from?: number;
   to?: number;
-  /** Default: 'window' when an input is "-" (a stream), else 'sort' (nothing is late in files). */
-  ordering?: Ordering;
-  /** Reorder window for streams, ms (default 30 s). */
-  latenessMs?: number;
   /** Clock corrections and other normalization options (e.g. timeOffsetMs, timezone). */
   normalize?: NormalizeOptions;
   /** Force an input format instead of sniffing. */
@@ -27,13 +26,6 @@ export interface HuntOptions {
   inputOptions?: InputOptions;
   /** The stream "-" reads (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
-  sort?: ExternalSortOptions;
-  contextWindowMs?: number;
-  postProcess?: AlertPostProcessor;
-  onAlert?: (alert: Alert, rule: Rule) => void;
-  onEvent?: (event: NormalizedEvent) => void;
-  /** Keep alerts in memory in the result (default false: they stream through `onAlert`). */
-  collect?: boolean;
   onProgress?: (progress: HuntProgress) => void;
   /** Minimum time between progress calls (default 250 ms). */
   progressIntervalMs?: number;

@@ -177,6 +177,12 @@ function machineAccount(h: SimHost, o: ResolvedOptions): Account {
   return { ...SYSTEM_ACCOUNT, domain: o.account.domain, name: `${h.shortName}$` };
 }
 
+/** Windows refreshing a built-in task on its own (local RPC client, machine account): the near misses' Actions write. */
+function refreshBuiltinTask(h: SimHost, o: ResolvedOptions, rng: Rng, at: number): void {
+  const guid = `{${rng.guid().toUpperCase()}}`;
+  h.updateTask(at, builtinDefinition(o.time), guid, { account: machineAccount(h, o), logonId: '0x3e7' }, { locality: '0', clientPid: rng.int(3000, 8000) & ~3 });
+}
+
 /**
  * Remote registration over RPC/TCP (schtasks /s, ITaskService::Connect): endpoint mapper on 135, then the
  * Schedule svchost on its dynamic port; the Sysmon 3 records are written ~1 s after the TaskCache burst.
@@ -416,7 +422,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const sched = h.proc('schedule');
       h.connection(o.time, sched, 'out', { ip: '10.20.0.5', port: 49674 }, ephemeral(rng));
       h.spawn(o.time + 3000, 'wmiprvse', 'C:\\Windows\\System32\\wbem\\WmiPrvSE.exe', 'C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding', h.proc('dcomlaunch'), { user: 'NT AUTHORITY\\SYSTEM', logonId: '0x3e7', integrity: 'System' });
-      h.updateTask(o.time + 9000, builtinDefinition(o.time), `{${rng.guid().toUpperCase()}}`, { account: machineAccount(h, o), logonId: '0x3e7' }, { locality: '0', clientPid: rng.int(3000, 8000) & ~3 });
+      refreshBuiltinTask(h, o, rng, o.time + 9000);
     },
   },
   {
@@ -434,7 +440,7 @@ export const SCENARIOS: readonly Scenario[] = [
       h.connection(o.time + 4, h.proc('schedule'), 'in', rpc, 49671);
       const logon = h.logon(o.time + 8, o.account, 3, rpc, 'Kerberos');
       h.logoff(o.time + 300, logon);
-      h.updateTask(o.time + 75_000, builtinDefinition(o.time), `{${rng.guid().toUpperCase()}}`, { account: machineAccount(h, o), logonId: '0x3e7' }, { locality: '0', clientPid: rng.int(3000, 8000) & ~3 });
+      refreshBuiltinTask(h, o, rng, o.time + 75_000);
     },
   },
   {
@@ -451,7 +457,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const rpc = { ip: from.ip, port: from.port + 1 };
       h.connection(o.time + 4, h.proc('eventlog'), 'in', rpc, 49665);
       const logon = h.logon(o.time + 8, o.account, 3, rpc, 'Kerberos');
-      h.updateTask(o.time + 20_000, builtinDefinition(o.time), `{${rng.guid().toUpperCase()}}`, { account: machineAccount(h, o), logonId: '0x3e7' }, { locality: '0', clientPid: rng.int(3000, 8000) & ~3 });
+      refreshBuiltinTask(h, o, rng, o.time + 20_000);
       h.logoff(o.time + 60_000, logon);
     },
   },
