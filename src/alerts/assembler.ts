@@ -4,7 +4,7 @@ import type { Match } from '../eql/api.js';
 import type { NormalizedEvent } from '../normalize/types.js';
 import type { Rule } from '../rules/types.js';
 import type { Alert } from './types.js';
-import { alignedTime } from './context-events.js';
+import { alignedTime, classify } from './context-events.js';
 import { ContextWindow } from './context-window.js';
 import { enrich, type Enrichment } from './enrich.js';
 import { str } from './fields.js';
@@ -67,6 +67,14 @@ export class AlertAssembler {
   }
 
   /** Every event of the hunt, in event-time order per host. Keeps only what enrichment can use. */
+  /**
+   * Can enrichment use this event as context? Events for which this is false (and that no rule can use) may be
+   * left out of the assembler's input without changing any alert: the runtime skips ordering them.
+   */
+  static usesEvent(event: NormalizedEvent): boolean {
+    return classify(event) !== undefined;
+  }
+
   observe(event: NormalizedEvent): void {
     // Alerts whose window this event closes are built now, before its arrival can evict their context.
     const list = this.pending.get(event.host);

@@ -9,7 +9,7 @@ import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-ru
 /**
  * The runtime's options (ordering, sort bounds, context window, callbacks) plus the inputs. Differences from
  * `runRules`: ordering defaults to 'window' when an input is "-" (a stream), else 'sort'; `collect` defaults to
- * false (alerts stream through `onAlert`).
+ * false (alerts stream through `onAlert`); `relevantOnly` defaults to true (use `onNormalized` to see every event).
  */
 export interface HuntOptions extends RunRulesOptions {
   /** Files, directories (recursive), globs; "-" reads `stdin`. */
@@ -26,6 +26,11 @@ export interface HuntOptions extends RunRulesOptions {
   inputOptions?: InputOptions;
   /** The stream "-" reads (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /**
+   * Called for every normalized event within the time bounds, in input order, before ordering and before
+   * events no rule can use are left out (`relevantOnly`): for order-free tallies such as coverage.
+   */
+  onNormalized?: (event: NormalizedEvent) => void;
   onProgress?: (progress: HuntProgress) => void;
   /** Minimum time between progress calls (default 250 ms). */
   progressIntervalMs?: number;
@@ -146,7 +151,9 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     ...(options.onAlert && { onAlert: options.onAlert }),
     onEvent,
     collect: options.collect ?? false,
+    relevantOnly: options.relevantOnly ?? true,
   });
+  const onNormalized = options.onNormalized;
 
   const malformed = tally();
   const warnings = tally();
@@ -178,7 +185,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       ...(currentFile !== undefined && { currentFile }),
       records,
       events: normalizedEvents,
-      checked,
+      checked: checked + session.unusedCount,
       alerts: session.alertCount,
       elapsedMs: lastProgress - started,
     });
@@ -223,7 +230,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
             normalizedEvents++;
             clock.observe(event.doc, timeOffsetMs);
             if (event.timestamp < from || event.timestamp > to) outsideRange++;
-            else session.push(event);
+            else {
+              onNormalized?.(event);
+              session.push(event);
+            }
           }
           if ((records & 1023) === 0 && options.onProgress) tick();
         }

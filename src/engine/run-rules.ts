@@ -40,6 +40,13 @@ export interface RunRulesOptions {
   onEvent?: (event: NormalizedEvent) => void;
   /** Keep alerts in the result (default true; a hunt over GBs streams them through `onAlert` instead). */
   collect?: boolean;
+  /**
+   * With 'sort' ordering, leave out before sorting the events no rule stage (`CompiledQuery.mayUse`) and no
+   * enrichment (`AlertAssembler.usesEvent`) can use: they change no alert, and on big inputs most events are such
+   * (`onEvent` then sees only the events kept). Ignored for the other orderings: on a live stream every event
+   * moves the host's time on, which releases held events and waiting alerts without delay. Default false.
+   */
+  relevantOnly?: boolean;
 }
 
 export interface RuleRunStats {
@@ -60,6 +67,8 @@ export interface RunRulesResult {
   suppressed: Alert[];
   /** Events that reached the rules. */
   events: number;
+  /** Events left out before ordering because no rule and no enrichment could use them (`relevantOnly`). */
+  unused: number;
   /** Events too late for the reorder window ('window' ordering): counted, with the first few as examples. */
   late: { count: number; samples: LateEvent[] };
   /** Events without a usable timestamp (not checked). */
@@ -107,13 +116,21 @@ export class RuleSession {
   private readonly untimed: EventFailures = { count: 0, samples: [] };
   private readonly errors: EventFailures = { count: 0, samples: [] };
   private events = 0;
+  private unused = 0;
   private readonly collect: boolean;
+  private readonly queries: ReadonlyArray<LoadedRule['query']> | undefined;
   /** Alerts completed so far (for progress display). */
   alertCount = 0;
+
+  /** Events left out so far as unusable (`relevantOnly`), for progress display. */
+  get unusedCount(): number {
+    return this.unused;
+  }
 
   constructor(rules: readonly LoadedRule[], private readonly options: RunRulesOptions = {}) {
     const ordering = options.ordering ?? 'sort';
     this.collect = options.collect ?? true;
+    this.queries = options.relevantOnly && ordering === 'sort' ? rules.map((r) => r.query) : undefined;
     this.assembler = new AlertAssembler(options.contextWindowMs !== undefined ? { contextWindowMs: options.contextWindowMs } : {});
     this.stats = rules.map((r) => ({ ruleId: r.rule.ruleId, name: r.rule.name, severity: r.rule.severity, events: 0, matches: 0, alerts: 0, suppressed: 0 }));
     rules.forEach((r, i) => {
@@ -131,9 +148,23 @@ export class RuleSession {
       this.failed(this.untimed, event, 'no usable timestamp');
       return;
     }
+    if (this.queries && !this.usable(event)) {
+      this.unused++;
+      return;
+    }
     if (this.sorter) this.sorter.add(event);
     else if (this.window) this.window.push(event);
     else this.process(event);
+  }
+
+  private usable(event: NormalizedEvent): boolean {
+    const queries = this.queries!;
+    try {
+      for (let i = 0; i < queries.length; i++) if (queries[i]!.mayUse(event.doc)) return true;
+      return AlertAssembler.usesEvent(event);
+    } catch {
+      return true; // let the runtime meet it and count the failure with its place
+    }
   }
 
   /** Drops temp files without running the rest (on an abort). */
@@ -158,6 +189,7 @@ export class RuleSession {
       alerts: this.alerts,
       suppressed: this.suppressed,
       events: this.events,
+      unused: this.unused,
       late: { count: this.window?.lateCount ?? 0, samples: this.window?.lateSamples ?? [] },
       untimed: this.untimed,
       errors: this.errors,

@@ -79,6 +79,12 @@ export interface CompiledQuery {
   readonly options: Readonly<Required<Pick<CompileOptions, 'timestampField' | 'eventCategoryField' | 'size'>>> & { tiebreakerField?: string };
   /** Event queries: does this one event match? (Sequences: does it match any stage?) */
   matches(event: unknown): boolean;
+  /**
+   * Could this event change what a matcher does or returns? For an event query: it matches. For a sequence: it
+   * matches some stage, missing-event and `until` stages included. Events for which this is false can be left out
+   * of a matcher's input without changing any match (the runtime skips ordering them).
+   */
+  mayUse(event: unknown): boolean;
   /** A fresh incremental matcher; the same compiled query serves files and live streams. */
   matcher<E = unknown>(): Matcher<E>;
 }

@@ -131,6 +131,7 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
       pipes,
       options: compiledOptions,
       matches: (event) => safeTest(test, event),
+      mayUse: (event) => safeTest(test, event),
       matcher<E>(): Matcher<E> {
         return {
           push(event: E): Match<E>[] {
@@ -198,6 +199,7 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
     pipes,
     options: compiledOptions,
     matches: (event) => anyStage.some((t) => t(event)),
+    mayUse: (event) => anyStage.some((t) => t(event)) || (untilRt !== undefined && untilRt.test(event)),
     matcher<E>(): Matcher<E> {
       return new SequenceMatcher<E>(spec);
     },

@@ -154,7 +154,7 @@ export async function validateDatasets(rules: readonly LoadedRule[], dir: string
       id: name,
       kind: known?.kind ?? 'dataset',
       telemetry: 'dataset',
-      events: result.run.events,
+      events: result.run.events + result.run.unused,
       cells: judged,
       ok: ok && problems.every((p) => !p.startsWith('SOURCE.md')) && result.inputErrors.length === 0 && (expected !== undefined || known !== undefined),
       incidents: alerts.map(incidentLine),

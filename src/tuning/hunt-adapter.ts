@@ -37,5 +37,5 @@ export async function huntTelemetry(
   }
   const more = result.malformed.count - result.malformed.samples.length;
   if (more > 0) problems.push({ file: paths.join(', '), message: `${more} more malformed record(s)` });
-  return { alerts, events: result.run.events, problems, inputErrors: result.inputErrors.length };
+  return { alerts, events: result.run.events + result.run.unused, problems, inputErrors: result.inputErrors.length };
 }

@@ -88,7 +88,7 @@ test('shared datasets: the flagship is blind on the ATSVC capture (Security only
   const rules = await builtin();
   const run = async (path: string) => {
     const tracker = new CoverageTracker(rules);
-    await hunt({ inputs: [path], rules: [], onEvent: (e) => tracker.observe(e) });
+    await hunt({ inputs: [path], rules: [], onNormalized: (e) => tracker.observe(e) });
     return tracker.report();
   };
   const atsvc = await run(sharedPath('datasets', 'sbousseaden-atsvc-target', 'LM_ScheduledTask_ATSVC_target_host.evtx')!);

@@ -31,6 +31,8 @@ export function fakeSequenceQuery(spec: FakeSequence): CompiledQuery & { pushed:
     options: { timestampField: '@timestamp', eventCategoryField: 'event.category', size: 10 },
     pushed,
     matches: () => false,
+    // Any event of a stage's category may matter to this fake matcher.
+    mayUse: (doc) => category(doc as Doc).some((c) => spec.categories.includes(c)),
     matcher<E = unknown>(): Matcher<E> {
       const pending = new Map<unknown, Array<{ e: E; t: number }>>();
       let last = -Infinity;

@@ -46,7 +46,7 @@ export const command: Command = {
     if (selected.unknown.length) throw new UsageError(`--only: no rule named ${selected.unknown.map((u) => `'${u}'`).join(', ')}`);
     const tracker = new CoverageTracker(selected.rules);
     // Coverage only observes: the rules themselves are not run (no alerts, no sorting cost beyond reading).
-    const result = await hunt({ inputs: positionals, rules: [], ...(format && { inputFormat: format as InputFormat }), stdin: io.stdin, onEvent: (e) => tracker.observe(e) });
+    const result = await hunt({ inputs: positionals, rules: [], ...(format && { inputFormat: format as InputFormat }), stdin: io.stdin, onNormalized: (e) => tracker.observe(e) });
     for (const e of result.inputErrors) io.stderr.write(`seqhunt coverage: ${e.path}: ${e.message}\n`);
     if (result.inputErrors.length) status = 2;
     if (result.malformed.count) io.stderr.write(`seqhunt coverage: ${result.malformed.count} malformed record${result.malformed.count === 1 ? '' : 's'} skipped (first: ${result.malformed.samples[0]?.origin.file}: ${result.malformed.samples[0]?.message})\n`);

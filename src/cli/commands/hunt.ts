@@ -228,7 +228,7 @@ export const command: Command = {
           }
         },
         // Coverage needs every event: with the pre-filter on, it is not assessed (the summary says so).
-        ...(!lineFilter && { onEvent: (e: NormalizedEvent) => coverage.observe(e) }),
+        ...(!lineFilter && { onNormalized: (e: NormalizedEvent) => coverage.observe(e) }),
         ...(progress && { onProgress: progress.update }),
       });
     } finally {
@@ -283,7 +283,8 @@ function tallyLines(label: string, t: HuntResult['malformed']): string[] {
 
 function summary(r: HuntResult, bySeverity: ReadonlyMap<string, number>, ruleProblems: number, suppression: SuppressionSummary | undefined, coverage: string, shown: boolean): string {
   const lines: string[] = [];
-  const events = r.run.events;
+  // Events left out before ordering (no rule or enrichment could use them) were checked all the same.
+  const events = r.run.events + r.run.unused;
   lines.push(
     `seqhunt hunt: ${plural(r.sources.length, 'input')}, ${plural(r.records, 'record')}, ${plural(events, 'event')} checked` +
       `${r.outsideRange > 0 ? ` (${n(r.outsideRange)} outside --from/--to)` : ''} in ${(r.durationMs / 1000).toFixed(1)} s`,
