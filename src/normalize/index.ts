@@ -19,8 +19,9 @@ import {
 import { flatExportRecord, isFlatExport } from './flat-export.js';
 import type { MapContext, Mapper } from './mapper.js';
 import { mapSecurity } from './security.js';
-import { cleanSysmonData, mapSysmon, SYSMON_CHANNEL, SYSMON_PROVIDER } from './sysmon.js';
-import { mapServiceInstall, mapTaskScheduler, SERVICE_CONTROL_MANAGER, TASK_SCHEDULER_PROVIDER } from './task-scheduler.js';
+import { cleanSysmonData, mapSysmon } from './sysmon.js';
+import { mapServiceInstall, mapTaskScheduler } from './task-scheduler.js';
+import { windowsFamily, type WindowsFamily } from './record-kinds.js';
 import type { TimeReading, TimeZone } from './time.js';
 import { formatIso, parseTime, resolveTimeZone } from './time.js';
 import type { EcsDocument, NormalizedEvent } from './types.js';
@@ -34,6 +35,8 @@ export type { ClockSkew, TimeZone } from './time.js';
 export { canonicalRegistryPath, registryPathParts } from './registry.js';
 export { canonicalGuid, canonicalIp } from './values.js';
 export { ecsFieldType, isEcsField } from './ecs-schema.js';
+export { recordCategories, windowsFamily, FAMILY_CHANNELS } from './record-kinds.js';
+export type { WindowsFamily } from './record-kinds.js';
 
 export interface NormalizeOptions {
   /**
@@ -108,26 +111,18 @@ export function checkNormalizeOptions(options: NormalizeOptions): string | undef
   return context(options).error;
 }
 
-const enum Family {
-  Generic,
-  Sysmon,
-  Security,
-  TaskScheduler,
-  ServiceControl,
-}
-
-const MAPPERS: Record<Family, Mapper | undefined> = {
-  [Family.Generic]: undefined,
-  [Family.Sysmon]: mapSysmon,
-  [Family.Security]: mapSecurity,
-  [Family.TaskScheduler]: mapTaskScheduler,
-  [Family.ServiceControl]: mapServiceInstall,
+const MAPPERS: Record<WindowsFamily, Mapper | undefined> = {
+  generic: undefined,
+  sysmon: mapSysmon,
+  security: mapSecurity,
+  'task-scheduler': mapTaskScheduler,
+  'service-control': mapServiceInstall,
 };
 
 // provider → channel → family; both repeat endlessly, so the lowercase comparisons run once per pair.
-const familyCache = new Map<string, Map<string, Family>>();
+const familyCache = new Map<string, Map<string, WindowsFamily>>();
 
-function family(provider: string, channel: string): Family {
+function family(provider: string, channel: string): WindowsFamily {
   let byChannel = familyCache.get(provider);
   if (!byChannel) {
     if (familyCache.size > 4096) familyCache.clear();
@@ -136,13 +131,7 @@ function family(provider: string, channel: string): Family {
   }
   let f = byChannel.get(channel);
   if (f !== undefined) return f;
-  const p = provider.toLowerCase();
-  const c = channel.toLowerCase();
-  if (p === SYSMON_PROVIDER.toLowerCase() || c === SYSMON_CHANNEL.toLowerCase()) f = Family.Sysmon;
-  else if (c === 'security' && (p === 'microsoft-windows-security-auditing' || p === 'microsoft-windows-eventlog')) f = Family.Security;
-  else if (p === TASK_SCHEDULER_PROVIDER.toLowerCase()) f = Family.TaskScheduler;
-  else if (p === SERVICE_CONTROL_MANAGER.toLowerCase()) f = Family.ServiceControl;
-  else f = Family.Generic;
+  f = windowsFamily(provider, channel);
   if (byChannel.size < 256) byChannel.set(channel, f);
   return f;
 }
@@ -150,7 +139,7 @@ function family(provider: string, channel: string): Family {
 /** Builds the ECS document of a Windows record; the timestamp is TimeCreated unless the mapper has a better one. */
 function mapRecord(rec: WinRecord, ctx: Context): { doc: EcsDocument; timestamp: number | undefined; own: boolean } {
   const fam = family(rec.provider, rec.channel);
-  if (fam === Family.Sysmon) rec.data = cleanSysmonData(rec.data);
+  if (fam === 'sysmon') rec.data = cleanSysmonData(rec.data);
   const doc = baseWindowsDoc(rec);
   const mapper = MAPPERS[fam];
   const own = mapper ? mapper(doc, rec.data, rec, ctx) : undefined;
@@ -206,7 +195,7 @@ function winEventRecord(ev: WinEvent, ctx: Context): WinRecord {
 
 function normalizeDocument(raw: Record<string, unknown>, origin: Origin, ctx: Context): NormalizeResult {
   if (isFlatExport(raw)) {
-    const sysmon = family(text(raw.SourceName ?? raw.ProviderName), raw.Channel as string) === Family.Sysmon;
+    const sysmon = family(text(raw.SourceName ?? raw.ProviderName), raw.Channel as string) === 'sysmon';
     const rec = flatExportRecord(raw, ctx.recordTime, ctx.timeOffsetMs, sysmon ? isSysmonEmpty : undefined);
     const { doc, timestamp } = mapRecord(rec, ctx);
     return done(doc, timestamp, withRecord(origin, rec.recordId), `${rec.channel} event ${rec.eventId}`);

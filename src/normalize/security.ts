@@ -10,8 +10,11 @@ import { setUserFrom } from './win-record.js';
 
 const C = (action: string, category: string[], type: string[]): Categorization => ({ action, category, type });
 
-/** Categorization for the event ids seqhunt maps (Elastic's table; 5156 from the Agent system.security pipeline). */
-const CATEGORIES: Record<number, Categorization> = {
+/**
+ * Categorization for the event ids seqhunt maps (Elastic's table; 5156 from the Agent system.security pipeline).
+ * record-kinds.ts reads it too: one table, no drift.
+ */
+export const SECURITY_CATEGORIES: Readonly<Record<number, Categorization>> = {
   1102: C('audit-log-cleared', ['iam'], ['admin', 'change']),
   4624: C('logged-in', ['authentication'], ['start']),
   4625: C('logon-failed', ['authentication'], ['start']),
@@ -206,7 +209,7 @@ function setFirewallConnection(doc: Record<string, unknown>, data: EventData): v
 
 export const mapSecurity: Mapper = (doc, data, rec) => {
   const eid = rec.eventId;
-  const cat = CATEGORIES[eid];
+  const cat = SECURITY_CATEGORIES[eid];
   if (cat) categorize(doc, cat);
   child(doc, 'event').module = 'security';
   if (eid === 4625 && !(doc.event as Record<string, unknown>).outcome) (doc.event as Record<string, unknown>).outcome = 'failure';

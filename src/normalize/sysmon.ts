@@ -31,8 +31,8 @@ export const SYSMON_CHANNEL = 'Microsoft-Windows-Sysmon/Operational';
 const C = (action: string, category: string[] | undefined, type: string[], outcome?: string): Categorization =>
   outcome ? { action, category, type, outcome } : { action, category, type };
 
-/** Elastic's categorization table for Sysmon event ids. */
-const CATEGORIES: Record<number, Categorization> = {
+/** Elastic's categorization table for Sysmon event ids (record-kinds.ts reads it too: one table, no drift). */
+export const SYSMON_CATEGORIES: Readonly<Record<number, Categorization>> = {
   1: C('Process creation', ['process'], ['start']),
   2: C('A process changed a file creation time', ['file'], ['change']),
   3: C('Network connection', ['network'], ['start', 'connection', 'protocol']),
@@ -302,7 +302,7 @@ function setDns(doc: Record<string, unknown>, data: EventData): void {
 /** Maps any Sysmon event (categorization by id, then every field group whose inputs are present). */
 export const mapSysmon: Mapper = (doc, data, rec, ctx: MapContext) => {
   const eid = rec.eventId;
-  const cat = CATEGORIES[eid];
+  const cat = SYSMON_CATEGORIES[eid];
   if (cat) categorize(doc, cat);
   child(doc, 'event').module = 'sysmon';
   let timestamp: number | undefined;

@@ -8,7 +8,8 @@ import { appendUnique, basename, child, splitDomainUser, str } from './values.js
 export const TASK_SCHEDULER_PROVIDER = 'Microsoft-Windows-TaskScheduler';
 export const SERVICE_CONTROL_MANAGER = 'Service Control Manager';
 
-const TASK_EVENTS: Record<number, Categorization> = {
+/** Task Scheduler categorization by event id (record-kinds.ts reads it too). */
+export const TASK_EVENTS: Readonly<Record<number, Categorization>> = {
   106: { action: 'scheduled-task-registered', category: ['configuration'], type: ['creation'] },
   140: { action: 'scheduled-task-updated', category: ['configuration'], type: ['change'] },
   141: { action: 'scheduled-task-deleted', category: ['configuration'], type: ['deletion'] },
@@ -41,9 +42,13 @@ export const mapTaskScheduler: Mapper = (doc, data, rec) => {
   }
 };
 
+/** The one Service Control Manager event mapped: 7045, a service was installed (record-kinds.ts reads it too). */
+export const SERVICE_INSTALL_ID = 7045;
+export const SERVICE_INSTALLED: Readonly<Categorization> = { action: 'service-installed', category: ['iam', 'configuration'], type: ['admin', 'change'] };
+
 export const mapServiceInstall: Mapper = (doc, data, rec) => {
-  if (rec.eventId !== 7045) return;
-  categorize(doc, { action: 'service-installed', category: ['iam', 'configuration'], type: ['admin', 'change'] });
+  if (rec.eventId !== SERVICE_INSTALL_ID) return;
+  categorize(doc, SERVICE_INSTALLED);
   const name = str(data, 'ServiceName');
   const type = str(data, 'ServiceType');
   if (name !== undefined || type !== undefined) {
