@@ -7,9 +7,12 @@
 //   case-insensitively (so `:` and `like~` are honoured, and `==` is only loosened); hive names are left out.
 // - `or` keeps a word requirement only when both sides give one; `not`, `!=`, regex and functions give none.
 // - A stage with no word requirement disables the filter for everything: every line is parsed.
-// - Lines that normalization would rewrite (Windows exports with `winlog`, `Channel`, `EventID`; lines with
-//   are always parsed; so are lines with the words enrichment and coverage read (extra words). `\u` escapes need
-//   no care: they can only hide characters outside the word alphabet, which no JSON writer escapes otherwise.
+// - An exact all-digit value (`event.code : "4624"`) and enrichment's event ids need that number standing alone
+//   (`"4624"` or `4624`, not `54624`); `numberAt` lets through every spelling `Number()` reads as that value.
+// - Lines that normalization would rewrite (flat exports with an `EventID` key, Winlogbeat with `winlog`) are
+//   always parsed; so are lines with the words enrichment reads (extra words). `\u` escapes need no care: they
+//   can only hide characters outside the word alphabet, which no JSON writer escapes otherwise.
+// - Case folds as EQL folds it for ASCII words: ASCII letters, and the Kelvin sign as `k`.
 import { CONTEXT_WORDS } from '../alerts/index.js';
 import type { Expr, QueryAst } from '../eql/ast.js';
 import type { FieldType } from '../eql/api.js';
@@ -18,15 +21,21 @@ import type { JsonLineFilter } from '../formats/index.js';
 import { ecsFieldType } from '../normalize/ecs-schema.js';
 import type { LoadedRule } from '../rules/types.js';
 
-/** All clauses must hold; a clause holds when the line contains any of its words (lowercase). */
+/**
+ * All clauses must hold; a clause holds when the line contains any of its words. A word is lowercase text, or
+ * `#` and digits: that number standing alone (see `numberAt`), as an exact value must appear in JSON.
+ */
 export type StageWords = string[][];
 
 const WORD_RE = /[A-Za-z0-9._\- ]{3,}/g;
 const HIVE_WORDS = new Set(['hklm', 'hkcu', 'hku', 'hkcr', 'hkcc', 'hkey_local_machine', 'hkey_users', 'hkey_current_user', 'hkey_classes_root', 'hkey_current_config', 'registry', 'machine', 'user']);
 const UNSTABLE_TYPES = new Set<FieldType>(['ip', 'long', 'integer', 'short', 'byte', 'double', 'float', 'scaled_float', 'date', 'boolean']);
 
-/** Markers of lines whose fields normalization derives (so their words may be absent from the raw text). */
-const ALWAYS_PARSE = ['"winlog', '"channel"', '"eventid"', '"event_id"', '"eventtime"'];
+/**
+ * Markers of lines whose fields normalization derives (so their words may be absent from the raw text): flat
+ * exports need a top-level `EventID` key, Winlogbeat mapping a `winlog` object (nested or dotted keys).
+ */
+const ALWAYS_PARSE = ['"winlog', '"eventid"'];
 
 function fieldIsVerbatim(name: string, fieldType: (f: string) => FieldType | undefined): boolean {
   if (name.startsWith('host.') || name === 'registry.hive' || name === '@timestamp') return false;
@@ -45,6 +54,8 @@ function wordOf(text: string, wildcards: boolean): string | undefined {
       if (best === undefined || w.length > best.length) best = w;
     }
   }
+  // An exact value (no wildcard) that is all digits is that number standing alone in the JSON text.
+  if (best !== undefined && best === text && /^[0-9]+$/.test(best) && !(wildcards && /[*?]/.test(text))) return `#${best}`;
   return best;
 }
 
@@ -103,7 +114,8 @@ const COMMON_WORDS = new Set(['network', 'process', 'registry', 'file', 'authent
 /** The most selective clause: no common word, then fewest alternatives, then the longest shortest word. */
 function best(cs: string[][]): string[] {
   const common = (c: string[]) => (c.some((w) => COMMON_WORDS.has(w)) ? 1 : 0);
-  return [...cs].sort((a, b) => common(a) - common(b) || a.length - b.length || Math.min(...b.map((w) => w.length)) - Math.min(...a.map((w) => w.length)))[0]!;
+  const shortest = (c: string[]) => Math.min(...c.map((w) => core(w).length));
+  return [...cs].sort((a, b) => common(a) - common(b) || a.length - b.length || shortest(b) - shortest(a))[0]!;
 }
 
 /** Word requirements of every stage of a query (sequence stages, until and missing stages included). */
@@ -113,7 +125,93 @@ export function stageWords(ast: QueryAst, fieldType: (f: string) => FieldType | 
   return conditions.map((c) => clauses(c, fieldType));
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The text a word looks for: without `#` (a standing-alone number) and without the quotes of key markers. */
+const core = (w: string): string => w.replace(/^#/, '').replace(/^"+|"+$/g, '');
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Whether digits at `text[at, end)` stand alone as a number within `[lo, hi)`, loosely enough that every
+ * spelling `Number()` reads as that value still passes: leading zeros (`04624`), `\uXXXX` escapes right before
+ * (escaped whitespace `Number` trims), a fraction, or an exponent that could scale longer digits back (`46240e-1`).
+ * `54624` and `46241` do not pass. Both letter cases are accepted, so it reads the same on lowercased text.
+ */
+function numberAt(text: string, at: number, end: number, lo: number, hi: number): boolean {
+  let i = at - 1;
+  while (i >= lo && text.charCodeAt(i) === 48) i--;
+  if (i >= lo && isDigit(text.charCodeAt(i))) {
+    // Digits before: fine only if they end a `\uXXXX` escape (followed by nothing but zeros).
+    let escaped = false;
+    for (let j = at - 1; j >= i && !escaped; j--) {
+      const u = text.charCodeAt(j - 4);
+      escaped = j - 5 >= lo && text.charCodeAt(j - 5) === 92 && (u === 117 || u === 85);
+    }
+    if (!escaped) return false;
+  }
+  if (end >= hi || !isDigit(text.charCodeAt(end))) return true;
+  // Digits after: a different number unless an exponent follows (after any fraction).
+  let k = end;
+  while (k < hi && isDigit(text.charCodeAt(k))) k++;
+  if (k < hi && text.charCodeAt(k) === 46) for (k++; k < hi && isDigit(text.charCodeAt(k)); k++);
+  return k < hi && (text.charCodeAt(k) | 32) === 101;
+}
+
+/** Whether a lowercase line holds a word. */
+function holds(lower: string, w: string): boolean {
+  if (w.charCodeAt(0) !== 35 /* # */) return lower.includes(w);
+  const digits = w.slice(1);
+  for (let at = lower.indexOf(digits); at !== -1; at = lower.indexOf(digits, at + 1)) {
+    if (numberAt(lower, at, at + digits.length, 0, lower.length)) return true;
+  }
+  return false;
+}
+
+/**
+ * Lowercasing as the EQL engine folds case for ASCII words (ASCII letters, and the Kelvin sign to `k`):
+ * `toLowerCase` does that, except that it makes `İ` two characters (`i̇`); such rare lines are folded one by one.
+ */
+function fold(line: string): string {
+  const lower = line.toLowerCase();
+  if (lower.length === line.length) return lower;
+  return line.replace(/[A-Z\u212A]/g, (c) => (c === '\u212A' ? 'k' : c.toLowerCase()));
+}
+
+/** Whether anchor `w` occurs at `text[at]` within `[lo, hi)`, compared as `fold` and `holds` do. */
+function wordAt(text: string, at: number, w: string, lo: number, hi: number): boolean {
+  const bounded = w.charCodeAt(0) === 35;
+  const from = bounded ? 1 : 0;
+  const end = at + w.length - from;
+  if (at < lo || end > hi) return false;
+  for (let i = from, j = at; j < end; i++, j++) {
+    let c = text.charCodeAt(j);
+    if (c >= 65 && c <= 90) c += 32;
+    else if (c === 0x212a) c = 107;
+    if (c !== w.charCodeAt(i)) return false;
+  }
+  return !bounded || numberAt(text, at, end, lo, hi);
+}
+
+/** A word `a` that is in every line holding word `w`. */
+function implies(w: string, a: string): boolean {
+  if (a.startsWith('#')) return w === a;
+  return w.replace(/^#/, '').includes(a);
+}
+
+/** One regex finding the cores of some anchors (case-insensitive; `k` also matches the Kelvin sign). */
+interface Group {
+  re: RegExp;
+  /** Anchor words, with how many quote characters precede their core and whether a hit settles the line. */
+  words: Array<{ word: string; lead: number; always: boolean }>;
+}
+
+function group(words: Array<{ word: string; always: boolean }>): Group {
+  const cores = [...new Set(words.map((w) => core(w.word)))];
+  const source = cores.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/k/g, '[k\\u212A]')).join('|');
+  return {
+    re: new RegExp(source, 'gi'),
+    words: words.map(({ word, always }) => ({ word, always, lead: word.startsWith('#') ? 0 : word.length - word.replace(/^"+/, '').length })),
+  };
+}
 
 /**
  * Decides, per raw NDJSON line, whether it may matter. `undefined` from `createLinePrefilter` means it cannot
@@ -123,8 +221,9 @@ export interface LinePrefilter {
   /** True when the line (its text, any case) may be an event some rule, enrichment or coverage uses. */
   mayMatter(line: string): boolean;
   /**
-   * Scans complete lines `text[from, to)` and calls `onLine(start, end)` for each line that may matter, in order
-   * (end excludes the newline). Lines that cannot matter are skipped without being looked at one by one.
+   * Scans lines `text[from, to)` and calls `onLine(start, end)` for each line that may matter, in order (end
+   * excludes the newline; the first and last line are cut at `from` and `to`). Lines that cannot matter are
+   * skipped without being looked at one by one. Exactly the lines for which `mayMatter` is true.
    */
   scan(text: string, from: number, to: number, onLine: (start: number, end: number) => void): void;
   /** The words it looks for first, for diagnostics. */
@@ -133,51 +232,84 @@ export interface LinePrefilter {
 
 export function createLinePrefilter(stages: StageWords[], extraWords: string[] = []): LinePrefilter | undefined {
   if (stages.length === 0 || stages.some((s) => s.length === 0)) return undefined;
-  // One anchor clause per stage (the most selective); a line without any anchor word cannot match any stage.
-  const anchors = new Set<string>([...ALWAYS_PARSE, ...extraWords.map((w) => w.toLowerCase())]);
-  for (const s of stages) for (const w of best(s)) anchors.add(w);
-  const source = [...anchors].map(escapeRe).join('|');
-  const anchorRe = new RegExp(source, 'i');
-  const scanRe = new RegExp(source, 'gi');
-  const always = [...ALWAYS_PARSE, ...extraWords.map((w) => w.toLowerCase())];
+  const always = [...new Set([...ALWAYS_PARSE, ...extraWords.map((w) => w.toLowerCase())])];
+  // Anchors: the always-parse words, and for each stage a clause every word of which implies an anchor (one
+  // already there, else the stage's most selective clause is added). A line that may matter holds an anchor.
+  const anchors = [...always];
+  const covered = (s: string[][]) => s.some((clause) => clause.every((w) => anchors.some((a) => implies(w, a))));
+  for (const s of stages) if (!covered(s)) for (const w of best(s)) if (!anchors.includes(w)) anchors.push(w);
   const alwaysSet = new Set(always);
   const verify = (line: string): boolean => {
-      const lower = line.toLowerCase();
-      for (const w of always) if (lower.includes(w)) return true;
-      for (const s of stages) {
-        let all = true;
-        for (const clause of s) {
-          let any = false;
-          for (const w of clause) {
-            if (lower.includes(w)) {
-              any = true;
-              break;
-            }
-          }
-          if (!any) {
-            all = false;
+    const lower = fold(line);
+    for (const w of always) if (holds(lower, w)) return true;
+    for (const s of stages) {
+      let all = true;
+      for (const clause of s) {
+        let any = false;
+        for (const w of clause) {
+          if (holds(lower, w)) {
+            any = true;
             break;
           }
         }
-        if (all) return true;
+        if (!any) {
+          all = false;
+          break;
+        }
       }
-      return false;
+      if (all) return true;
+    }
+    return false;
   };
+  // A few regexes instead of one alternation of all anchors: V8 skips ahead (Boyer-Moore) through text only for
+  // a regex whose alternatives share few characters per position. Numbers, the always-parse words and stage words
+  // make three such sets; a key marker's quotes are checked after a hit (a `"` in the regex makes it slow).
+  const tagged = anchors.map((word) => ({ word, always: alwaysSet.has(word) }));
+  const numeric = (w: string) => /^[0-9]+$/.test(core(w));
+  const groups = [
+    tagged.filter((a) => numeric(a.word)),
+    tagged.filter((a) => !numeric(a.word) && a.always),
+    tagged.filter((a) => !numeric(a.word) && !a.always),
+  ]
+    .filter((g) => g.length > 0)
+    .map(group);
+  /** 0: no anchor at `at` (a regex hit of group `g`); 1: an anchor; 2: an always-parse word. */
+  const hitAt = (g: Group, text: string, at: number, lo: number, hi: number): 0 | 1 | 2 => {
+    let hit: 0 | 1 | 2 = 0;
+    for (const w of g.words) if (wordAt(text, at - w.lead, w.word, lo, hi)) hit = w.always ? 2 : 1;
+    return hit;
+  };
+  const next: number[] = groups.map(() => 0);
   return {
-    anchors: [...anchors],
-    mayMatter: (line: string) => anchorRe.test(line) && verify(line),
+    anchors,
+    mayMatter: (line: string) => verify(line),
     scan(text: string, from: number, to: number, onLine: (start: number, end: number) => void): void {
-      scanRe.lastIndex = from;
+      const find = (g: number, pos: number): void => {
+        const re = groups[g]!.re;
+        re.lastIndex = pos;
+        const m = re.exec(text);
+        next[g] = m === null || m.index >= to ? Infinity : m.index;
+      };
+      for (let g = 0; g < groups.length; g++) find(g, from);
       for (;;) {
-        const m = scanRe.exec(text);
-        if (m === null || m.index >= to) return;
-        const start = text.lastIndexOf('\n', m.index) + 1;
-        let end = text.indexOf('\n', m.index);
+        // The earliest hit of any group.
+        let g = 0;
+        for (let k = 1; k < groups.length; k++) if (next[k]! < next[g]!) g = k;
+        const at = next[g]!;
+        if (at === Infinity) return;
+        const start = Math.max(from, text.lastIndexOf('\n', at) + 1);
+        let end = text.indexOf('\n', at);
         if (end === -1 || end > to) end = to;
-        // An always-parse word found first settles it without looking at the rest of the line.
-        if (alwaysSet.has(m[0].toLowerCase()) || verify(text.slice(start, end))) onLine(start, end);
+        const hit = hitAt(groups[g]!, text, at, start, end);
+        if (hit === 0) {
+          // Not an anchor after all (a longer number, a key marker without its quotes, cut at `to`).
+          find(g, at + 1);
+          continue;
+        }
+        // An always-parse word settles it without looking at the rest of the line.
+        if (hit === 2 || verify(text.slice(start, end))) onLine(start, end);
         if (end >= to) return;
-        scanRe.lastIndex = end + 1;
+        for (let k = 0; k < groups.length; k++) if (next[k]! <= end) find(k, end + 1);
       }
     },
   };

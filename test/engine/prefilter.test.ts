@@ -20,6 +20,10 @@ test('the flagship gives one word clause per literal condition, none from ports 
     [['svchost.exe'], ['incoming', 'ingress']],
     [['change'], ['actions'], ['currentversion']],
   ]);
+  // An exact all-digit value is a number standing alone (`#`); a wildcard piece is not.
+  assert.deepEqual(words('any where event.code : "4624"'), [[['#4624']]]);
+  assert.deepEqual(words('any where event.code in ("4624", "4625")'), [[['#4624', '#4625']]]);
+  assert.deepEqual(words('process where process.command_line : "*4624*"'), [[['4624']]]);
 });
 
 test('or keeps a clause only when both sides give one; not, !=, regex and ip fields give none', () => {
@@ -44,6 +48,83 @@ test('no filter at all when some stage has no word to look for', () => {
   // Lines normalization rewrites are always parsed.
   assert.equal(f.mayMatter('{"winlog":{"channel":"Security"}}'), true);
   assert.equal(f.mayMatter('{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":3}'), true);
+});
+
+test('numbers stand alone: event ids in ports or pids are not hits, the id as number or string is', () => {
+  const f = createLinePrefilter(words('process where process.name : "abc.exe"'), ['#4624'])!;
+  for (const yes of ['{"event":{"code":"4624"}}', '{"event":{"code":4624}}', '{"event.code":[4624]}', '{"code":"04624"}', '{"code":4624.0}', '{"code":46240e-1}', '{"code":"\\u20284624"}', '4624'])
+    assert.equal(f.mayMatter(yes), true, yes);
+  for (const no of ['{"source":{"port":54624}}', '{"pid":46240}', '{"x":"14624"}', '{"x":4624.5}'.replace('4624.5', '146240')]) assert.equal(f.mayMatter(no), false, no);
+  // A rule's wildcard piece is found inside longer numbers too.
+  const g = createLinePrefilter(words('process where process.command_line : "*4624*"'))!;
+  assert.equal(g.mayMatter('{"process":{"command_line":"x 54624"}}'), true);
+});
+
+test('letter case: ASCII case and the Kelvin sign fold as in EQL; other look-alikes do not', () => {
+  const f = createLinePrefilter(words('process where process.name : "abc.exe"'), ['svchost', 'taskcache'])!;
+  for (const yes of ['"SVCHOST"', '"SvcHost.exe"', 'TASKCACHE', 'tas\u212Acache', 'x\u0130 svcHOST', 'ABC.EXE']) assert.equal(f.mayMatter(yes), true, yes);
+  for (const no of ['\u017Fvchost', 'svc host', 'abc_exe']) assert.equal(f.mayMatter(no), false, no);
+});
+
+/** The candidate lines of `scan` over `text[from, to)`, as [start, end] pairs. */
+function scanned(f: NonNullable<ReturnType<typeof createLinePrefilter>>, text: string, from: number, to: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  f.scan(text, from, to, (start, end) => out.push([start, end]));
+  return out;
+}
+
+/** What `scan` must give: each line of `text[from, to)` (cut at both ends) for which `mayMatter` is true. */
+function naive(f: NonNullable<ReturnType<typeof createLinePrefilter>>, text: string, from: number, to: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let start = from; start <= to; ) {
+    let end = text.indexOf('\n', start);
+    if (end === -1 || end > to) end = to;
+    if (f.mayMatter(text.slice(start, end))) out.push([start, end]);
+    start = end + 1;
+  }
+  return out;
+}
+
+test('scan: many anchors on one line give it once; anchors cut by the `to` bound are not hits', () => {
+  const f = createLinePrefilter([...words('any where process.name : "abc.exe" and event.action : "zzz"')], ['svchost', '#4624', '"winlog'])!;
+  const text = '{"winlog":1,"a":"SVCHOST","code":4624,"p":"abc.exe zzz svchost"}\nnothing here\nabc.exe zzz\nx svchost\n';
+  let at = 0;
+  const spans = text.split('\n').map((l): [number, number] => [at, (at += l.length + 1) - 1]);
+  assert.deepEqual(scanned(f, text, 0, text.length), [spans[0], spans[2], spans[3]]);
+  const cut = text.lastIndexOf('svchost') + 4;
+  assert.deepEqual(scanned(f, text, 0, cut), [spans[0], spans[2]]);
+  assert.deepEqual(scanned(f, text, 0, text.indexOf('zzz\n')), [spans[0]]);
+  // A number cut at `to` stands alone in what is scanned (the line as given ends there), as mayMatter sees it.
+  const num = 'a 462412\n';
+  assert.deepEqual(scanned(f, num, 0, 6), [[0, 6]]);
+  assert.deepEqual(scanned(f, num, 0, 7), []);
+  for (const [from, to] of [[0, text.length], [3, cut], [20, 85], [66, 66]] as const) assert.deepEqual(scanned(f, text, from, to), naive(f, text, from, to));
+});
+
+test('scan gives exactly the lines mayMatter accepts, on random text (a wrong merge of the anchor searches fails)', () => {
+  const f = createLinePrefilter(
+    [...words('any where event.code : "4698" and process.name : "a.exe"'), ...words('any where process.name : ("wsmprovhost.exe", "wmiprvse.exe") and registry.path : "*CurrentVersion*"'), ...words('any where network.direction : ("incoming", "ingress") and process.command_line : "*777*"')],
+    ['svchost', 'taskcache', '#4624', '#4648', '#5140'],
+  )!;
+  const tokens = ['"winlog', 'winlog', '"EventID"', 'eventid', '"eventid', 'SVCHOST', 'svc', 'host', 'tas\u212Acache', 'TaskCache', '4624', '54624', '46240', '04624', '4648', '5140', '\\u2028', '4698', '"4698"', 'a.exe', 'A.EXE', 'wmiprvse.exe', 'WsmProvHost.exe', 'currentversion', 'CURRENTVERSION', 'incoming', 'Ingress', 'ingres', '777', '7777', 'e', '.', '0', '1', '"', ' ', ',', ':', '{', '}', '\n', '\n', '\n', '\r\n', '\u0130', 'x'];
+  const r = rng(42);
+  let lines = 0;
+  let hits = 0;
+  for (let round = 0; round < 400; round++) {
+    const parts: string[] = [];
+    const n = 1 + Math.floor(r() * 120);
+    for (let i = 0; i < n; i++) parts.push(tokens[Math.floor(r() * tokens.length)]!);
+    const text = parts.join('');
+    const a = Math.floor(r() * (text.length + 1));
+    const b = Math.floor(r() * (text.length + 1));
+    const [from, to] = r() < 0.5 ? [0, text.length] : [Math.min(a, b), Math.max(a, b)];
+    const expected = naive(f, text, from, to);
+    assert.deepEqual(scanned(f, text, from, to), expected, `round ${round}: ${JSON.stringify(text)} [${from}, ${to})`);
+    lines += text.slice(from, to).split('\n').length;
+    hits += expected.length;
+  }
+  // Not vacuous: a fair share of lines are candidates, and a fair share are not.
+  assert.ok(hits > lines / 10 && hits < (lines * 9) / 10, `${hits} of ${lines} lines`);
 });
 
 /** Seeded uniform numbers in [0, 1) (the simulator's mulberry32), so a failure names a reproducible case. */
