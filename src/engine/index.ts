@@ -18,3 +18,4 @@ export type { CoverageReport, RuleCoverage, HostCoverage, StageCoverage } from '
 export { parseDuration, parseTimeBound } from './time-args.js';
 export { prefilterForRules, stageWords, createLinePrefilter } from './prefilter.js';
 export type { StageWords, LinePrefilter } from './prefilter.js';
+export { recordFilterForRules, CONTEXT_EVENT_IDS, type RecordFilter, type RecordFilterOptions } from './record-filter.js';
