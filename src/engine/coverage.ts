@@ -81,6 +81,12 @@ interface RulePlan {
 /** Fields whose clauses describe the kind of telemetry (kept in the relaxed form). */
 const KIND_FIELDS = new Set(['event.category', 'event.code', 'event.provider', 'event.module', 'event.dataset', 'winlog.channel', 'winlog.provider_name', 'host.os.type', 'process.name', 'process.executable']);
 
+/** A tracker's counts as plain data: per host, its event count and per rule the stage counters. */
+export interface CoverageSnapshot {
+  total: number;
+  hosts: Array<[host: string, events: number, counts: number[][]]>;
+}
+
 export class CoverageTracker {
   private readonly plans: RulePlan[];
   /** host → per rule → per stage counters [category, source, relaxed, strict]. */
@@ -119,6 +125,28 @@ export class CoverageTracker {
         counts[i + 2]!++;
         if (stage.strict && safeMatch(stage.strict, doc)) counts[i + 3]!++;
       }
+    }
+  }
+
+  /** The counts so far as plain data (to cross from a worker thread), and a fresh start. */
+  drain(): CoverageSnapshot {
+    const snapshot: CoverageSnapshot = { total: this.total, hosts: [...this.perHost].map(([host, h]) => [host, h.events, h.counts.map((c) => [...c])]) };
+    this.perHost.clear();
+    this.total = 0;
+    return snapshot;
+  }
+
+  /** Adds counts drained from a tracker of the same rules (the verdicts depend only on sums). */
+  absorb(snapshot: CoverageSnapshot): void {
+    this.total += snapshot.total;
+    for (const [host, events, counts] of snapshot.hosts) {
+      let h = this.perHost.get(host);
+      if (!h) {
+        h = { events: 0, counts: this.plans.map((p) => new Int32Array(p.stages.length * 4)) };
+        this.perHost.set(host, h);
+      }
+      h.events += events;
+      counts.forEach((c, r) => c.forEach((v, i) => (h!.counts[r]![i]! += v)));
     }
   }
 

@@ -1,10 +1,15 @@
 // A hunt: inputs (files, directories, globs, stdin) → items → normalized events → time order → rules → alerts.
 // Bad input never stops it: unreadable inputs, malformed records and events that cannot be normalized are
-// counted with where they were, and everything else is still read.
-import { expandInputs, readSource, type InputFormat, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
-import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
+// counted with where they were, and everything else is still read. Each input goes through the source pipeline
+// (source-pipeline.ts), in this thread or, with `workers`, in worker threads (hunt-workers.ts).
+import { availableParallelism } from 'node:os';
+import { expandInputs, type InputFormat, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
+import type { NormalizeOptions, NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
+import { CoverageTracker, type CoverageReport } from './coverage.js';
+import { pipeSourcesInWorkers } from './hunt-workers.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
+import { SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
 
 /**
  * The runtime's options (ordering, sort bounds, context window, callbacks) plus the inputs. Differences from
@@ -22,8 +27,20 @@ export interface HuntOptions extends RunRulesOptions {
   normalize?: NormalizeOptions;
   /** Force an input format instead of sniffing. */
   inputFormat?: InputFormat;
-  /** Further reader options passed to every `readSource` (e.g. an EVTX record filter, a line pre-filter). */
+  /** Further reader options passed to every `readSource` (functions: inputs are then read in this thread). */
   inputOptions?: InputOptions;
+  /**
+   * Skip, undecoded, NDJSON lines and EVTX records no rule and no enrichment can use (`PipelineSpec.prefilter`;
+   * never changes an alert, but what is skipped is not checked for malformation nor seen by coverage). Default false.
+   */
+  prefilter?: boolean;
+  /** Count coverage for these rules over every normalized event (see coverage.ts): `HuntResult.coverage`. */
+  coverageRules?: readonly LoadedRule[];
+  /**
+   * Read up to this many inputs at once in worker threads (0: all in this thread; 'auto': one per core when there
+   * are several inputs). stdin, `onNormalized` and function-valued `inputOptions` keep inputs in this thread.
+   */
+  workers?: number | 'auto';
   /** The stream "-" reads (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
   /**
@@ -91,6 +108,12 @@ export interface HuntResult {
   notNormalized: ProblemTally;
   /** Clock warnings from normalization (record times vs Sysmon UtcTime off by whole hours). */
   clockWarnings: string[];
+  /** NDJSON lines and EVTX records the pre-filter passed over (`prefilter`). */
+  skipped: number;
+  /** Coverage of `coverageRules`, when asked for. */
+  coverage?: CoverageReport;
+  /** Worker threads used (0: everything in this thread). */
+  workers: number;
   /** The rules' side: events that reached them, late events, alerts per rule. */
   run: RunRulesResult;
   durationMs: number;
@@ -133,6 +156,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   }
 
   const streaming = sources.some((s) => s.path === '-');
+  const ordering = options.ordering ?? (streaming ? 'window' : 'sort');
   // Events that reached the rules: counted here so the progress display keeps moving while sorted events are
   // merged back after reading (that phase can be long on GBs).
   let checked = 0;
@@ -143,7 +167,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     if ((++checked & 1023) === 0 && options.onProgress) tick();
   };
   const session = new RuleSession(options.rules, {
-    ordering: options.ordering ?? (streaming ? 'window' : 'sort'),
+    ordering,
     ...(options.latenessMs !== undefined && { latenessMs: options.latenessMs }),
     ...(options.sort && { sort: options.sort }),
     ...(options.contextWindowMs !== undefined && { contextWindowMs: options.contextWindowMs }),
@@ -151,27 +175,26 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     ...(options.onAlert && { onAlert: options.onAlert }),
     onEvent,
     collect: options.collect ?? false,
-    relevantOnly: options.relevantOnly ?? true,
+    // The source pipeline leaves unusable events out before they get here.
+    relevantOnly: false,
   });
-  const onNormalized = options.onNormalized;
 
   const malformed = tally();
   const warnings = tally();
   const notes = tally();
   const notNormalized = tally();
-  const reports: SourceReport[] = [];
+  const reports: SourceReport[] = sources.map((s) => ({ path: s.path, ...(s.size !== undefined && { size: s.size }), records: 0, events: 0 }));
   const clockWarnings: string[] = [];
-  const normalizeOptions = options.normalize ?? {};
-  const timeOffsetMs = typeof normalizeOptions.timeOffsetMs === 'number' ? normalizeOptions.timeOffsetMs : 0;
-  const from = options.from ?? -Infinity;
-  const to = options.to ?? Infinity;
   const bytesTotal = sources.reduce((n, s) => n + (s.size ?? 0), 0);
   const interval = options.progressIntervalMs ?? 250;
   let records = 0;
   let outsideRange = 0;
+  let unused = 0;
+  let skipped = 0;
   let bytesDone = 0;
   let lastProgress = 0;
   let normalizedEvents = 0;
+  let pushed = 0;
 
   let currentFile: string | undefined;
   const progress = () => {
@@ -183,9 +206,9 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       bytesDone,
       bytesTotal,
       ...(currentFile !== undefined && { currentFile }),
-      records,
-      events: normalizedEvents,
-      checked: checked + session.unusedCount,
+      records: records + pushed,
+      events: normalizedEvents + pushed,
+      checked: checked + unused + session.unusedCount,
       alerts: session.alertCount,
       elapsedMs: lastProgress - started,
     });
@@ -194,57 +217,68 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     if (Date.now() - lastProgress >= interval) progress();
   };
 
-  const readOptions: InputOptions = { ...options.inputOptions, ...(options.inputFormat && { format: options.inputFormat }), stdin: options.stdin ?? process.stdin };
+  // Outputs of source i: problems tallied, events on to the rules. Counts arrive with `done`.
+  const sinkFor = (i: number): SourceSink => {
+    const report = reports[i]!;
+    currentFile = report.path;
+    progress();
+    return {
+      problem: (item, recordsBefore) => {
+        if (item.severity === 'note') count(notes, item.origin, item.message, limit);
+        else if (item.severity === 'warning') count(warnings, item.origin, item.message, limit);
+        else if (wholeInput(item.origin) && recordsBefore === 0) inputErrors.push({ path: report.path, message: item.message });
+        else count(malformed, item.origin, item.message, limit);
+      },
+      notNormalized: (origin, reason) => count(notNormalized, origin, reason, limit),
+      event: (event) => {
+        session.push(event);
+        if ((++pushed & 1023) === 0 && options.onProgress) tick();
+      },
+    };
+  };
+  const done = (i: number, c: SourceCounts) => {
+    const report = reports[i]!;
+    report.records = c.records;
+    report.events = c.events;
+    records += c.records;
+    normalizedEvents += c.events;
+    outsideRange += c.outsideRange;
+    unused += c.unused;
+    skipped += c.skipped;
+    pushed = 0;
+    if (c.error) inputErrors.push({ path: report.path, message: c.error });
+    if (c.clockWarning) clockWarnings.push(c.clockWarning);
+    bytesDone += sources[i]!.size ?? 0;
+    filesDone = i + 1;
+  };
+
+  const spec = {
+    normalize: options.normalize ?? {},
+    from: options.from ?? -Infinity,
+    to: options.to ?? Infinity,
+    ...(options.inputFormat && { format: options.inputFormat }),
+    prefilter: options.prefilter === true,
+    // Only when sorting: on a live stream every event moves the host's time on (see RunRulesOptions.relevantOnly).
+    relevantOnly: (options.relevantOnly ?? true) && ordering === 'sort',
+  };
+  const extra: InputOptions = { ...options.inputOptions, stdin: options.stdin ?? process.stdin };
+  const local = new SourcePipeline(options.rules, spec, options.coverageRules, extra, options.onNormalized);
+  const coverage = local.coverage;
+  const fileSources = sources.filter((s) => s.path !== '-').length;
+  const wanted = options.workers === 'auto' ? (fileSources > 1 ? Math.min(availableParallelism(), fileSources) : 0) : (options.workers ?? 0);
+  const inThreadOnly = options.onNormalized !== undefined || options.inputOptions?.filter !== undefined || options.inputOptions?.lineFilter !== undefined;
+  const workers = inThreadOnly || fileSources === 0 ? 0 : wanted;
+  const runLocal = async (i: number) => done(i, await local.run(sources[i]!, sinkFor(i)));
   try {
-    for (let i = 0; i < sources.length; i++) {
-      const source = sources[i]!;
-      const report: SourceReport = { path: source.path, ...(source.size !== undefined && { size: source.size }), records: 0, events: 0 };
-      reports.push(report);
-      // Per input: record times vs Sysmon UtcTime off by whole hours means a mislabelled clock (summary warning).
-      const clock = new ClockCheck(source.path);
-      currentFile = source.path;
-      progress();
-      try {
-        for await (const item of readSource(source, readOptions)) {
-          if (item.kind === 'problem') {
-            if (item.severity === 'note') count(notes, item.origin, item.message, limit);
-            else if (item.severity === 'warning') count(warnings, item.origin, item.message, limit);
-            else if (wholeInput(item.origin) && report.records === 0) inputErrors.push({ path: source.path, message: item.message });
-            else count(malformed, item.origin, item.message, limit);
-            continue;
-          }
-          records++;
-          report.records++;
-          let result: ReturnType<typeof normalize>;
-          try {
-            result = normalize(item, normalizeOptions);
-          } catch (err) {
-            // A record normalization did not foresee: this record is lost, not the hunt.
-            result = { ok: false, reason: `normalization failed: ${(err as Error).message}` };
-          }
-          if (!result.ok) {
-            count(notNormalized, item.origin, result.reason, limit);
-          } else {
-            const event = result.event;
-            report.events++;
-            normalizedEvents++;
-            clock.observe(event.doc, timeOffsetMs);
-            if (event.timestamp < from || event.timestamp > to) outsideRange++;
-            else {
-              onNormalized?.(event);
-              session.push(event);
-            }
-          }
-          if ((records & 1023) === 0 && options.onProgress) tick();
-        }
-      } catch (err) {
-        // A reader that throws (cannot open, I/O error) loses this input only.
-        inputErrors.push({ path: source.path, message: describeError(err) });
-      }
-      bytesDone += source.size ?? 0;
-      filesDone = i + 1;
-      const skew = clock.result();
-      if (skew) clockWarnings.push(skew.message);
+    if (workers > 0) {
+      const setup = {
+        rules: options.rules.map((r) => r.rule),
+        ...(options.coverageRules && { coverageRules: options.coverageRules.map((r) => r.rule) }),
+        spec,
+      };
+      await pipeSourcesInWorkers(sources, setup, workers, { sink: sinkFor, done, coverage: (s) => coverage?.absorb(s), local: runLocal });
+    } else {
+      for (let i = 0; i < sources.length; i++) await runLocal(i);
     }
     currentFile = undefined;
     progress();
@@ -253,6 +287,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     throw err;
   }
   const run = await session.finish();
+  run.unused += unused;
   progress();
   return {
     sources: reports,
@@ -264,15 +299,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     notes,
     notNormalized,
     clockWarnings,
+    skipped,
+    ...(coverage && { coverage: coverage.report() }),
+    workers,
     run,
     durationMs: Date.now() - started,
   };
-}
-
-function describeError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e.code === 'ENOENT') return 'no such file or directory';
-  if (e.code === 'EACCES') return 'permission denied';
-  if (e.code === 'EISDIR') return 'is a directory';
-  return e.message ?? String(err);
 }

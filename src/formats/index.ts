@@ -16,7 +16,6 @@ import { gunzip } from './archive/gzip.js';
 import { openZip, type ZipFile } from './archive/zip.js';
 import { expandPaths } from './expand.js';
 import { readEvtx, type EvtxStats } from './evtx/index.js';
-import { readSourcesInWorkers, workersUsable } from './parallel.js';
 import type { InputFormat, InputItem, Origin, ProblemSeverity } from './types.js';
 
 export type { InputItem, InputFormat, Origin, WinEvent, WinSystem, DataValue, XmlElement, ProblemSeverity } from './types.js';
@@ -33,16 +32,11 @@ export interface InputOptions {
   evtxStats?: EvtxStats;
   /**
    * NDJSON pre-filter: lines it passes over are counted and never parsed (src/engine/prefilter.ts builds one
-   * from the rules). Not sent to worker threads: sources read with one are decoded in the calling thread.
+   * from the rules).
    */
   lineFilter?: JsonLineFilter;
   /** What "-" reads (default process.stdin): the CLI passes its own stdin. */
   stdin?: AsyncIterable<Uint8Array | string>;
-  /**
-   * `readSources` only: decode up to this many sources at once in worker threads (0 or absent: in the calling
-   * thread). Ignored when `filter` or `lineFilter` is set (functions cannot cross threads); stdin is always read in place.
-   */
-  workers?: number;
 }
 
 /** One input the user named, after expanding directories and globs ("-" is stdin). */
@@ -65,19 +59,9 @@ export async function expandInputs(paths: string[]): Promise<InputSource[]> {
   return expandPaths(paths);
 }
 
-/**
- * Reads several sources, one entry per source in order; consume each entry's `items` before taking the next.
- * With `options.workers` > 0, upcoming sources are decoded in worker threads while the current one is consumed.
- */
-export async function* readSources(
-  sources: InputSource[],
-  options: InputOptions = {},
-): AsyncGenerator<{ source: InputSource; items: AsyncGenerator<InputItem> }> {
-  if (!workersUsable(options)) {
-    for (const source of sources) yield { source, items: readSource(source, options) };
-    return;
-  }
-  yield* readSourcesInWorkers(sources, options, options.workers!, (source) => readSource(source, options));
+/** Reads several sources, one entry per source in order; consume each entry's `items` before taking the next. */
+export async function* readSources(sources: InputSource[], options: InputOptions = {}): AsyncGenerator<{ source: InputSource; items: AsyncGenerator<InputItem> }> {
+  for (const source of sources) yield { source, items: readSource(source, options) };
 }
 
 /** Bytes read to decide a format (more are read while only blanks have been seen). */

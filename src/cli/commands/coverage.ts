@@ -2,7 +2,7 @@
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { CoverageTracker, formatCoverage, hunt } from '../../engine/index.js';
+import { formatCoverage, hunt } from '../../engine/index.js';
 import type { InputFormat } from '../../formats/index.js';
 import { formatRuleProblem, loadRules, selectRules } from '../../rules/index.js';
 
@@ -44,13 +44,12 @@ export const command: Command = {
     if (loaded.problems.length) status = 2;
     const selected = selectRules(loaded.rules, values.only ?? []);
     if (selected.unknown.length) throw new UsageError(`--only: no rule named ${selected.unknown.map((u) => `'${u}'`).join(', ')}`);
-    const tracker = new CoverageTracker(selected.rules);
     // Coverage only observes: the rules themselves are not run (no alerts, no sorting cost beyond reading).
-    const result = await hunt({ inputs: positionals, rules: [], ...(format && { inputFormat: format as InputFormat }), stdin: io.stdin, onNormalized: (e) => tracker.observe(e) });
+    const result = await hunt({ inputs: positionals, rules: [], coverageRules: selected.rules, workers: 'auto', ...(format && { inputFormat: format as InputFormat }), stdin: io.stdin });
     for (const e of result.inputErrors) io.stderr.write(`seqhunt coverage: ${e.path}: ${e.message}\n`);
     if (result.inputErrors.length) status = 2;
     if (result.malformed.count) io.stderr.write(`seqhunt coverage: ${result.malformed.count} malformed record${result.malformed.count === 1 ? '' : 's'} skipped (first: ${result.malformed.samples[0]?.origin.file}: ${result.malformed.samples[0]?.message})\n`);
-    const report = tracker.report();
+    const report = result.coverage!;
     io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatCoverage(report));
     return status;
   },

@@ -7,8 +7,8 @@ import type { CliIo, Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { guardOutput, outputClash } from '../output.js';
 import { createSink, SINK_FORMATS, type SinkFormat, escapeForTerminal } from '../../alerts/index.js';
-import { CoverageTracker, formatCoverage, hunt, parseDuration, parseTimeBound, prefilterForRules, type HuntProgress, type HuntResult } from '../../engine/index.js';
-import { checkNormalizeOptions, type NormalizedEvent, type NormalizeOptions } from '../../normalize/index.js';
+import { formatCoverage, hunt, parseDuration, parseTimeBound, prefilterForRules, recordFilterForRules, type HuntProgress, type HuntResult } from '../../engine/index.js';
+import { checkNormalizeOptions, type NormalizeOptions } from '../../normalize/index.js';
 import { formatRuleProblem, loadRules, selectRules, type LoadedRule } from '../../rules/index.js';
 import { declaredFieldsOf, lintRule, ruleFile } from '../../rules/lint.js';
 import { createAlertTuning, loadExceptionLists, type SuppressionSummary } from '../../tuning/index.js';
@@ -44,10 +44,13 @@ Options:
   --show-suppressed       also write suppressed alerts (marked with suppressed_by)
   --fail-on-alert         exit 1 when there are alerts (for scripts)
   --no-progress           no progress bar (it is shown only when stderr is a terminal)
-  --prefilter MODE        auto | on | off: skip NDJSON lines that hold none of the words the rules and
-                          the enrichment need, without parsing them (never changes alerts; skipped lines
-                          are not checked for malformation nor counted in coverage). auto (default): on
-                          when the inputs add up to 256 MiB or more
+  --prefilter MODE        auto | on | off: skip, undecoded, NDJSON lines that hold none of the words the
+                          rules and the enrichment need and EVTX records of event ids they cannot use
+                          (never changes alerts; what is skipped is not checked for malformation nor
+                          counted in coverage). auto (default): on when the inputs add up to 256 MiB or more
+  --workers N|auto        read up to N inputs at once in worker threads (auto, the default: one per
+                          core when there are several inputs; 0: all in the main thread). Alerts are
+                          the same whatever N
 
 Exit status: 0 the hunt completed (with or without alerts, malformed records reported); 1 with
 --fail-on-alert and alerts; 2 usage errors, unreadable inputs or broken rules (after the rest has run).
@@ -71,10 +74,18 @@ const options = {
   'fail-on-alert': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   prefilter: { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 /** Inputs at least this large get the NDJSON pre-filter by default (`--prefilter auto`). */
 const PREFILTER_AUTO_BYTES = 256 * 1024 * 1024;
+
+/** --workers: a count (0 = main thread only) or auto. */
+function parseWorkers(value: string | undefined): number | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (!/^\d+$/.test(value) || Number(value) > 64) usageError(`--workers: expected a number from 0 to 64 or auto, got "${value}"`);
+  return Number(value);
+}
 
 function usageError(message: string): never {
   throw new UsageError(message);
@@ -124,6 +135,7 @@ export const command: Command = {
     const format = (values.format as SinkFormat | undefined) ?? defaultFormat(values.output, io.stdout.isTTY === true);
     const prefilterMode = values.prefilter ?? 'auto';
     if (!['auto', 'on', 'off'].includes(prefilterMode)) usageError(`unknown --prefilter "${prefilterMode}" (expected auto, on or off)`);
+    const workers = parseWorkers(values.workers);
 
     let status = 0;
     const err = (text: string) => io.stderr.write(text);
@@ -198,10 +210,8 @@ export const command: Command = {
       const sources = await expandInputs(positionals);
       useFilter = sources.reduce((sum, src) => sum + (src.size ?? 0), 0) >= PREFILTER_AUTO_BYTES;
     }
-    const lineFilter = useFilter ? prefilterForRules(rules) : undefined;
-
-    // Whether the inputs hold what each rule stage needs: a rule that cannot fire is never a silent zero.
-    const coverage = new CoverageTracker(rules);
+    // The rules give no word to look for (some stage has none): nothing can be skipped.
+    if (useFilter && !prefilterForRules(rules) && !recordFilterForRules(rules, { coverage: false })) useFilter = false;
     const progress = io.stderr.isTTY && !values['no-progress'] ? progressBar(io) : undefined;
     let result: HuntResult;
     const bySeverity = new Map<string, number>();
@@ -215,7 +225,8 @@ export const command: Command = {
         ...(order !== undefined && { ordering: order }),
         normalize: normalizeOptions,
         ...(inputFormat !== undefined && { inputFormat: inputFormat as InputFormat }),
-        ...(lineFilter && { inputOptions: { lineFilter } }),
+        prefilter: useFilter,
+        workers,
         stdin: io.stdin,
         postProcess: (alert, rule) => tuning.postProcess(alert, rule),
         onAlert: (alert) => {
@@ -227,8 +238,9 @@ export const command: Command = {
             bySeverity.set(sev, (bySeverity.get(sev) ?? 0) + 1);
           }
         },
+        // Whether the inputs hold what each rule stage needs: a rule that cannot fire is never a silent zero.
         // Coverage needs every event: with the pre-filter on, it is not assessed (the summary says so).
-        ...(!lineFilter && { onNormalized: (e: NormalizedEvent) => coverage.observe(e) }),
+        ...(!useFilter && { coverageRules: rules }),
         ...(progress && { onProgress: progress.update }),
       });
     } finally {
@@ -242,10 +254,10 @@ export const command: Command = {
       err(`seqhunt hunt: cannot write ${values.output ?? 'to standard output'}: ${outError.message}\n`);
       status = 2;
     }
-    let coverageText = rules.length > 0 ? formatCoverage(coverage.report()) : '';
-    if (lineFilter) {
+    let coverageText = rules.length > 0 && result.coverage ? formatCoverage(result.coverage) : '';
+    if (useFilter) {
       coverageText =
-        `pre-filter: ${lineFilter.skipped.toLocaleString('en-US')} NDJSON lines not parsed (no rule stage and no enrichment can use them; --prefilter off reads them all)\n` +
+        `pre-filter: ${result.skipped.toLocaleString('en-US')} NDJSON lines and EVTX records not decoded (no rule stage and no enrichment can use them; --prefilter off reads them all)\n` +
         `coverage: not assessed on pre-filtered input (it needs every event); run \`seqhunt coverage\` on the same paths\n`;
     }
     err(summary(result, bySeverity, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, coverageText, values['show-suppressed'] === true));

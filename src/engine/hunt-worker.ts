@@ -1,0 +1,89 @@
+// Worker thread entry (see hunt-workers.ts): compiles the rules it is set up with, runs the source pipeline on
+// each source it is sent, and posts the outputs back in batches, pausing when the consumer has not taken
+// `CREDITS` batches of that source.
+import { parentPort } from 'node:worker_threads';
+import { compileRule } from '../rules/index.js';
+import type { LoadedRule, Rule } from '../rules/types.js';
+import { BATCH_SIZE, CREDITS, type FromWorker, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
+import { SourcePipeline, type SourceSink } from './source-pipeline.js';
+import type { InputSource } from '../formats/index.js';
+
+if (!parentPort) throw new Error('engine/hunt-worker.ts runs only as a worker thread');
+const port = parentPort;
+
+let pipeline: SourcePipeline | undefined;
+const credits = new Map<number, number>();
+const waiters = new Map<number, () => void>();
+const queue: Array<{ id: number; source: InputSource }> = [];
+let running = false;
+
+function compiled(rules: Rule[]): LoadedRule[] {
+  return rules.map((rule) => {
+    const r = compileRule(rule);
+    // The calling thread compiled the same definitions: this cannot fail unless the two builds differ.
+    if ('problem' in r) throw new Error(`rule ${rule.name}: ${r.problem.message}`);
+    return r;
+  });
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.t === 'setup') {
+    const s: WorkerSetup = m.setup;
+    pipeline = new SourcePipeline(compiled(s.rules), s.spec, s.coverageRules ? compiled(s.coverageRules) : undefined);
+  } else if (m.t === 'read') {
+    queue.push(m);
+    if (!running) void runQueue();
+  } else {
+    credits.set(m.id, (credits.get(m.id) ?? 0) + 1);
+    const w = waiters.get(m.id);
+    waiters.delete(m.id);
+    w?.();
+  }
+});
+
+async function runQueue(): Promise<void> {
+  running = true;
+  for (let job = queue.shift(); job; job = queue.shift()) await run(job.id, job.source);
+  running = false;
+}
+
+async function send(id: number, outputs: SourceOutput[]): Promise<void> {
+  while ((credits.get(id) ?? 0) <= 0) await new Promise<void>((resolve) => waiters.set(id, resolve));
+  credits.set(id, credits.get(id)! - 1);
+  port.postMessage({ t: 'batch', id, json: JSON.stringify(outputs) } satisfies FromWorker);
+}
+
+async function run(id: number, source: InputSource): Promise<void> {
+  credits.set(id, CREDITS);
+  let batch: SourceOutput[] = [];
+  // Full batches wait here until there is credit; the pipeline waits on `backlog` before reading on.
+  const full: SourceOutput[][] = [];
+  const add = (out: SourceOutput) => {
+    batch.push(out);
+    if (batch.length >= BATCH_SIZE) {
+      full.push(batch);
+      batch = [];
+    }
+  };
+  const flush = async () => {
+    while (full.length > 0) await send(id, full.shift()!);
+  };
+  const sink: SourceSink = {
+    event: (e) => add(['e', e.doc, Number.isFinite(e.timestamp) ? e.timestamp : null, e.host, e.origin]),
+    problem: (item, recordsBefore) => add(['p', item, recordsBefore]),
+    notNormalized: (origin, reason) => add(['n', origin, reason]),
+    backlog: () => (full.length > 0 ? flush() : undefined),
+  };
+  try {
+    const counts = await pipeline!.run(source, sink);
+    await flush();
+    if (batch.length > 0) await send(id, batch);
+    const coverage = pipeline!.coverage?.drain();
+    port.postMessage({ t: 'end', id, counts, ...(coverage && { coverage }) } satisfies FromWorker);
+  } catch (err) {
+    port.postMessage({ t: 'error', id, message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+  } finally {
+    credits.delete(id);
+    waiters.delete(id);
+  }
+}

@@ -1,0 +1,164 @@
+// One input, read → normalized → bounded in time → left out when no rule or enrichment can use it: the part of a
+// hunt that needs no other input, so it runs the same in the calling thread and in a worker thread (hunt-workers.ts).
+// What it produces goes to a `SourceSink`; the sorting, rules and alerts stay with the caller.
+import { readSource, type InputItem, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
+import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
+import type { LoadedRule } from '../rules/types.js';
+import { AlertAssembler } from '../alerts/index.js';
+import { CoverageTracker } from './coverage.js';
+import { prefilterForRules } from './prefilter.js';
+import { recordFilterForRules } from './record-filter.js';
+
+/** How sources are read and filtered: plain data, so that it crosses to worker threads as is. */
+export interface PipelineSpec {
+  normalize: NormalizeOptions;
+  /** Only events with from <= timestamp <= to (epoch ms) go on. */
+  from: number;
+  to: number;
+  format?: InputOptions['format'];
+  /**
+   * Skip, undecoded, what no rule and no enrichment can use: NDJSON lines holding none of the words they look for
+   * (prefilter.ts), EVTX records of providers and event ids that cannot become such events (record-filter.ts).
+   * Skipped input is not checked for malformation nor seen by coverage or `onNormalized`.
+   */
+  prefilter: boolean;
+  /** Leave out events no rule stage and no enrichment can use (they are decoded and normalized, then dropped). */
+  relevantOnly: boolean;
+}
+
+/** Where a source's output goes (the hunt's tallies and rule session, or a worker's messages). */
+export interface SourceSink {
+  /** A problem item, and how many records of the source were read before it. */
+  problem(item: Extract<InputItem, { kind: 'problem' }>, recordsBefore: number): void;
+  notNormalized(origin: Origin, reason: string): void;
+  /** A normalized event within the time bounds that some rule or enrichment may use. */
+  event(event: NormalizedEvent): void;
+  /** A promise to wait for before the next item when the consumer lags (a worker out of credit), else undefined. */
+  backlog?(): Promise<void> | undefined;
+}
+
+export interface SourceCounts {
+  /** Items read (records, lines, documents). */
+  records: number;
+  /** Normalized events (before the time bounds). */
+  events: number;
+  outsideRange: number;
+  /** Events within the bounds left out as unusable (`relevantOnly`). */
+  unused: number;
+  /** NDJSON lines and EVTX records the pre-filter passed over. */
+  skipped: number;
+  clockWarning?: string;
+  /** Why reading stopped early (cannot open, I/O error): this input only is lost from there on. */
+  error?: string;
+}
+
+/** True for an event some rule stage or enrichment may use (see `CompiledQuery.mayUse`, `AlertAssembler.usesEvent`). */
+export function usableBy(rules: readonly LoadedRule[]): (event: NormalizedEvent) => boolean {
+  const queries = rules.map((r) => r.query);
+  return (event) => {
+    try {
+      for (let i = 0; i < queries.length; i++) if (queries[i]!.mayUse(event.doc)) return true;
+      return AlertAssembler.usesEvent(event);
+    } catch {
+      return true; // let the runtime meet it and count the failure with its place
+    }
+  };
+}
+
+/** Reads sources one at a time with the filters the rules allow; holds the coverage tally when asked for one. */
+export class SourcePipeline {
+  private readonly usable: ((event: NormalizedEvent) => boolean) | undefined;
+  private readonly readOptions: InputOptions;
+  private readonly lineFilter: ReturnType<typeof prefilterForRules>;
+  private readonly timeOffsetMs: number;
+  private skippedRecords = 0;
+  /** Coverage over every normalized event within the bounds (before events are left out). */
+  readonly coverage: CoverageTracker | undefined;
+
+  /**
+   * `coverageRules`: track coverage for these rules (undefined: none). `extra`: reader options of the caller's own
+   * (functions; the calling thread only). `onNormalized`: every event within the bounds, before it may be left out.
+   */
+  constructor(
+    rules: readonly LoadedRule[],
+    private readonly spec: PipelineSpec,
+    coverageRules?: readonly LoadedRule[],
+    extra: InputOptions = {},
+    private readonly onNormalized?: (event: NormalizedEvent) => void,
+  ) {
+    this.coverage = coverageRules ? new CoverageTracker(coverageRules) : undefined;
+    this.usable = spec.relevantOnly ? usableBy(rules) : undefined;
+    this.lineFilter = spec.prefilter && !extra.lineFilter ? prefilterForRules(rules) : undefined;
+    const recordFilter = spec.prefilter && !extra.filter ? recordFilterForRules([...rules, ...(coverageRules ?? [])], { coverage: coverageRules !== undefined || onNormalized !== undefined }) : undefined;
+    this.readOptions = {
+      ...extra,
+      ...(spec.format && { format: spec.format }),
+      ...(this.lineFilter && { lineFilter: this.lineFilter }),
+      // Rejections are counted: the reader skips a record exactly when the filter says no.
+      ...(recordFilter && { filter: (provider: string, eventId: number) => recordFilter(provider, eventId) || (this.skippedRecords++, false) }),
+    };
+    const offset = spec.normalize.timeOffsetMs;
+    this.timeOffsetMs = typeof offset === 'number' && Number.isFinite(offset) ? offset : 0;
+  }
+
+  async run(source: InputSource, sink: SourceSink): Promise<SourceCounts> {
+    const counts: SourceCounts = { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0 };
+    const skippedBefore = (this.lineFilter?.skipped ?? 0) + this.skippedRecords;
+    // Per input: record times vs Sysmon UtcTime off by whole hours means a mislabelled clock (summary warning).
+    const clock = new ClockCheck(source.path);
+    const { from, to } = this.spec;
+    const normalizeOptions = this.spec.normalize;
+    const usable = this.usable;
+    const coverage = this.coverage;
+    const onNormalized = this.onNormalized;
+    try {
+      for await (const item of readSource(source, this.readOptions)) {
+        const wait = sink.backlog?.();
+        if (wait) await wait;
+        if (item.kind === 'problem') {
+          sink.problem(item, counts.records);
+          continue;
+        }
+        counts.records++;
+        let result: ReturnType<typeof normalize>;
+        try {
+          result = normalize(item, normalizeOptions);
+        } catch (err) {
+          // A record normalization did not foresee: this record is lost, not the hunt.
+          result = { ok: false, reason: `normalization failed: ${(err as Error).message}` };
+        }
+        if (!result.ok) {
+          sink.notNormalized(item.origin, result.reason);
+          continue;
+        }
+        const event = result.event;
+        counts.events++;
+        clock.observe(event.doc, this.timeOffsetMs);
+        if (event.timestamp < from || event.timestamp > to) {
+          counts.outsideRange++;
+          continue;
+        }
+        onNormalized?.(event);
+        coverage?.observe(event);
+        // Untimed events go on: the runtime counts them with their place.
+        if (usable && Number.isFinite(event.timestamp) && !usable(event)) counts.unused++;
+        else sink.event(event);
+      }
+    } catch (err) {
+      counts.error = describeError(err);
+    } finally {
+      counts.skipped = (this.lineFilter?.skipped ?? 0) + this.skippedRecords - skippedBefore;
+      const skew = clock.result();
+      if (skew) counts.clockWarning = skew.message;
+    }
+    return counts;
+  }
+}
+
+function describeError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return 'no such file or directory';
+  if (e.code === 'EACCES') return 'permission denied';
+  if (e.code === 'EISDIR') return 'is a directory';
+  return e.message ?? String(err);
+}

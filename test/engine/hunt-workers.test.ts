@@ -1,0 +1,98 @@
+// Inputs read in worker threads must give exactly what reading them in the calling thread gives: the same
+// alerts, counts, problems with their places, coverage, whatever the number of workers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { hunt, type HuntOptions, type HuntResult } from '../../src/engine/hunt.js';
+import { loadRules } from '../../src/rules/index.js';
+import { SCENARIOS, renderSimulation, simulate } from '../../src/simulate/index.js';
+import type { Alert } from '../../src/alerts/index.js';
+
+function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-workers-'));
+  return f(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** Every scenario in three formats, plus a file with malformed lines and one that is not an input. */
+function writeInputs(dir: string): void {
+  for (const s of SCENARIOS) {
+    const t = simulate(s.id);
+    for (const format of ['evtx', 'xml', 'defend'] as const) for (const f of renderSimulation(t, format, format === 'evtx')) writeFileSync(join(dir, f.name), f.data);
+  }
+  const t = simulate(SCENARIOS[0]!.id);
+  const lines = renderSimulation(t, 'defend')[0]!.data.toString().split('\n');
+  lines.splice(2, 0, '{"broken": 1');
+  lines.splice(6, 0, 'not json at all');
+  writeFileSync(join(dir, 'zz-damaged.ndjson'), lines.join('\n'));
+  writeFileSync(join(dir, 'zz-readme.bin'), Buffer.from([0, 1, 2, 3, 255, 254]));
+}
+
+async function run(dir: string, workers: number, extra: Partial<HuntOptions> = {}): Promise<{ r: HuntResult; alerts: string[] }> {
+  const { rules } = await loadRules();
+  const alerts: Alert[] = [];
+  const r = await hunt({ inputs: [dir], rules, workers, coverageRules: rules, onAlert: (a) => alerts.push(a), ...extra });
+  return { r, alerts: alerts.map((a) => JSON.stringify(a)) };
+}
+
+/**
+ * The parts of a result that must not depend on threads (durations and the worker count aside). Coverage: the
+ * verdicts and exact counts; the relaxed and matching counts stop once a stage has matched (coverage.ts), so
+ * they depend on where the inputs were split.
+ */
+function comparable(r: HuntResult): unknown {
+  const { durationMs: _d, workers: _w, run, coverage, ...rest } = r;
+  const { sort: _s, ...runRest } = run;
+  const verdicts = coverage?.rules.map((rule) => ({
+    ...rule,
+    hosts: rule.hosts.map((h) => ({ ...h, stages: h.stages.map((st) => ({ ...st, relaxedEvents: st.relaxedEvents > 0, matchingEvents: st.matchingEvents > 0, sourceEvents: st.sourceEvents > 0 })) })),
+  }));
+  return { ...rest, coverage: coverage && { hosts: coverage.hosts, events: coverage.events, verdicts }, run: runRest };
+}
+
+test('two workers give the same alerts, counts, problems and coverage as the calling thread, in the same order', async () => {
+  await withDir(async (dir) => {
+    writeInputs(dir);
+    const one = await run(dir, 0);
+    const two = await run(dir, 2);
+    assert.equal(one.r.workers, 0);
+    assert.equal(two.r.workers, 2);
+    assert.ok(one.alerts.length > 10, 'the scenarios raise alerts');
+    assert.deepEqual(two.alerts, one.alerts);
+    assert.deepEqual(comparable(two.r), comparable(one.r));
+    assert.equal(one.r.malformed.count, 2, 'both damaged lines are reported');
+    assert.ok(one.r.notes.count + one.r.inputErrors.length >= 1, 'the file that is not an input is reported');
+    assert.ok(one.r.coverage && one.r.coverage.hosts.length > 0);
+  });
+});
+
+test('with the pre-filter, workers skip the same lines and records and give the same alerts', async () => {
+  await withDir(async (dir) => {
+    writeInputs(dir);
+    const one = await run(dir, 0, { prefilter: true, coverageRules: undefined });
+    const two = await run(dir, 2, { prefilter: true, coverageRules: undefined });
+    assert.ok(one.r.skipped > 0, 'something is skipped');
+    assert.deepEqual(two.alerts, one.alerts);
+    assert.deepEqual(comparable(two.r), comparable(one.r));
+    const plain = await run(dir, 0, { coverageRules: undefined });
+    assert.deepEqual([...one.alerts].sort(), [...plain.alerts].sort(), 'the pre-filter changes no alert');
+  });
+});
+
+test('stdin among files is read in the calling thread, in its turn', async () => {
+  await withDir(async (dir) => {
+    writeInputs(dir);
+    const t = simulate(SCENARIOS[1]!.id);
+    const data = renderSimulation(t, 'defend')[0]!.data;
+    const stdin = () => Readable.from([data]);
+    // Sorting is forced: with stdin the default is the reorder window, and both runs must order alike anyway.
+    const one = await run(dir, 0, { inputs: [dir, '-'], stdin: stdin(), ordering: 'sort' });
+    const two = await run(dir, 2, { inputs: [dir, '-'], stdin: stdin(), ordering: 'sort' });
+    assert.equal(two.r.sources.at(-1)!.path, '-');
+    assert.ok(two.r.sources.at(-1)!.records > 0);
+    assert.deepEqual(two.alerts, one.alerts);
+    assert.deepEqual(comparable(two.r), comparable(one.r));
+  });
+});
