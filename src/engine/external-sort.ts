@@ -1,7 +1,8 @@
 // Orders events by time with bounded memory: an external merge sort.
-// Events are buffered in input order; past the threshold the buffer is sorted (stable, so ties keep input order)
-// and spilled to a temp file as one JSON line per event; at the end the runs and the last buffer are merged
-// k-way. Ties across runs go to the earlier run, which holds the earlier input: the result is (time, input order).
+// Events are buffered; past the threshold the buffer is sorted and spilled to a temp file as one JSON line per
+// event; at the end the runs and the last buffer are merged k-way. Every event has an input order (`order`, given
+// by the caller when inputs are read in parallel, else the order of `add`), and ties in time go by it, in memory
+// and across runs alike: the result is (time, input order) however events arrived.
 import { mkdtempSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,14 @@ export interface ExternalSortOptions {
   tempDir?: string;
   /** Most runs read at once; more are first merged in batches (default 64: bounded files and read buffers). */
   maxMergeFanIn?: number;
+  /** Ties in time go by each event's own `order` (inputs read in parallel) instead of the order of `add`. */
+  orderGiven?: boolean;
+  /**
+   * Write runs into this existing directory, named `<runPrefix>run-N.ndjson`, and leave them there: the caller
+   * owns them (a worker thread's sorter hands its runs to the calling thread's with `toRuns`/`adoptRuns`).
+   */
+  runDir?: string;
+  runPrefix?: string;
 }
 
 export interface SortStats {
@@ -36,6 +45,9 @@ export interface SortStats {
   spilledRuns: number;
   spilledBytes: number;
 }
+
+/** The sort buffer's default bounds (`maxBufferedEvents`, `maxBufferedBytes`). */
+export const SORT_BUFFER_DEFAULTS = { events: 50_000, bytes: 40 * 1048576 } as const;
 
 const HEAP_CHECK_EVERY = 8192;
 const MIN_RUN_FOR_HEAP_SPILL = 8192;
@@ -73,7 +85,7 @@ function approxBytes(value: unknown, depth: number): number {
   return n;
 }
 
-const byTime = (a: NormalizedEvent, b: NormalizedEvent) => a.timestamp - b.timestamp;
+const byTimeThenOrder = (a: NormalizedEvent, b: NormalizedEvent) => a.timestamp - b.timestamp || a.order! - b.order!;
 
 export class ExternalSorter {
   private buffer: NormalizedEvent[] = [];
@@ -90,17 +102,52 @@ export class ExternalSorter {
   private readonly maxFanIn: number;
   private sinceCheck = 0;
   private closed = false;
+  private arrivals = 0;
+  private readonly orderGiven: boolean;
+  private readonly runDir: string | undefined;
+  private readonly runPrefix: string;
   readonly stats: SortStats = { events: 0, spilledRuns: 0, spilledBytes: 0 };
 
   constructor(options: ExternalSortOptions = {}) {
-    this.maxBuffered = Math.max(1, options.maxBufferedEvents ?? 50_000);
-    this.maxBytes = Math.max(1, options.maxBufferedBytes ?? 40 * 1048576);
+    this.maxBuffered = Math.max(1, options.maxBufferedEvents ?? SORT_BUFFER_DEFAULTS.events);
+    this.maxBytes = Math.max(1, options.maxBufferedBytes ?? SORT_BUFFER_DEFAULTS.bytes);
     this.maxHeap = options.maxHeapBytes;
     this.tempParent = options.tempDir ?? tmpdir();
     this.maxFanIn = Math.max(2, options.maxMergeFanIn ?? 64);
+    this.orderGiven = options.orderGiven === true;
+    this.runDir = options.runDir;
+    this.runPrefix = options.runPrefix ?? '';
+  }
+
+  /**
+   * Spills what is held and returns every run, sorted, for another sorter to merge (`adoptRuns`). With `runDir`
+   * the files stay; this sorter is done.
+   */
+  toRuns(): string[] {
+    if (this.buffer.length > 0) this.spill();
+    this.closed = true;
+    return [...this.runs];
+  }
+
+  /**
+   * Adds sorted runs written by other sorters (`toRuns`; their lines carry the input order) to those merged by
+   * `sorted()`. Put them in `sharedRunDir()` so that they are removed with this sorter's own.
+   */
+  adoptRuns(paths: readonly string[], stats: SortStats): void {
+    this.runs.push(...paths);
+    this.stats.events += stats.events;
+    this.stats.spilledRuns += stats.spilledRuns;
+    this.stats.spilledBytes += stats.spilledBytes;
+  }
+
+  /** The directory this sorter removes when done (created now if needed): where other sorters' runs go. */
+  sharedRunDir(): string {
+    return (this.dir ??= this.makeTempDir());
   }
 
   add(event: NormalizedEvent): void {
+    if (!this.orderGiven || event.order === undefined) event.order = this.arrivals;
+    this.arrivals++;
     this.buffer.push(event);
     this.stats.events++;
     // About one event in 8 is measured and the next ones are charged the same (the walk costs microseconds);
@@ -126,7 +173,7 @@ export class ExternalSorter {
 
   /** Every event added, in (timestamp, input order). Removes the temp files when done (or abandoned). */
   async *sorted(): AsyncGenerator<NormalizedEvent> {
-    const last = this.buffer.sort(byTime);
+    const last = this.buffer.sort(byTimeThenOrder);
     this.buffer = [];
     this.bufferedBytes = 0;
     try {
@@ -168,17 +215,17 @@ export class ExternalSorter {
   }
 
   private spill(): void {
-    const events = this.buffer.sort(byTime);
+    const events = this.buffer.sort(byTimeThenOrder);
     this.buffer = [];
     this.bufferedBytes = 0;
     this.sinceCheck = 0;
-    this.dir ??= this.makeTempDir();
-    const path = join(this.dir, `run-${this.stats.spilledRuns}.ndjson`);
+    const dir = this.runDir ?? (this.dir ??= this.makeTempDir());
+    const path = join(dir, `${this.runPrefix}run-${this.stats.spilledRuns}.ndjson`);
     const fd = openSync(path, 'w');
     try {
       let chunk = '';
       for (const e of events) {
-        chunk += JSON.stringify([e.timestamp, e.host, e.origin, e.doc]) + '\n';
+        chunk += JSON.stringify([e.timestamp, e.order, e.host, e.origin, e.doc]) + '\n';
         if (chunk.length >= WRITE_CHUNK) {
           this.stats.spilledBytes += writeSync(fd, chunk);
           chunk = '';
@@ -200,14 +247,14 @@ export class ExternalSorter {
   private async reduceRuns(): Promise<void> {
     while (this.runs.length > this.maxFanIn) {
       const batch = this.runs.splice(0, this.maxFanIn);
-      const path = join(this.dir!, `run-${this.stats.spilledRuns++}.ndjson`);
+      const path = join(this.dir!, `${this.runPrefix}merged-${this.stats.spilledRuns++}.ndjson`);
       const readers: RunReader[] = [];
       const fd = openSync(path, 'w');
       try {
         const readChunk = readChunkFor(batch.length);
         for (const run of batch) readers.push(await RunReader.open(run, readChunk));
         const heap = new TimeHeap<number>();
-        for (let i = 0; i < readers.length; i++) if (await readers[i]!.advance()) heap.push(i, readers[i]!.time, i);
+        for (let i = 0; i < readers.length; i++) if (await readers[i]!.advance()) heap.push(i, readers[i]!.time, readers[i]!.order);
         let chunk = '';
         while (heap.size > 0) {
           const i = heap.pop()!;
@@ -217,7 +264,7 @@ export class ExternalSorter {
             this.stats.spilledBytes += writeSync(fd, chunk);
             chunk = '';
           }
-          if (reader.advanceSync() || (await reader.advance())) heap.push(i, reader.time, i);
+          if (reader.advanceSync() || (await reader.advance())) heap.push(i, reader.time, reader.order);
         }
         if (chunk) this.stats.spilledBytes += writeSync(fd, chunk);
       } finally {
@@ -225,7 +272,6 @@ export class ExternalSorter {
         await Promise.all(readers.map((r) => r.close()));
       }
       for (const run of batch) rmSync(run, { force: true });
-      // The merged run holds the earliest input of those left: it goes first, keeping ties in input order.
       this.runs.unshift(path);
     }
   }
@@ -236,12 +282,12 @@ export class ExternalSorter {
     try {
       const readChunk = readChunkFor(this.runs.length);
       for (const path of this.runs) readers.push(await RunReader.open(path, readChunk));
-      // Sources are numbered in input order: runs first (in spill order), then the in-memory tail.
+      // Heap items: run index, or `memIndex` for the in-memory tail; ties in time go by input order.
       const heap = new TimeHeap<number>();
       const memIndex = readers.length;
       let memAt = 0;
-      for (let i = 0; i < readers.length; i++) if (await readers[i]!.advance()) heap.push(i, readers[i]!.time, i);
-      if (memory.length > 0) heap.push(memIndex, memory[0]!.timestamp, memIndex);
+      for (let i = 0; i < readers.length; i++) if (await readers[i]!.advance()) heap.push(i, readers[i]!.time, readers[i]!.order);
+      if (memory.length > 0) heap.push(memIndex, memory[0]!.timestamp, memory[0]!.order!);
       while (heap.size > 0) {
         const source = heap.pop()!;
         if (source === memIndex) {
@@ -249,12 +295,12 @@ export class ExternalSorter {
           const event = memory[memAt]!;
           memory[memAt++] = undefined as unknown as NormalizedEvent;
           yield event;
-          if (memAt < memory.length) heap.push(memIndex, memory[memAt]!.timestamp, memIndex);
+          if (memAt < memory.length) heap.push(memIndex, memory[memAt]!.timestamp, memory[memAt]!.order!);
           continue;
         }
         const reader = readers[source]!;
         yield reader.event();
-        if (reader.advanceSync() || (await reader.advance())) heap.push(source, reader.time, source);
+        if (reader.advanceSync() || (await reader.advance())) heap.push(source, reader.time, reader.order);
       }
     } finally {
       await Promise.all(readers.map((r) => r.close()));
@@ -273,10 +319,11 @@ function* drain<T>(items: T[]): Generator<T> {
 
 /** Reads one spilled run back a large chunk at a time, one line per step; the document is parsed only on demand. */
 class RunReader {
-  /** The current line, as written by `spill`: `[timestamp, host, origin, doc]`. */
+  /** The current line, as written by `spill`: `[timestamp, order, host, origin, doc]`. */
   line = '';
-  /** Its timestamp, read from the line's start. */
+  /** Its timestamp and input order, read from the line's start. */
   time = 0;
+  order = 0;
   private lines: string[] = [];
   private at = 0;
   private rest = '';
@@ -324,8 +371,8 @@ class RunReader {
   /** The current line as an event. */
   event(): NormalizedEvent {
     try {
-      const [timestamp, host, origin, doc] = JSON.parse(this.line) as [number, string, NormalizedEvent['origin'], NormalizedEvent['doc']];
-      return { doc, timestamp, host, origin };
+      const [timestamp, order, host, origin, doc] = JSON.parse(this.line) as [number, number, string, NormalizedEvent['origin'], NormalizedEvent['doc']];
+      return { doc, timestamp, host, origin, order };
     } catch (err) {
       throw this.damaged((err as Error).message);
     }
@@ -337,8 +384,11 @@ class RunReader {
 
   private take(line: string): void {
     this.line = line;
-    this.time = Number(line.slice(1, line.indexOf(',')));
-    if (Number.isNaN(this.time)) throw this.damaged('no timestamp at the start of a line');
+    const a = line.indexOf(',');
+    const b = line.indexOf(',', a + 1);
+    this.time = Number(line.slice(1, a));
+    this.order = Number(line.slice(a + 1, b));
+    if (Number.isNaN(this.time) || Number.isNaN(this.order) || b < 0) throw this.damaged('no timestamp and order at the start of a line');
   }
 
   private damaged(why: string): Error {

@@ -1,10 +1,11 @@
 // Worker thread entry (see hunt-workers.ts): compiles the rules it is set up with, runs the source pipeline on
-// each source it is sent, and posts the outputs back in batches, pausing when the consumer has not taken
-// `CREDITS` batches of that source.
+// each source it is sent, sorts the timed events into runs on disk (named to the calling thread when it asks),
+// and posts everything else back in batches, pausing when the consumer has not taken `CREDITS` batches.
 import { parentPort } from 'node:worker_threads';
 import { compileRule } from '../rules/index.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
-import { BATCH_SIZE, CREDITS, type FromWorker, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
+import { ExternalSorter } from './external-sort.js';
+import { BATCH_SIZE, CREDITS, SOURCE_ORDER_SPAN, type FromWorker, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
 import { SourcePipeline, type SourceSink } from './source-pipeline.js';
 import type { InputSource } from '../formats/index.js';
 
@@ -12,6 +13,7 @@ if (!parentPort) throw new Error('engine/hunt-worker.ts runs only as a worker th
 const port = parentPort;
 
 let pipeline: SourcePipeline | undefined;
+let sorter: ExternalSorter | undefined;
 const credits = new Map<number, number>();
 const waiters = new Map<number, () => void>();
 const queue: Array<{ id: number; source: InputSource }> = [];
@@ -30,6 +32,9 @@ port.on('message', (m: ToWorker) => {
   if (m.t === 'setup') {
     const s: WorkerSetup = m.setup;
     pipeline = new SourcePipeline(compiled(s.rules), s.spec, s.coverageRules ? compiled(s.coverageRules) : undefined);
+    sorter = new ExternalSorter({ ...s.sort, orderGiven: true, runDir: s.runDir, runPrefix: `w${m.worker}-` });
+  } else if (m.t === 'flush') {
+    void flush();
   } else if (m.t === 'read') {
     queue.push(m);
     if (!running) void runQueue();
@@ -40,6 +45,17 @@ port.on('message', (m: ToWorker) => {
     w?.();
   }
 });
+
+async function flush(): Promise<void> {
+  // Sources still queued or running come first (the calling thread asks only when all are done).
+  while (running) await new Promise((resolve) => setTimeout(resolve, 5));
+  try {
+    const paths = sorter!.toRuns();
+    port.postMessage({ t: 'runs', paths, stats: sorter!.stats } satisfies FromWorker);
+  } catch (err) {
+    port.postMessage({ t: 'flush-error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+  }
+}
 
 async function runQueue(): Promise<void> {
   running = true;
@@ -68,8 +84,14 @@ async function run(id: number, source: InputSource): Promise<void> {
   const flush = async () => {
     while (full.length > 0) await send(id, full.shift()!);
   };
+  let seq = 0;
   const sink: SourceSink = {
-    event: (e) => add(['e', e.doc, Number.isFinite(e.timestamp) ? e.timestamp : null, e.host, e.origin]),
+    event: (e) => {
+      // Untimed events go to the calling thread, which counts them; the others are sorted here.
+      if (!Number.isFinite(e.timestamp)) return add(['e', e.doc, null, e.host, e.origin]);
+      e.order = id * SOURCE_ORDER_SPAN + seq++;
+      sorter!.add(e);
+    },
     problem: (item, recordsBefore) => add(['p', item, recordsBefore]),
     notNormalized: (origin, reason) => add(['n', origin, reason]),
     backlog: () => (full.length > 0 ? flush() : undefined),

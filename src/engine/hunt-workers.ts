@@ -1,13 +1,15 @@
 // Several inputs at once in worker threads: each worker runs the source pipeline (read, pre-filter, decode,
-// normalize, leave out what no rule can use) and sends back only the events that matter, so the calling thread
-// is left with ordering, rules and alerts. Results are handed over per source in source order, exactly as the
-// calling thread would have produced them, so alerts do not depend on the number of workers. A worker reads
-// ahead at most `CREDITS` batches per source (memory stays bounded however slow the consumer is).
+// normalize, leave out what no rule can use) and sorts the events that matter into runs on disk, as the calling
+// thread's external sort would; the calling thread then merges every run by (time, input order) and runs the
+// rules. So events cross threads once, as sorted runs, and the result does not depend on how sources were spread
+// over workers: each event carries its input order (source index, position in the source). Problems, counts and
+// untimed events come back as messages, at most `CREDITS` batches ahead of the consumer.
 import { Worker } from 'node:worker_threads';
 import type { InputSource, Origin } from '../formats/index.js';
 import type { NormalizedEvent } from '../normalize/types.js';
 import type { Rule } from '../rules/types.js';
 import type { CoverageSnapshot } from './coverage.js';
+import type { ExternalSortOptions, SortStats } from './external-sort.js';
 import type { PipelineSpec, SourceCounts, SourceSink } from './source-pipeline.js';
 
 /** Outputs per message: enough to amortize messaging, few enough to keep latency and memory low. */
@@ -19,7 +21,14 @@ export interface WorkerSetup {
   rules: Rule[];
   coverageRules?: Rule[];
   spec: PipelineSpec;
+  /** Where the worker writes its sorted runs (the calling thread's sorter removes them). */
+  runDir: string;
+  /** The workers' sort buffer bounds (each worker holds one). */
+  sort: ExternalSortOptions;
 }
+
+/** Input order of events read in parallel: source index × this + position in the source (exact below 2^53). */
+export const SOURCE_ORDER_SPAN = 2 ** 32;
 
 /** One output of a source: an event [timestamp null when not finite], a problem item, a record not normalized. */
 export type SourceOutput =
@@ -27,37 +36,50 @@ export type SourceOutput =
   | ['p', Parameters<SourceSink['problem']>[0], number]
   | ['n', Origin, string];
 
-export type ToWorker = { t: 'setup'; setup: WorkerSetup } | { t: 'read'; id: number; source: InputSource } | { t: 'ack'; id: number };
+export type ToWorker =
+  | { t: 'setup'; setup: WorkerSetup; worker: number }
+  | { t: 'read'; id: number; source: InputSource }
+  | { t: 'ack'; id: number }
+  /** No more sources: spill what is held and report the runs. */
+  | { t: 'flush' };
 export type FromWorker =
   /** Outputs as JSON text: one string copy crosses threads, far cheaper than structured-cloning object graphs. */
   | { t: 'batch'; id: number; json: string }
   | { t: 'end'; id: number; counts: SourceCounts; coverage?: CoverageSnapshot }
-  | { t: 'error'; id: number; message: string };
+  | { t: 'error'; id: number; message: string }
+  | { t: 'runs'; paths: string[]; stats: SortStats }
+  | { t: 'flush-error'; message: string };
 
 export interface SourceHandlers {
-  /** Where source `i`'s outputs go. */
+  /** Where source `i`'s outputs go (called once per source, before its first output). */
   sink(i: number): SourceSink;
   /** Source `i` is done (its counts; a failed worker gives `error`). */
   done(i: number, counts: SourceCounts): void;
   /** Coverage counted by a worker (sums; order does not matter). */
   coverage(snapshot: CoverageSnapshot): void;
-  /** Sources that must be read in the calling thread (stdin), when their turn comes. */
+  /** Reads source `i` in the calling thread (stdin), while the workers go on. */
   local(i: number): Promise<void>;
+  /** A worker's sorted runs (once every source is done). */
+  runs(paths: string[], stats: SortStats): void;
+  /** A worker failed after reading sources: the events of those sources that it held are lost. */
+  lost(sources: number[], message: string): void;
 }
 
 interface Job {
   id: number;
   source: InputSource;
-  batches: SourceOutput[][];
-  end: Extract<FromWorker, { t: 'end' }> | undefined;
+  sink: SourceSink | undefined;
+  done: boolean;
   worker: PooledWorker | undefined;
-  wake: (() => void) | undefined;
 }
 
 interface PooledWorker {
   worker: Worker;
   jobs: Job[];
+  /** Sources it finished, whose events sit in its sorter until it flushes. */
+  held: number[];
   dead: boolean;
+  flushed: (() => void) | undefined;
 }
 
 /** The worker entry: compiled JS next to this module, or the TS source registered through tsx (tests, dev). */
@@ -81,42 +103,58 @@ export function deliver(out: SourceOutput, sink: SourceSink): void {
   else sink.notNormalized(out[1], out[2]);
 }
 
-/** Runs every source through the pipeline in up to `workers` threads, handing results over in source order. */
+/** Runs every source through the pipeline in up to `workers` threads (stdin in this one); resolves when all are done. */
 export async function pipeSourcesInWorkers(sources: readonly InputSource[], setup: WorkerSetup, workers: number, handlers: SourceHandlers): Promise<void> {
   const url = workerUrl();
   const pool: PooledWorker[] = [];
-  const jobs: Job[] = sources.map((source, id) => ({ id, source, batches: [], end: undefined, worker: undefined, wake: undefined }));
-  let next = 0;
-  let consuming = 0;
+  const jobs: Job[] = sources.map((source, id) => ({ id, source, sink: undefined, done: false, worker: undefined }));
+  const queue = jobs.filter((j) => j.source.path !== '-');
+  let remaining = queue.length;
+  let allDone: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (allDone = resolve));
+  const sinkOf = (job: Job) => (job.sink ??= handlers.sink(job.id));
 
-  const wake = (job: Job) => {
-    const w = job.wake;
-    job.wake = undefined;
-    w?.();
-  };
-  const endJob = (job: Job, end: Extract<FromWorker, { t: 'end' }>) => {
-    job.end = end;
-    if (job.worker) job.worker.jobs = job.worker.jobs.filter((j) => j !== job);
-    wake(job);
-    assign();
+  const end = (job: Job, counts: SourceCounts, coverage?: CoverageSnapshot) => {
+    if (job.done) return;
+    job.done = true;
+    if (job.worker) {
+      job.worker.jobs = job.worker.jobs.filter((j) => j !== job);
+      if (!counts.error) job.worker.held.push(job.id);
+    }
+    sinkOf(job);
+    if (coverage) handlers.coverage(coverage);
+    handlers.done(job.id, counts);
+    if (--remaining === 0) allDone();
+    else assign();
   };
 
   const spawn = (): PooledWorker => {
-    const pw: PooledWorker = { worker: new Worker(url), jobs: [], dead: false };
-    pw.worker.postMessage({ t: 'setup', setup } satisfies ToWorker);
+    const pw: PooledWorker = { worker: new Worker(url), jobs: [], held: [], dead: false, flushed: undefined };
+    pw.worker.postMessage({ t: 'setup', setup, worker: pool.length } satisfies ToWorker);
     pw.worker.on('message', (m: FromWorker) => {
+      if (m.t === 'runs' || m.t === 'flush-error') {
+        if (m.t === 'runs') handlers.runs(m.paths, m.stats);
+        else handlers.lost(pw.held, m.message);
+        pw.held = [];
+        pw.flushed?.();
+        return;
+      }
       const job = jobs[m.id];
-      if (!job || job.end) return;
+      if (!job || job.done) return;
       if (m.t === 'batch') {
-        job.batches.push(JSON.parse(m.json) as SourceOutput[]);
-        wake(job);
-      } else if (m.t === 'end') endJob(job, m);
-      else endJob(job, { t: 'end', id: job.id, counts: { ...emptyCounts(), error: `read error: ${m.message}` } });
+        const sink = sinkOf(job);
+        for (const out of JSON.parse(m.json) as SourceOutput[]) deliver(out, sink);
+        pw.worker.postMessage({ t: 'ack', id: job.id } satisfies ToWorker);
+      } else if (m.t === 'end') end(job, m.counts, m.coverage);
+      else end(job, { ...emptyCounts(), error: `read error: ${m.message}` });
     });
     const fail = (message: string) => {
       if (pw.dead) return;
       pw.dead = true;
-      for (const job of [...pw.jobs]) endJob(job, { t: 'end', id: job.id, counts: { ...emptyCounts(), error: `worker thread failed: ${message}` } });
+      if (pw.held.length > 0) handlers.lost(pw.held, `worker thread failed: ${message}`);
+      pw.held = [];
+      pw.flushed?.();
+      for (const job of [...pw.jobs]) end(job, { ...emptyCounts(), error: `worker thread failed: ${message}` });
     };
     pw.worker.on('error', (err) => fail(err.message));
     pw.worker.on('exit', (code) => fail(`exited with code ${code}`));
@@ -124,20 +162,15 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     return pw;
   };
 
-  // Starts the next sources on idle workers, never more than `workers` sources ahead of the one consumed.
+  // Gives the next sources to idle workers, one source per worker at a time.
   function assign(): void {
-    while (next < jobs.length && next < consuming + workers) {
-      const job = jobs[next]!;
-      if (job.source.path === '-') {
-        next++; // read in the calling thread when its turn comes
-        continue;
-      }
+    while (queue.length > 0) {
       let pw = pool.find((p) => !p.dead && p.jobs.length === 0);
       if (!pw) {
         if (pool.filter((p) => !p.dead).length >= workers) return;
         pw = spawn();
       }
-      next++;
+      const job = queue.shift()!;
       job.worker = pw;
       pw.jobs.push(job);
       pw.worker.postMessage({ t: 'read', id: job.id, source: job.source } satisfies ToWorker);
@@ -145,28 +178,22 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
   }
 
   try {
-    for (let i = 0; i < jobs.length; i++) {
-      consuming = i;
-      assign();
-      const job = jobs[i]!;
-      if (job.source.path === '-') {
-        await handlers.local(i);
-        continue;
-      }
-      const sink = handlers.sink(i);
-      for (;;) {
-        const batch = job.batches.shift();
-        if (batch) {
-          if (!job.end) job.worker?.worker.postMessage({ t: 'ack', id: job.id } satisfies ToWorker);
-          for (const out of batch) deliver(out, sink);
-          continue;
-        }
-        if (job.end) break;
-        await new Promise<void>((resolve) => (job.wake = resolve));
-      }
-      if (job.end!.coverage) handlers.coverage(job.end!.coverage);
-      handlers.done(i, job.end!.counts);
-    }
+    if (remaining === 0) allDone();
+    assign();
+    for (const job of jobs) if (job.source.path === '-') await handlers.local(job.id);
+    await finished;
+    // Every source is read: each worker spills what it holds and names its runs.
+    await Promise.all(
+      pool
+        .filter((p) => !p.dead)
+        .map(
+          (p) =>
+            new Promise<void>((resolve) => {
+              p.flushed = resolve;
+              p.worker.postMessage({ t: 'flush' } satisfies ToWorker);
+            }),
+        ),
+    );
   } finally {
     await Promise.all(pool.map((p) => p.worker.terminate()));
   }

@@ -7,7 +7,8 @@ import { expandInputs, type InputFormat, type InputOptions, type InputSource, ty
 import type { NormalizeOptions, NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker, type CoverageReport } from './coverage.js';
-import { pipeSourcesInWorkers } from './hunt-workers.js';
+import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
+import { pipeSourcesInWorkers, SOURCE_ORDER_SPAN, type WorkerSetup } from './hunt-workers.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
 
@@ -119,14 +120,34 @@ export interface HuntResult {
   durationMs: number;
 }
 
-function tally(): ProblemTally {
-  return { count: 0, byFile: {}, samples: [] };
-}
+/**
+ * Counts problems as sources report them, which with worker threads is in no fixed order; the samples kept are
+ * the first `limit` in input order (up to `limit` per source are held, then sorted by source), so the summary
+ * is the same however the inputs were read.
+ */
+class Tally {
+  readonly result: ProblemTally = { count: 0, byFile: {}, samples: [] };
+  private readonly held: Array<ProblemSample & { source: number; seq: number }> = [];
+  private readonly perSource = new Map<number, number>();
+  private seq = 0;
 
-function count(t: ProblemTally, origin: Origin, message: string, limit: number): void {
-  t.count++;
-  t.byFile[origin.file] = (t.byFile[origin.file] ?? 0) + 1;
-  if (t.samples.length < limit) t.samples.push({ origin, message });
+  constructor(private readonly limit: number) {}
+
+  add(origin: Origin, message: string, source: number): void {
+    const t = this.result;
+    t.count++;
+    t.byFile[origin.file] = (t.byFile[origin.file] ?? 0) + 1;
+    const n = this.perSource.get(source) ?? 0;
+    if (n >= this.limit) return;
+    this.perSource.set(source, n + 1);
+    this.held.push({ origin, message, source, seq: this.seq++ });
+  }
+
+  finish(): ProblemTally {
+    this.held.sort((a, b) => a.source - b.source || a.seq - b.seq);
+    this.result.samples = this.held.slice(0, this.limit).map(({ origin, message }) => ({ origin, message }));
+    return this.result;
+  }
 }
 
 /** True when a problem concerns the whole input (no record, line, offset or index): it could not be read. */
@@ -157,6 +178,14 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
 
   const streaming = sources.some((s) => s.path === '-');
   const ordering = options.ordering ?? (streaming ? 'window' : 'sort');
+  const fileSources = sources.filter((s) => s.path !== '-').length;
+  // One core (or one input): worker threads would only add their start-up and messaging to the same work.
+  const cores = availableParallelism();
+  const wanted = options.workers === 'auto' ? (fileSources > 1 && cores > 1 ? Math.min(cores, fileSources) : 0) : (options.workers ?? 0);
+  const inThreadOnly = options.onNormalized !== undefined || options.inputOptions?.filter !== undefined || options.inputOptions?.lineFilter !== undefined;
+  // Only when sorting: the order events reach the rules in is then rebuilt from their input order (`order`).
+  const workers = inThreadOnly || fileSources === 0 || ordering !== 'sort' ? 0 : wanted;
+  const parallel = workers > 0;
   // Events that reached the rules: counted here so the progress display keeps moving while sorted events are
   // merged back after reading (that phase can be long on GBs).
   let checked = 0;
@@ -169,7 +198,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const session = new RuleSession(options.rules, {
     ordering,
     ...(options.latenessMs !== undefined && { latenessMs: options.latenessMs }),
-    ...(options.sort && { sort: options.sort }),
+    ...((options.sort || parallel) && { sort: { ...options.sort, orderGiven: parallel } }),
     ...(options.contextWindowMs !== undefined && { contextWindowMs: options.contextWindowMs }),
     ...(options.postProcess && { postProcess: options.postProcess }),
     ...(options.onAlert && { onAlert: options.onAlert }),
@@ -179,12 +208,14 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     relevantOnly: false,
   });
 
-  const malformed = tally();
-  const warnings = tally();
-  const notes = tally();
-  const notNormalized = tally();
+  const malformed = new Tally(limit);
+  const warnings = new Tally(limit);
+  const notes = new Tally(limit);
+  const notNormalized = new Tally(limit);
+  // Per source, in input order at the end (sources may finish in any order with worker threads).
+  const sourceErrors: Array<Array<{ path: string; message: string }>> = sources.map(() => []);
+  const sourceClocks: Array<string | undefined> = sources.map(() => undefined);
   const reports: SourceReport[] = sources.map((s) => ({ path: s.path, ...(s.size !== undefined && { size: s.size }), records: 0, events: 0 }));
-  const clockWarnings: string[] = [];
   const bytesTotal = sources.reduce((n, s) => n + (s.size ?? 0), 0);
   const interval = options.progressIntervalMs ?? 250;
   let records = 0;
@@ -206,8 +237,9 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       bytesDone,
       bytesTotal,
       ...(currentFile !== undefined && { currentFile }),
-      records: records + pushed,
-      events: normalizedEvents + pushed,
+      // Counts arrive when a source is done; events pushed so far keep the display moving meanwhile.
+      records: Math.max(records, pushed),
+      events: Math.max(normalizedEvents, pushed),
       checked: checked + unused + session.unusedCount,
       alerts: session.alertCount,
       elapsedMs: lastProgress - started,
@@ -222,15 +254,18 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     const report = reports[i]!;
     currentFile = report.path;
     progress();
+    let seq = 0;
     return {
       problem: (item, recordsBefore) => {
-        if (item.severity === 'note') count(notes, item.origin, item.message, limit);
-        else if (item.severity === 'warning') count(warnings, item.origin, item.message, limit);
-        else if (wholeInput(item.origin) && recordsBefore === 0) inputErrors.push({ path: report.path, message: item.message });
-        else count(malformed, item.origin, item.message, limit);
+        if (item.severity === 'note') notes.add(item.origin, item.message, i);
+        else if (item.severity === 'warning') warnings.add(item.origin, item.message, i);
+        else if (wholeInput(item.origin) && recordsBefore === 0) sourceErrors[i]!.push({ path: report.path, message: item.message });
+        else malformed.add(item.origin, item.message, i);
       },
-      notNormalized: (origin, reason) => count(notNormalized, origin, reason, limit),
+      notNormalized: (origin, reason) => notNormalized.add(origin, reason, i),
       event: (event) => {
+        // With workers, stdin is read here: its events take their input order as the workers' do.
+        if (parallel) event.order = i * SOURCE_ORDER_SPAN + seq++;
         session.push(event);
         if ((++pushed & 1023) === 0 && options.onProgress) tick();
       },
@@ -245,11 +280,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     outsideRange += c.outsideRange;
     unused += c.unused;
     skipped += c.skipped;
-    pushed = 0;
-    if (c.error) inputErrors.push({ path: report.path, message: c.error });
-    if (c.clockWarning) clockWarnings.push(c.clockWarning);
+    if (c.error) sourceErrors[i]!.push({ path: report.path, message: c.error });
+    sourceClocks[i] = c.clockWarning;
     bytesDone += sources[i]!.size ?? 0;
-    filesDone = i + 1;
+    filesDone++;
   };
 
   const spec = {
@@ -264,19 +298,30 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const extra: InputOptions = { ...options.inputOptions, stdin: options.stdin ?? process.stdin };
   const local = new SourcePipeline(options.rules, spec, options.coverageRules, extra, options.onNormalized);
   const coverage = local.coverage;
-  const fileSources = sources.filter((s) => s.path !== '-').length;
-  const wanted = options.workers === 'auto' ? (fileSources > 1 ? Math.min(availableParallelism(), fileSources) : 0) : (options.workers ?? 0);
-  const inThreadOnly = options.onNormalized !== undefined || options.inputOptions?.filter !== undefined || options.inputOptions?.lineFilter !== undefined;
-  const workers = inThreadOnly || fileSources === 0 ? 0 : wanted;
   const runLocal = async (i: number) => done(i, await local.run(sources[i]!, sinkFor(i)));
   try {
     if (workers > 0) {
-      const setup = {
+      const setup: WorkerSetup = {
         rules: options.rules.map((r) => r.rule),
         ...(options.coverageRules && { coverageRules: options.coverageRules.map((r) => r.rule) }),
         spec,
+        runDir: session.sharedRunDir(),
+        // Each worker holds a sort buffer: together they take what one would.
+        sort: {
+          maxBufferedEvents: Math.ceil((options.sort?.maxBufferedEvents ?? SORT_BUFFER_DEFAULTS.events) / workers),
+          maxBufferedBytes: Math.ceil((options.sort?.maxBufferedBytes ?? SORT_BUFFER_DEFAULTS.bytes) / workers),
+        },
       };
-      await pipeSourcesInWorkers(sources, setup, workers, { sink: sinkFor, done, coverage: (s) => coverage?.absorb(s), local: runLocal });
+      await pipeSourcesInWorkers(sources, setup, workers, {
+        sink: sinkFor,
+        done,
+        coverage: (s) => coverage?.absorb(s),
+        local: runLocal,
+        runs: (paths, stats) => session.adoptSortedRuns(paths, stats),
+        lost: (lost, message) => {
+          for (const i of lost) sourceErrors[i]!.push({ path: sources[i]!.path, message: `${message}: its events are lost` });
+        },
+      });
     } else {
       for (let i = 0; i < sources.length; i++) await runLocal(i);
     }
@@ -288,16 +333,18 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   }
   const run = await session.finish();
   run.unused += unused;
+  inputErrors.push(...sourceErrors.flat());
+  const clockWarnings = sourceClocks.filter((w): w is string => w !== undefined);
   progress();
   return {
     sources: reports,
     inputErrors,
     records,
     outsideRange,
-    malformed,
-    warnings,
-    notes,
-    notNormalized,
+    malformed: malformed.finish(),
+    warnings: warnings.finish(),
+    notes: notes.finish(),
+    notNormalized: notNormalized.finish(),
     clockWarnings,
     skipped,
     ...(coverage && { coverage: coverage.report() }),

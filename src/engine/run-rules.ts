@@ -167,6 +167,20 @@ export class RuleSession {
     }
   }
 
+  /**
+   * Where sorted runs made elsewhere (worker threads' sorters) are to be written, to be merged with this
+   * session's events by `adoptSortedRuns` ('sort' ordering only).
+   */
+  sharedRunDir(): string {
+    if (!this.sorter) throw new Error('sorted runs can only be adopted with sort ordering');
+    return this.sorter.sharedRunDir();
+  }
+
+  adoptSortedRuns(paths: readonly string[], stats: SortStats): void {
+    if (!this.sorter) throw new Error('sorted runs can only be adopted with sort ordering');
+    this.sorter.adoptRuns(paths, stats);
+  }
+
   /** Drops temp files without running the rest (on an abort). */
   abandon(): void {
     this.sorter?.cleanup();

@@ -12,4 +12,9 @@ export interface NormalizedEvent {
   /** The host this event belongs to (host.id, else host.name), the unit of ordering and of sequence keys. */
   host: string;
   origin: Origin;
+  /**
+   * Place in the input, for ordering events of equal time (smaller first). Set when inputs are read in parallel
+   * (source index, then position in the source); otherwise events keep the order they are pushed in.
+   */
+  order?: number;
 }
