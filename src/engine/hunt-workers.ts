@@ -15,6 +15,8 @@ import type { PipelineSpec, SourceCounts, SourceSink } from './source-pipeline.j
 /** Outputs per message: enough to amortize messaging, few enough to keep latency and memory low. */
 export const BATCH_SIZE = 256;
 export const CREDITS = 8;
+/** Sources given to a worker at once (the next is queued there while it reads one). */
+const AHEAD = 2;
 
 /** What every worker is set up with (plain data: rules travel as their definitions and are compiled there). */
 export interface WorkerSetup {
@@ -162,12 +164,13 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     return pw;
   };
 
-  // Gives the next sources to idle workers, one source per worker at a time.
+  // Gives the next sources to workers, keeping each up to `AHEAD` sources so that none waits for the next one.
   function assign(): void {
     while (queue.length > 0) {
-      let pw = pool.find((p) => !p.dead && p.jobs.length === 0);
-      if (!pw) {
-        if (pool.filter((p) => !p.dead).length >= workers) return;
+      const alive = pool.filter((p) => !p.dead);
+      let pw = alive.length < workers ? undefined : alive.reduce((a, b) => (b.jobs.length < a.jobs.length ? b : a));
+      if (!pw || pw.jobs.length >= AHEAD) {
+        if (alive.length >= workers) return;
         pw = spawn();
       }
       const job = queue.shift()!;
