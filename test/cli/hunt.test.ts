@@ -256,3 +256,24 @@ test('rules loaded twice under one name are a warning, and --only NAME says it m
     assert.match(r.stderr, /warning: --only "Remote Scheduled Task Creation" matches 2 rules; all run/);
   });
 });
+
+test('--workers: the same alerts and summary with worker threads as without; a bad value is a usage error', { skip: skipWithoutEql }, async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const base = ['hunt', ...FLAGSHIP_ONLY, '--format', 'ndjson', registry, network];
+    const inThread = await runCli([...base, '--workers', '0']);
+    const two = await runCli([...base, '--workers', '2']);
+    assert.equal(two.code, 0, two.stderr);
+    assert.equal(two.stdout.trim().split('\n').length, 1);
+    assert.equal(two.stdout, inThread.stdout);
+    // The summary too (its duration aside, and the runs workers always write to disk): problems with their places,
+    // counts, coverage.
+    const summary = (s: string) => s.replace(/ in \d+\.\d s/, '').replace(/ {2}sorted on disk: .*\n/, '');
+    assert.equal(summary(two.stderr), summary(inThread.stderr));
+    assert.match(two.stderr, /malformed records: 1/);
+    assert.match(two.stderr, /sorted on disk: /, 'the workers did the reading');
+    const bad = await runCli([...base, '--workers', 'many']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--workers: expected a number from 0 to 64 or auto, got "many"/);
+  });
+});
