@@ -103,6 +103,9 @@ export class ExternalSorter {
   private sinceCheck = 0;
   private closed = false;
   private arrivals = 0;
+  private readonly gates = new WeakMap<NormalizedEvent, string>();
+  /** Events `sorted` left out by their gate. */
+  dropped = 0;
   private readonly orderGiven: boolean;
   private readonly runDir: string | undefined;
   private readonly runPrefix: string;
@@ -145,7 +148,12 @@ export class ExternalSorter {
     return (this.dir ??= this.makeTempDir());
   }
 
-  add(event: NormalizedEvent): void {
+  /**
+   * `gate`: a condition, known only once everything is read, for the event to come out of `sorted` at all (see
+   * sequence-pruning.ts); it travels with the event through the runs so that a dropped event is never parsed.
+   */
+  add(event: NormalizedEvent, gate?: string): void {
+    if (gate) this.gates.set(event, gate);
     if (!this.orderGiven || event.order === undefined) event.order = this.arrivals;
     this.arrivals++;
     this.buffer.push(event);
@@ -171,17 +179,29 @@ export class ExternalSorter {
     return { events: this.buffer.length, bytes: this.bufferedBytes };
   }
 
-  /** Every event added, in (timestamp, input order). Removes the temp files when done (or abandoned). */
-  async *sorted(): AsyncGenerator<NormalizedEvent> {
+  /**
+   * Every event added, in (timestamp, input order), but those whose gate `keep` rejects. Removes the temp files
+   * when done (or abandoned).
+   */
+  async *sorted(keep?: (gate: string) => boolean): AsyncGenerator<NormalizedEvent> {
     const last = this.buffer.sort(byTimeThenOrder);
     this.buffer = [];
     this.bufferedBytes = 0;
+    const gates = this.gates;
+    const kept = keep
+      ? (e: NormalizedEvent) => {
+          const gate = gates.get(e);
+          if (gate === undefined || keep(gate)) return true;
+          this.dropped++;
+          return false;
+        }
+      : () => true;
     try {
       if (this.runs.length === 0) {
-        yield* drain(last);
+        for (const e of drain(last)) if (kept(e)) yield e;
         return;
       }
-      yield* this.merge(last);
+      yield* this.merge(last, kept, keep);
     } finally {
       this.cleanup();
     }
@@ -225,7 +245,7 @@ export class ExternalSorter {
     try {
       let chunk = '';
       for (const e of events) {
-        chunk += JSON.stringify([e.timestamp, e.order, e.host, e.origin, e.doc]) + '\n';
+        chunk += JSON.stringify([e.timestamp, e.order, this.gates.get(e) ?? '', e.host, e.origin, e.doc]) + '\n';
         if (chunk.length >= WRITE_CHUNK) {
           this.stats.spilledBytes += writeSync(fd, chunk);
           chunk = '';
@@ -276,7 +296,7 @@ export class ExternalSorter {
     }
   }
 
-  private async *merge(memory: NormalizedEvent[]): AsyncGenerator<NormalizedEvent> {
+  private async *merge(memory: NormalizedEvent[], kept: (e: NormalizedEvent) => boolean, keep: ((gate: string) => boolean) | undefined): AsyncGenerator<NormalizedEvent> {
     await this.reduceRuns();
     const readers: RunReader[] = [];
     try {
@@ -294,12 +314,14 @@ export class ExternalSorter {
           // Released as yielded: the rules keep what they need, the rest becomes garbage during the merge.
           const event = memory[memAt]!;
           memory[memAt++] = undefined as unknown as NormalizedEvent;
-          yield event;
+          if (kept(event)) yield event;
           if (memAt < memory.length) heap.push(memIndex, memory[memAt]!.timestamp, memory[memAt]!.order!);
           continue;
         }
         const reader = readers[source]!;
-        yield reader.event();
+        // A gated line is dropped before its document is parsed.
+        if (!keep || reader.gate === '' || keep(reader.gate)) yield reader.event();
+        else this.dropped++;
         if (reader.advanceSync() || (await reader.advance())) heap.push(source, reader.time, reader.order);
       }
     } finally {
@@ -319,11 +341,12 @@ function* drain<T>(items: T[]): Generator<T> {
 
 /** Reads one spilled run back a large chunk at a time, one line per step; the document is parsed only on demand. */
 class RunReader {
-  /** The current line, as written by `spill`: `[timestamp, order, host, origin, doc]`. */
+  /** The current line, as written by `spill`: `[timestamp, order, gate, host, origin, doc]`. */
   line = '';
-  /** Its timestamp and input order, read from the line's start. */
+  /** Its timestamp, input order and gate, read from the line's start. */
   time = 0;
   order = 0;
+  gate = '';
   private lines: string[] = [];
   private at = 0;
   private rest = '';
@@ -371,7 +394,7 @@ class RunReader {
   /** The current line as an event. */
   event(): NormalizedEvent {
     try {
-      const [timestamp, order, host, origin, doc] = JSON.parse(this.line) as [number, number, string, NormalizedEvent['origin'], NormalizedEvent['doc']];
+      const [timestamp, order, , host, origin, doc] = JSON.parse(this.line) as [number, number, string, string, NormalizedEvent['origin'], NormalizedEvent['doc']];
       return { doc, timestamp, host, origin, order };
     } catch (err) {
       throw this.damaged((err as Error).message);
@@ -388,7 +411,11 @@ class RunReader {
     const b = line.indexOf(',', a + 1);
     this.time = Number(line.slice(1, a));
     this.order = Number(line.slice(a + 1, b));
-    if (Number.isNaN(this.time) || Number.isNaN(this.order) || b < 0) throw this.damaged('no timestamp and order at the start of a line');
+    if (Number.isNaN(this.time) || Number.isNaN(this.order) || b < 0 || line.charCodeAt(b + 1) !== 0x22) throw this.damaged('no timestamp, order and gate at the start of a line');
+    // The gate is a JSON string: it ends at the first quote not escaped.
+    let end = b + 2;
+    while (end < line.length && line.charCodeAt(end) !== 0x22) end += line.charCodeAt(end) === 0x5c ? 2 : 1;
+    this.gate = end === b + 2 ? '' : (JSON.parse(line.slice(b + 1, end + 1)) as string);
   }
 
   private damaged(why: string): Error {

@@ -6,6 +6,7 @@ import { compileRule } from '../rules/index.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
 import { ExternalSorter } from './external-sort.js';
 import { BATCH_SIZE, CREDITS, SOURCE_ORDER_SPAN, type FromWorker, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
+import { keyLists } from './sequence-pruning.js';
 import { SourcePipeline, type SourceSink } from './source-pipeline.js';
 import type { InputSource } from '../formats/index.js';
 
@@ -51,7 +52,7 @@ async function flush(): Promise<void> {
   while (running) await new Promise((resolve) => setTimeout(resolve, 5));
   try {
     const paths = sorter!.toRuns();
-    port.postMessage({ t: 'runs', paths, stats: sorter!.stats } satisfies FromWorker);
+    port.postMessage({ t: 'runs', paths, stats: sorter!.stats, keys: keyLists(pipeline!.pruner?.keys ?? []) } satisfies FromWorker);
   } catch (err) {
     port.postMessage({ t: 'flush-error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }
@@ -86,11 +87,11 @@ async function run(id: number, source: InputSource): Promise<void> {
   };
   let seq = 0;
   const sink: SourceSink = {
-    event: (e) => {
+    event: (e, gate) => {
       // Untimed events go to the calling thread, which counts them; the others are sorted here.
       if (!Number.isFinite(e.timestamp)) return add(['e', e.doc, null, e.host, e.origin]);
       e.order = id * SOURCE_ORDER_SPAN + seq++;
-      sorter!.add(e);
+      sorter!.add(e, gate);
     },
     problem: (item, recordsBefore) => add(['p', item, recordsBefore]),
     notNormalized: (origin, reason) => add(['n', origin, reason]),

@@ -10,6 +10,7 @@ import type { NormalizedEvent } from '../normalize/types.js';
 import type { Rule } from '../rules/types.js';
 import type { CoverageSnapshot } from './coverage.js';
 import type { ExternalSortOptions, SortStats } from './external-sort.js';
+import type { SecondStageKeyLists } from './sequence-pruning.js';
 import type { PipelineSpec, SourceCounts, SourceSink } from './source-pipeline.js';
 
 /** Outputs per message: enough to amortize messaging, few enough to keep latency and memory low. */
@@ -49,7 +50,7 @@ export type FromWorker =
   | { t: 'batch'; id: number; json: string }
   | { t: 'end'; id: number; counts: SourceCounts; coverage?: CoverageSnapshot }
   | { t: 'error'; id: number; message: string }
-  | { t: 'runs'; paths: string[]; stats: SortStats }
+  | { t: 'runs'; paths: string[]; stats: SortStats; keys: SecondStageKeyLists }
   | { t: 'flush-error'; message: string };
 
 export interface SourceHandlers {
@@ -61,8 +62,8 @@ export interface SourceHandlers {
   coverage(snapshot: CoverageSnapshot): void;
   /** Reads source `i` in the calling thread (stdin), while the workers go on. */
   local(i: number): Promise<void>;
-  /** A worker's sorted runs (once every source is done). */
-  runs(paths: string[], stats: SortStats): void;
+  /** A worker's sorted runs and the second-stage keys it saw (once every source is done). */
+  runs(paths: string[], stats: SortStats, keys: SecondStageKeyLists): void;
   /** A worker failed after reading sources: the events of those sources that it held are lost. */
   lost(sources: number[], message: string): void;
 }
@@ -135,7 +136,7 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     pw.worker.postMessage({ t: 'setup', setup, worker: pool.length } satisfies ToWorker);
     pw.worker.on('message', (m: FromWorker) => {
       if (m.t === 'runs' || m.t === 'flush-error') {
-        if (m.t === 'runs') handlers.runs(m.paths, m.stats);
+        if (m.t === 'runs') handlers.runs(m.paths, m.stats, m.keys);
         else handlers.lost(pw.held, m.message);
         pw.held = [];
         pw.flushed?.();

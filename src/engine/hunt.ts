@@ -10,6 +10,7 @@ import { CoverageTracker, type CoverageReport } from './coverage.js';
 import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
 import { pipeSourcesInWorkers, SOURCE_ORDER_SPAN, type WorkerSetup } from './hunt-workers.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
+import { addKeys, gateKeeper } from './sequence-pruning.js';
 import { SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
 
 /**
@@ -263,10 +264,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         else malformed.add(item.origin, item.message, i);
       },
       notNormalized: (origin, reason) => notNormalized.add(origin, reason, i),
-      event: (event) => {
+      event: (event, gate) => {
         // With workers, stdin is read here: its events take their input order as the workers' do.
         if (parallel) event.order = i * SOURCE_ORDER_SPAN + seq++;
-        session.push(event);
+        session.push(event, gate);
         if ((++pushed & 1023) === 0 && options.onProgress) tick();
       },
     };
@@ -317,7 +318,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         done,
         coverage: (s) => coverage?.absorb(s),
         local: runLocal,
-        runs: (paths, stats) => session.adoptSortedRuns(paths, stats),
+        runs: (paths, stats, keys) => {
+          session.adoptSortedRuns(paths, stats);
+          if (local.pruner) addKeys(local.pruner.keys, keys);
+        },
         lost: (lost, message) => {
           for (const i of lost) sourceErrors[i]!.push({ path: sources[i]!.path, message: `${message}: its events are lost` });
         },
@@ -331,7 +335,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     session.abandon();
     throw err;
   }
-  const run = await session.finish();
+  // Everything is read: events that could only start a sequence whose next stage never came are left out.
+  const run = await session.finish(local.pruner && gateKeeper(local.pruner.keys));
   run.unused += unused;
   inputErrors.push(...sourceErrors.flat());
   const clockWarnings = sourceClocks.filter((w): w is string => w !== undefined);

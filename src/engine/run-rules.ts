@@ -142,7 +142,8 @@ export class RuleSession {
     else if (ordering === 'window') this.window = new ReorderWindow({ latenessMs: options.latenessMs ?? 30_000 }, (e) => this.process(e));
   }
 
-  push(event: NormalizedEvent): void {
+  /** `gate`: with 'sort' ordering, a condition for the event to reach the rules, decided by `finish` (sequence-pruning.ts). */
+  push(event: NormalizedEvent, gate?: string): void {
     if (!Number.isFinite(event.timestamp)) {
       // Cannot be placed in time: counted, never ordered with NaN (which would corrupt the sort).
       this.failed(this.untimed, event, 'no usable timestamp');
@@ -152,7 +153,7 @@ export class RuleSession {
       this.unused++;
       return;
     }
-    if (this.sorter) this.sorter.add(event);
+    if (this.sorter) this.sorter.add(event, gate);
     else if (this.window) this.window.push(event);
     else this.process(event);
   }
@@ -186,9 +187,11 @@ export class RuleSession {
     this.sorter?.cleanup();
   }
 
-  async finish(): Promise<RunRulesResult> {
+  /** `keep`: which gated events reach the rules (see `push`); those it rejects are counted as unused. */
+  async finish(keep?: (gate: string) => boolean): Promise<RunRulesResult> {
     if (this.sorter) {
-      for await (const event of this.sorter.sorted()) this.process(event);
+      for await (const event of this.sorter.sorted(keep)) this.process(event);
+      this.unused += this.sorter.dropped;
     } else if (this.window) {
       this.window.flush();
     }

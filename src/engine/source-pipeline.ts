@@ -4,10 +4,10 @@
 import { readSource, type InputItem, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
 import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
-import { AlertAssembler } from '../alerts/index.js';
 import { CoverageTracker } from './coverage.js';
 import { prefilterForRules } from './prefilter.js';
 import { recordFilterForRules } from './record-filter.js';
+import { SequencePruner } from './sequence-pruning.js';
 
 /** How sources are read and filtered: plain data, so that it crosses to worker threads as is. */
 export interface PipelineSpec {
@@ -31,8 +31,11 @@ export interface SourceSink {
   /** A problem item, and how many records of the source were read before it. */
   problem(item: Extract<InputItem, { kind: 'problem' }>, recordsBefore: number): void;
   notNormalized(origin: Origin, reason: string): void;
-  /** A normalized event within the time bounds that some rule or enrichment may use. */
-  event(event: NormalizedEvent): void;
+  /**
+   * A normalized event within the time bounds that some rule or enrichment may use, with its gate when it may
+   * still prove useless once everything is read (sequence-pruning.ts).
+   */
+  event(event: NormalizedEvent, gate?: string): void;
   /** A promise to wait for before the next item when the consumer lags (a worker out of credit), else undefined. */
   backlog?(): Promise<void> | undefined;
 }
@@ -52,22 +55,10 @@ export interface SourceCounts {
   error?: string;
 }
 
-/** True for an event some rule stage or enrichment may use (see `CompiledQuery.mayUse`, `AlertAssembler.usesEvent`). */
-export function usableBy(rules: readonly LoadedRule[]): (event: NormalizedEvent) => boolean {
-  const queries = rules.map((r) => r.query);
-  return (event) => {
-    try {
-      for (let i = 0; i < queries.length; i++) if (queries[i]!.mayUse(event.doc)) return true;
-      return AlertAssembler.usesEvent(event);
-    } catch {
-      return true; // let the runtime meet it and count the failure with its place
-    }
-  };
-}
-
 /** Reads sources one at a time with the filters the rules allow; holds the coverage tally when asked for one. */
 export class SourcePipeline {
-  private readonly usable: ((event: NormalizedEvent) => boolean) | undefined;
+  /** Decides which events are usable and gates those that can only start a sequence (when `relevantOnly`). */
+  readonly pruner: SequencePruner | undefined;
   private readonly readOptions: InputOptions;
   private readonly lineFilter: ReturnType<typeof prefilterForRules>;
   private readonly timeOffsetMs: number;
@@ -87,7 +78,7 @@ export class SourcePipeline {
     private readonly onNormalized?: (event: NormalizedEvent) => void,
   ) {
     this.coverage = coverageRules ? new CoverageTracker(coverageRules) : undefined;
-    this.usable = spec.relevantOnly ? usableBy(rules) : undefined;
+    this.pruner = spec.relevantOnly ? new SequencePruner(rules) : undefined;
     this.lineFilter = spec.prefilter && !extra.lineFilter ? prefilterForRules(rules) : undefined;
     const recordFilter = spec.prefilter && !extra.filter ? recordFilterForRules([...rules, ...(coverageRules ?? [])], { coverage: coverageRules !== undefined || onNormalized !== undefined }) : undefined;
     this.readOptions = {
@@ -108,7 +99,7 @@ export class SourcePipeline {
     const clock = new ClockCheck(source.path);
     const { from, to } = this.spec;
     const normalizeOptions = this.spec.normalize;
-    const usable = this.usable;
+    const pruner = this.pruner;
     const coverage = this.coverage;
     const onNormalized = this.onNormalized;
     try {
@@ -141,8 +132,9 @@ export class SourcePipeline {
         onNormalized?.(event);
         coverage?.observe(event);
         // Untimed events go on: the runtime counts them with their place.
-        if (usable && Number.isFinite(event.timestamp) && !usable(event)) counts.unused++;
-        else sink.event(event);
+        const gate = pruner && Number.isFinite(event.timestamp) ? pruner.examine(event) : '';
+        if (gate === false) counts.unused++;
+        else sink.event(event, gate || undefined);
       }
     } catch (err) {
       counts.error = describeError(err);

@@ -85,6 +85,13 @@ export interface CompiledQuery {
    * of a matcher's input without changing any match (the runtime skips ordering them).
    */
   mayUse(event: unknown): boolean;
+  /**
+   * Per stage, in `stages` order (`until` last): undefined when the event does not match the stage, else the join
+   * keys the matcher would hold it under, encoded as the matcher compares them ([] when a required key is null).
+   * For an event query: one stage, keys always []. Lets a caller prove an event useless for a sequence (e.g. it
+   * can only start one and no event anywhere can take its next stage with the same keys).
+   */
+  stageKeys(event: unknown): Array<string[] | undefined>;
   /** A fresh incremental matcher; the same compiled query serves files and live streams. */
   matcher<E = unknown>(): Matcher<E>;
 }

@@ -132,6 +132,7 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
       options: compiledOptions,
       matches: (event) => safeTest(test, event),
       mayUse: (event) => safeTest(test, event),
+      stageKeys: (event) => [safeTest(test, event) ? [] : undefined],
       matcher<E>(): Matcher<E> {
         return {
           push(event: E): Match<E>[] {
@@ -189,6 +190,8 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
     infos.push(info);
   }
   const spec = { stages: rts, until: untilRt, maxspanMs: q.maxspanMs, timestampOf };
+  // One runtime per stage as written (runs expanded in `rts` share theirs), until last: `stageKeys` order.
+  const distinct = [...new Set(rts), ...(untilRt ? [untilRt] : [])];
   const anyStage = rts.map((r) => r.test);
   return {
     kind: 'sequence',
@@ -200,6 +203,12 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
     options: compiledOptions,
     matches: (event) => anyStage.some((t) => t(event)),
     mayUse: (event) => anyStage.some((t) => t(event)) || (untilRt !== undefined && untilRt.test(event)),
+    stageKeys: (event) =>
+      distinct.map((rt) => {
+        if (!rt.test(event)) return undefined;
+        const keys = rt.keys(event);
+        return keys ? keys.map(([k]) => k) : [];
+      }),
     matcher<E>(): Matcher<E> {
       return new SequenceMatcher<E>(spec);
     },

@@ -33,6 +33,7 @@ export function fakeSequenceQuery(spec: FakeSequence): CompiledQuery & { pushed:
     matches: () => false,
     // Any event of a stage's category may matter to this fake matcher.
     mayUse: (doc) => category(doc as Doc).some((c) => spec.categories.includes(c)),
+    stageKeys: (doc) => spec.categories.map((c) => (category(doc as Doc).includes(c) ? [] : undefined)),
     matcher<E = unknown>(): Matcher<E> {
       const pending = new Map<unknown, Array<{ e: E; t: number }>>();
       let last = -Infinity;
