@@ -60,7 +60,10 @@ async function flush(): Promise<void> {
 
 async function runQueue(): Promise<void> {
   running = true;
-  for (let job = queue.shift(); job; job = queue.shift()) await run(job.id, job.source);
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    if (queue[0]) pipeline!.prefetch(queue[0].source);
+    await run(job.id, job.source);
+  }
   running = false;
 }
 

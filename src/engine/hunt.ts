@@ -299,7 +299,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const extra: InputOptions = { ...options.inputOptions, stdin: options.stdin ?? process.stdin };
   const local = new SourcePipeline(options.rules, spec, options.coverageRules, extra, options.onNormalized);
   const coverage = local.coverage;
-  const runLocal = async (i: number) => done(i, await local.run(sources[i]!, sinkFor(i)));
+  const runLocal = async (i: number) => {
+    if (!parallel && i + 1 < sources.length) local.prefetch(sources[i + 1]!);
+    done(i, await local.run(sources[i]!, sinkFor(i)));
+  };
   try {
     if (workers > 0) {
       const setup: WorkerSetup = {

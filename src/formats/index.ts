@@ -35,6 +35,8 @@ export interface InputOptions {
    * from the rules).
    */
   lineFilter?: JsonLineFilter;
+  /** Small files whose reading was started ahead (`prefetchSource`), by path: `readSource` takes its own from here. */
+  prefetched?: Map<string, Promise<Buffer>>;
   /** What "-" reads (default process.stdin): the CLI passes its own stdin. */
   stdin?: AsyncIterable<Uint8Array | string>;
 }
@@ -62,6 +64,17 @@ export async function expandInputs(paths: string[]): Promise<InputSource[]> {
 /** Reads several sources, one entry per source in order; consume each entry's `items` before taking the next. */
 export async function* readSources(sources: InputSource[], options: InputOptions = {}): AsyncGenerator<{ source: InputSource; items: AsyncGenerator<InputItem> }> {
   for (const source of sources) yield { source, items: readSource(source, options) };
+}
+
+/**
+ * Starts reading `source` now when it is a small file (read whole by `readSource`), into `into`: the next input's
+ * read then overlaps the decoding of the current one instead of waiting on it.
+ */
+export function prefetchSource(source: InputSource, into: Map<string, Promise<Buffer>>): void {
+  if (source.path === '-' || source.error || source.skipped || source.size === undefined || source.size > WHOLE_FILE_BYTES || into.has(source.path)) return;
+  const read = readFile(source.path);
+  read.catch(() => undefined); // a failure is reported by readSource, when it takes this read
+  into.set(source.path, read);
 }
 
 /** Bytes read to decide a format (more are read while only blanks have been seen). */
@@ -115,7 +128,9 @@ export async function* readSource(source: InputSource, options: InputOptions = {
     try {
       if (source.size !== undefined && source.size <= WHOLE_FILE_BYTES) {
         // Small files (most EVTX logs) in one read: thousands of them otherwise wait on many small reads.
-        input = chunksOf(await readFile(source.path));
+        const early = options.prefetched?.get(source.path);
+        options.prefetched?.delete(source.path);
+        input = chunksOf(await (early ?? readFile(source.path)));
       } else {
         const fh = await open(source.path, 'r');
         input = fh.createReadStream({ highWaterMark: FILE_CHUNK });

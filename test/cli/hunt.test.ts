@@ -277,3 +277,18 @@ test('--workers: the same alerts and summary with worker threads as without; a b
     assert.match(bad.stderr, /--workers: expected a number from 0 to 64 or auto, got "many"/);
   });
 });
+
+test('the summary names the five files with most problems and counts the others', async () => {
+  await withDir(async (dir) => {
+    const paths = [1, 2, 3, 4, 5, 6, 7].map((k) => {
+      const path = join(dir, `f${k}.ndjson`);
+      // f7 has the most malformed lines: it comes first.
+      writeFileSync(path, ndjson([noiseDoc('2020-12-19T12:00:00.000Z', k)]) + '{"broken": \n'.repeat(k === 7 ? 3 : 1));
+      return path;
+    });
+    const r = await runCli(['hunt', '--format', 'ndjson', '--workers', '0', ...paths]);
+    assert.equal(r.code, 0, r.stderr);
+    const line = r.stderr.split('\n').find((l) => l.includes('malformed records:'))!;
+    assert.match(line, /malformed records: 9 \(.*f7\.ndjson: 3, .*f1\.ndjson: 1, .*f2\.ndjson: 1, .*f3\.ndjson: 1, .*f4\.ndjson: 1, 2 more files\)$/);
+  });
+});

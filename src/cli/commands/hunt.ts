@@ -284,10 +284,15 @@ function where(o: { file: string; member?: string; line?: number; record?: numbe
   return file;
 }
 
+const MAX_FILES_LISTED = 5;
+
 function tallyLines(label: string, t: HuntResult['malformed']): string[] {
   if (t.count === 0) return [];
-  const files = Object.entries(t.byFile).map(([f, c]) => `${f}: ${n(c)}`).join(', ');
-  const lines = [`  ${label}: ${n(t.count)} (${files})`];
+  // The files with most first; a hunt over thousands of files names a few and counts the rest.
+  const byFile = Object.entries(t.byFile).sort((a, b) => b[1] - a[1]);
+  const shown = byFile.slice(0, MAX_FILES_LISTED).map(([f, c]) => `${f}: ${n(c)}`);
+  if (byFile.length > MAX_FILES_LISTED) shown.push(`${n(byFile.length - MAX_FILES_LISTED)} more files`);
+  const lines = [`  ${label}: ${n(t.count)} (${shown.join(', ')})`];
   for (const s of t.samples) lines.push(`    ${where(s.origin)}: ${s.message}`);
   if (t.count > t.samples.length) lines.push(`    … and ${n(t.count - t.samples.length)} more`);
   return lines;
