@@ -85,6 +85,9 @@ function approxBytes(value: unknown, depth: number): number {
   return n;
 }
 
+/** The `doc` of an event held as its NDJSON line (see `add`): a marker, never read. */
+const HELD: NormalizedEvent['doc'] = Object.freeze({}) as NormalizedEvent['doc'];
+
 const byTimeThenOrder = (a: NormalizedEvent, b: NormalizedEvent) => a.timestamp - b.timestamp || a.order! - b.order!;
 
 export class ExternalSorter {
@@ -104,6 +107,8 @@ export class ExternalSorter {
   private closed = false;
   private arrivals = 0;
   private readonly gates = new WeakMap<NormalizedEvent, string>();
+  /** Held events' NDJSON lines (their `doc` is `HELD` until revived). */
+  private readonly lines = new WeakMap<NormalizedEvent, string>();
   /** Events `sorted` left out by their gate. */
   dropped = 0;
   private readonly orderGiven: boolean;
@@ -152,7 +157,13 @@ export class ExternalSorter {
    * `gate`: a condition, known only once everything is read, for the event to come out of `sorted` at all (see
    * sequence-pruning.ts); it travels with the event through the runs so that a dropped event is never parsed.
    */
-  add(event: NormalizedEvent, gate?: string): void {
+  add(event: NormalizedEvent, gate?: string, line?: string): void {
+    // Most gated events are dropped at the merge: hold the line they were read from, not their document.
+    if (gate && line !== undefined) {
+      event = { doc: HELD, timestamp: event.timestamp, host: event.host, origin: event.origin, ...(event.order !== undefined && { order: event.order }) };
+      // A copy: the line is a slice of the reader's whole chunk of text, which it would otherwise keep alive.
+      this.lines.set(event, Buffer.from(line, 'utf8').toString('utf8'));
+    }
     if (gate) this.gates.set(event, gate);
     if (!this.orderGiven || event.order === undefined) event.order = this.arrivals;
     this.arrivals++;
@@ -160,6 +171,12 @@ export class ExternalSorter {
     this.stats.events++;
     // About one event in 8 is measured and the next ones are charged the same (the walk costs microseconds);
     // the stride varies so that inputs cycling through event shapes are not sampled at one phase only.
+    if (line !== undefined && gate) {
+      // Held lines are charged exactly (a string: its length), the others by sampling.
+      this.bufferedBytes += 200 + line.length;
+      if (this.buffer.length >= this.maxBuffered || this.bufferedBytes >= this.maxBytes) this.spill();
+      return;
+    }
     if (--this.untilSample <= 0) {
       this.sampledBytes = approxEventBytes(event);
       this.stride = (Math.imul(this.stride, 1103515245) + 12345) & 0x7fffffff;
@@ -183,25 +200,29 @@ export class ExternalSorter {
    * Every event added, in (timestamp, input order), but those whose gate `keep` rejects. Removes the temp files
    * when done (or abandoned).
    */
-  async *sorted(keep?: (gate: string) => boolean): AsyncGenerator<NormalizedEvent> {
+  async *sorted(keep?: (gate: string) => boolean, revive?: (line: string, held: NormalizedEvent) => NormalizedEvent): AsyncGenerator<NormalizedEvent> {
     const last = this.buffer.sort(byTimeThenOrder);
     this.buffer = [];
     this.bufferedBytes = 0;
     const gates = this.gates;
-    const kept = keep
-      ? (e: NormalizedEvent) => {
-          const gate = gates.get(e);
-          if (gate === undefined || keep(gate)) return true;
-          this.dropped++;
-          return false;
-        }
-      : () => true;
+    const lines = this.lines;
+    const kept = (e: NormalizedEvent) => {
+      const gate = keep && gates.get(e);
+      if (!gate || keep!(gate)) return true;
+      this.dropped++;
+      return false;
+    };
+    const back = (e: NormalizedEvent): NormalizedEvent => {
+      if (e.doc !== HELD) return e;
+      if (!revive) throw new Error('a held line needs `revive` to come back');
+      return revive(lines.get(e)!, e);
+    };
     try {
       if (this.runs.length === 0) {
-        for (const e of drain(last)) if (kept(e)) yield e;
+        for (const e of drain(last)) if (kept(e)) yield back(e);
         return;
       }
-      yield* this.merge(last, kept, keep);
+      yield* this.merge(last, kept, keep, back, revive);
     } finally {
       this.cleanup();
     }
@@ -245,7 +266,9 @@ export class ExternalSorter {
     try {
       let chunk = '';
       for (const e of events) {
-        chunk += JSON.stringify([e.timestamp, e.order, this.gates.get(e) ?? '', e.host, e.origin, e.doc]) + '\n';
+        // A held event's line goes after a tab, as read (an NDJSON line has no newline; JSON text has no raw tab).
+        const line = e.doc === HELD ? this.lines.get(e) : undefined;
+        chunk += line !== undefined ? JSON.stringify([e.timestamp, e.order, this.gates.get(e) ?? '', e.host, e.origin, null]) + '\t' + line + '\n' : JSON.stringify([e.timestamp, e.order, this.gates.get(e) ?? '', e.host, e.origin, e.doc]) + '\n';
         if (chunk.length >= WRITE_CHUNK) {
           this.stats.spilledBytes += writeSync(fd, chunk);
           chunk = '';
@@ -296,7 +319,13 @@ export class ExternalSorter {
     }
   }
 
-  private async *merge(memory: NormalizedEvent[], kept: (e: NormalizedEvent) => boolean, keep: ((gate: string) => boolean) | undefined): AsyncGenerator<NormalizedEvent> {
+  private async *merge(
+    memory: NormalizedEvent[],
+    kept: (e: NormalizedEvent) => boolean,
+    keep: ((gate: string) => boolean) | undefined,
+    back: (e: NormalizedEvent) => NormalizedEvent,
+    revive: ((line: string, held: NormalizedEvent) => NormalizedEvent) | undefined,
+  ): AsyncGenerator<NormalizedEvent> {
     await this.reduceRuns();
     const readers: RunReader[] = [];
     try {
@@ -314,13 +343,13 @@ export class ExternalSorter {
           // Released as yielded: the rules keep what they need, the rest becomes garbage during the merge.
           const event = memory[memAt]!;
           memory[memAt++] = undefined as unknown as NormalizedEvent;
-          if (kept(event)) yield event;
+          if (kept(event)) yield back(event);
           if (memAt < memory.length) heap.push(memIndex, memory[memAt]!.timestamp, memory[memAt]!.order!);
           continue;
         }
         const reader = readers[source]!;
         // A gated line is dropped before its document is parsed.
-        if (!keep || reader.gate === '' || keep(reader.gate)) yield reader.event();
+        if (!keep || reader.gate === '' || keep(reader.gate)) yield reader.event(revive);
         else this.dropped++;
         if (reader.advanceSync() || (await reader.advance())) heap.push(source, reader.time, reader.order);
       }
@@ -391,14 +420,25 @@ class RunReader {
     return true;
   }
 
-  /** The current line as an event. */
-  event(): NormalizedEvent {
+  /** The current line as an event (a held NDJSON line revived). */
+  event(revive?: (line: string, held: NormalizedEvent) => NormalizedEvent): NormalizedEvent {
+    let held: string | undefined;
+    let head = this.line;
+    const tab = head.indexOf('\t');
+    if (tab >= 0) {
+      held = head.slice(tab + 1);
+      head = head.slice(0, tab);
+    }
+    let event: NormalizedEvent;
     try {
-      const [timestamp, order, , host, origin, doc] = JSON.parse(this.line) as [number, number, string, string, NormalizedEvent['origin'], NormalizedEvent['doc']];
-      return { doc, timestamp, host, origin, order };
+      const [timestamp, order, , host, origin, doc] = JSON.parse(head) as [number, number, string, string, NormalizedEvent['origin'], NormalizedEvent['doc'] | null];
+      event = { doc: doc ?? HELD, timestamp, host, origin, order };
     } catch (err) {
       throw this.damaged((err as Error).message);
     }
+    if (held === undefined) return event;
+    if (!revive) throw this.damaged('a held line needs `revive` to come back');
+    return revive(held, event);
   }
 
   close(): Promise<void> {

@@ -90,11 +90,11 @@ async function run(id: number, source: InputSource): Promise<void> {
   };
   let seq = 0;
   const sink: SourceSink = {
-    event: (e, gate) => {
+    event: (e, gate, line) => {
       // Untimed events go to the calling thread, which counts them; the others are sorted here.
       if (!Number.isFinite(e.timestamp)) return add(['e', e.doc, null, e.host, e.origin]);
       e.order = id * SOURCE_ORDER_SPAN + seq++;
-      sorter!.add(e, gate);
+      sorter!.add(e, gate, line);
     },
     problem: (item, recordsBefore) => add(['p', item, recordsBefore]),
     notNormalized: (origin, reason) => add(['n', origin, reason]),

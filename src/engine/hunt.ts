@@ -264,10 +264,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         else malformed.add(item.origin, item.message, i);
       },
       notNormalized: (origin, reason) => notNormalized.add(origin, reason, i),
-      event: (event, gate) => {
+      event: (event, gate, line) => {
         // With workers, stdin is read here: its events take their input order as the workers' do.
         if (parallel) event.order = i * SOURCE_ORDER_SPAN + seq++;
-        session.push(event, gate);
+        session.push(event, gate, line);
         if ((++pushed & 1023) === 0 && options.onProgress) tick();
       },
     };
@@ -310,10 +310,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         ...(options.coverageRules && { coverageRules: options.coverageRules.map((r) => r.rule) }),
         spec,
         runDir: session.sharedRunDir(),
-        // Each worker holds a sort buffer: together they take what one would.
+        // Each worker holds a sort buffer, beside its own heap: together they take half what one would.
         sort: {
-          maxBufferedEvents: Math.ceil((options.sort?.maxBufferedEvents ?? SORT_BUFFER_DEFAULTS.events) / workers),
-          maxBufferedBytes: Math.ceil((options.sort?.maxBufferedBytes ?? SORT_BUFFER_DEFAULTS.bytes) / workers),
+          maxBufferedEvents: Math.ceil((options.sort?.maxBufferedEvents ?? SORT_BUFFER_DEFAULTS.events) / (2 * workers)),
+          maxBufferedBytes: Math.ceil((options.sort?.maxBufferedBytes ?? SORT_BUFFER_DEFAULTS.bytes) / (2 * workers)),
         },
       };
       await pipeSourcesInWorkers(sources, setup, workers, {
@@ -339,7 +339,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     throw err;
   }
   // Everything is read: events that could only start a sequence whose next stage never came are left out.
-  const run = await session.finish(local.pruner && gateKeeper(local.pruner.keys));
+  const run = await session.finish(local.pruner && gateKeeper(local.pruner.keys), (line, held) => local.revive(line, held));
   run.unused += unused;
   inputErrors.push(...sourceErrors.flat());
   const clockWarnings = sourceClocks.filter((w): w is string => w !== undefined);

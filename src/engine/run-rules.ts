@@ -142,8 +142,11 @@ export class RuleSession {
     else if (ordering === 'window') this.window = new ReorderWindow({ latenessMs: options.latenessMs ?? 30_000 }, (e) => this.process(e));
   }
 
-  /** `gate`: with 'sort' ordering, a condition for the event to reach the rules, decided by `finish` (sequence-pruning.ts). */
-  push(event: NormalizedEvent, gate?: string): void {
+  /**
+   * `gate`: with 'sort' ordering, a condition for the event to reach the rules, decided by `finish`
+   * (sequence-pruning.ts); `line`: the NDJSON line it was read from, held instead of it (see `finish`'s `revive`).
+   */
+  push(event: NormalizedEvent, gate?: string, line?: string): void {
     if (!Number.isFinite(event.timestamp)) {
       // Cannot be placed in time: counted, never ordered with NaN (which would corrupt the sort).
       this.failed(this.untimed, event, 'no usable timestamp');
@@ -153,7 +156,7 @@ export class RuleSession {
       this.unused++;
       return;
     }
-    if (this.sorter) this.sorter.add(event, gate);
+    if (this.sorter) this.sorter.add(event, gate, line);
     else if (this.window) this.window.push(event);
     else this.process(event);
   }
@@ -187,10 +190,13 @@ export class RuleSession {
     this.sorter?.cleanup();
   }
 
-  /** `keep`: which gated events reach the rules (see `push`); those it rejects are counted as unused. */
-  async finish(keep?: (gate: string) => boolean): Promise<RunRulesResult> {
+  /**
+   * `keep`: which gated events reach the rules (see `push`); those it rejects are counted as unused. `revive`: the
+   * event a held line stands for.
+   */
+  async finish(keep?: (gate: string) => boolean, revive?: (line: string, held: NormalizedEvent) => NormalizedEvent): Promise<RunRulesResult> {
     if (this.sorter) {
-      for await (const event of this.sorter.sorted(keep)) this.process(event);
+      for await (const event of this.sorter.sorted(keep, revive)) this.process(event);
       this.unused += this.sorter.dropped;
     } else if (this.window) {
       this.window.flush();

@@ -33,9 +33,10 @@ export interface SourceSink {
   notNormalized(origin: Origin, reason: string): void;
   /**
    * A normalized event within the time bounds that some rule or enrichment may use, with its gate when it may
-   * still prove useless once everything is read (sequence-pruning.ts).
+   * still prove useless once everything is read (sequence-pruning.ts), and then the NDJSON line it was read from
+   * (when it was one): the sort holds that line rather than the document, and revives it only if it is kept.
    */
-  event(event: NormalizedEvent, gate?: string): void;
+  event(event: NormalizedEvent, gate?: string, line?: string): void;
   /** A promise to wait for before the next item when the consumer lags (a worker out of credit), else undefined. */
   backlog?(): Promise<void> | undefined;
 }
@@ -99,6 +100,13 @@ export class SourcePipeline {
     prefetchSource(source, this.prefetched);
   }
 
+  /** The event a gated NDJSON line held by the sort stands for (normalization is deterministic: the same one). */
+  revive(line: string, held: NormalizedEvent): NormalizedEvent {
+    const r = normalize({ kind: 'document', doc: JSON.parse(line) as Record<string, unknown>, origin: held.origin }, this.spec.normalize);
+    if (!r.ok) throw new Error(`a held line no longer normalizes: ${r.reason}`);
+    return { ...r.event, order: held.order! };
+  }
+
   async run(source: InputSource, sink: SourceSink): Promise<SourceCounts> {
     const counts: SourceCounts = { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0 };
     const skippedBefore = (this.lineFilter?.skipped ?? 0) + this.skippedRecords;
@@ -141,6 +149,7 @@ export class SourcePipeline {
         // Untimed events go on: the runtime counts them with their place.
         const gate = pruner && Number.isFinite(event.timestamp) ? pruner.examine(event) : '';
         if (gate === false) counts.unused++;
+        else if (gate && item.kind === 'document' && item.line !== undefined) sink.event(event, gate, item.line);
         else sink.event(event, gate || undefined);
       }
     } catch (err) {

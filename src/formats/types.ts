@@ -83,7 +83,13 @@ export interface WinEvent {
 export type InputItem =
   | { kind: 'windows'; event: WinEvent; origin: Origin }
   /** A JSON object: an ECS document (Elastic Defend, Winlogbeat, Agent) or a flat export (NXLog, OTRF). */
-  | { kind: 'document'; doc: Record<string, unknown>; origin: Origin }
+  | {
+      kind: 'document';
+      doc: Record<string, unknown>;
+      origin: Origin;
+      /** The document's text when it was one whole NDJSON line: a sort can hold that instead of the parsed form. */
+      line?: string;
+    }
   /**
    * Something that could not be read: reported with its place, counted, and the rest goes on.
    * 'note' is informational, not a fault (e.g. an archive member that is not an input, such as `__MACOSX/._*`).

@@ -107,6 +107,7 @@ async function* readJsonLines(input: ByteStream, base: { file: string; member?: 
     }
     if (!isObject(value)) return false;
     const item = convertParsed(value, { type: 'value', text: body, line: lineNo, hit: false }, base, pending, bulk);
+    if (item?.kind === 'document') item.line = body;
     if (item) pending.push(item);
     return true;
   };
