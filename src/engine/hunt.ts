@@ -7,7 +7,6 @@ import { expandInputs, type InputFormat, type InputOptions, type InputSource, ty
 import type { NormalizeOptions, NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker, type CoverageReport } from './coverage.js';
-import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
 import { pipeSourcesInWorkers, SOURCE_ORDER_SPAN, type WorkerSetup } from './hunt-workers.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { addKeys, gateKeeper } from './sequence-pruning.js';
@@ -310,10 +309,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         ...(options.coverageRules && { coverageRules: options.coverageRules.map((r) => r.rule) }),
         spec,
         runDir: session.sharedRunDir(),
-        // Each worker holds a sort buffer, beside its own heap: together they take half what one would.
+        // Each worker holds a sort buffer of the calling thread's size; the calling thread holds none (it merges).
         sort: {
-          maxBufferedEvents: Math.ceil((options.sort?.maxBufferedEvents ?? SORT_BUFFER_DEFAULTS.events) / (2 * workers)),
-          maxBufferedBytes: Math.ceil((options.sort?.maxBufferedBytes ?? SORT_BUFFER_DEFAULTS.bytes) / (2 * workers)),
+          ...(options.sort?.maxBufferedEvents !== undefined && { maxBufferedEvents: options.sort.maxBufferedEvents }),
+          ...(options.sort?.maxBufferedBytes !== undefined && { maxBufferedBytes: options.sort.maxBufferedBytes }),
         },
       };
       await pipeSourcesInWorkers(sources, setup, workers, {
