@@ -22,7 +22,10 @@ export interface PipelineSpec {
    * Skipped input is not checked for malformation nor seen by coverage or `onNormalized`.
    */
   prefilter: boolean;
-  /** Leave out events no rule stage and no enrichment can use (they are decoded and normalized, then dropped). */
+  /**
+   * Leave out events no rule stage and no enrichment can use (they are decoded and normalized, then dropped), and
+   * gate those that can only start a sequence (sequence-pruning.ts).
+   */
   relevantOnly: boolean;
 }
 
