@@ -49,7 +49,7 @@ export interface SortStats {
 /** The sort buffer's default bounds (`maxBufferedEvents`, `maxBufferedBytes`). */
 // Small enough that the heap V8 grows around it stays flat from 100 MB to GBs of input (a larger buffer saved
 // nothing measurable: spilling costs per event, not per run).
-const SORT_BUFFER_DEFAULTS = { events: 20_000, bytes: 16 * 1048576 } as const;
+export const SORT_BUFFER_DEFAULTS = { events: 20_000, bytes: 16 * 1048576 } as const;
 
 const HEAP_CHECK_EVERY = 8192;
 const MIN_RUN_FOR_HEAP_SPILL = 8192;

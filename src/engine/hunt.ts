@@ -7,6 +7,7 @@ import { expandInputs, type InputFormat, type InputOptions, type InputSource, ty
 import type { NormalizeOptions, NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker, type CoverageReport } from './coverage.js';
+import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
 import { pipeSourcesInWorkers, SOURCE_ORDER_SPAN, type WorkerSetup } from './hunt-workers.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { addKeys, gateKeeper } from './sequence-pruning.js';
@@ -309,10 +310,11 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         ...(options.coverageRules && { coverageRules: options.coverageRules.map((r) => r.rule) }),
         spec,
         runDir: session.sharedRunDir(),
-        // Each worker holds a sort buffer of the calling thread's size; the calling thread holds none (it merges).
+        // The workers' sort buffers together hold what the calling thread's would (it holds none: it merges), so
+        // that memory does not grow with the number of workers beyond their own heaps.
         sort: {
-          ...(options.sort?.maxBufferedEvents !== undefined && { maxBufferedEvents: options.sort.maxBufferedEvents }),
-          ...(options.sort?.maxBufferedBytes !== undefined && { maxBufferedBytes: options.sort.maxBufferedBytes }),
+          maxBufferedEvents: Math.ceil((options.sort?.maxBufferedEvents ?? SORT_BUFFER_DEFAULTS.events) / workers),
+          maxBufferedBytes: Math.ceil((options.sort?.maxBufferedBytes ?? SORT_BUFFER_DEFAULTS.bytes) / workers),
         },
       };
       await pipeSourcesInWorkers(sources, setup, workers, {
