@@ -87,6 +87,9 @@ function approxBytes(value: unknown, depth: number): number {
   return n;
 }
 
+/** The event a held NDJSON line stands for (the caller normalizes it again; see `add`). */
+export type Revive = (line: string, held: NormalizedEvent) => NormalizedEvent;
+
 /** The `doc` of an event held as its NDJSON line (see `add`): a marker, never read. */
 const HELD: NormalizedEvent['doc'] = Object.freeze({}) as NormalizedEvent['doc'];
 
@@ -202,29 +205,16 @@ export class ExternalSorter {
    * Every event added, in (timestamp, input order), but those whose gate `keep` rejects. Removes the temp files
    * when done (or abandoned).
    */
-  async *sorted(keep?: (gate: string) => boolean, revive?: (line: string, held: NormalizedEvent) => NormalizedEvent): AsyncGenerator<NormalizedEvent> {
+  async *sorted(keep?: (gate: string) => boolean, revive?: Revive): AsyncGenerator<NormalizedEvent> {
     const last = this.buffer.sort(byTimeThenOrder);
     this.buffer = [];
     this.bufferedBytes = 0;
-    const gates = this.gates;
-    const lines = this.lines;
-    const kept = (e: NormalizedEvent) => {
-      const gate = keep && gates.get(e);
-      if (!gate || keep!(gate)) return true;
-      this.dropped++;
-      return false;
-    };
-    const back = (e: NormalizedEvent): NormalizedEvent => {
-      if (e.doc !== HELD) return e;
-      if (!revive) throw new Error('a held line needs `revive` to come back');
-      return revive(lines.get(e)!, e);
-    };
     try {
       if (this.runs.length === 0) {
-        for (const e of drain(last)) if (kept(e)) yield back(e);
+        for (const e of drain(last)) if (this.passes(this.gates.get(e), keep)) yield this.back(e, revive);
         return;
       }
-      yield* this.merge(last, kept, keep, back, revive);
+      yield* this.merge(last, keep, revive);
     } finally {
       this.cleanup();
     }
@@ -270,7 +260,8 @@ export class ExternalSorter {
       for (const e of events) {
         // A held event's line goes after a tab, as read (an NDJSON line has no newline; JSON text has no raw tab).
         const line = e.doc === HELD ? this.lines.get(e) : undefined;
-        chunk += line !== undefined ? JSON.stringify([e.timestamp, e.order, this.gates.get(e) ?? '', e.host, e.origin, null]) + '\t' + line + '\n' : JSON.stringify([e.timestamp, e.order, this.gates.get(e) ?? '', e.host, e.origin, e.doc]) + '\n';
+        chunk += JSON.stringify([e.timestamp, e.order, this.gates.get(e) ?? '', e.host, e.origin, line === undefined ? e.doc : null]);
+        chunk += line === undefined ? '\n' : `\t${line}\n`;
         if (chunk.length >= WRITE_CHUNK) {
           this.stats.spilledBytes += writeSync(fd, chunk);
           chunk = '';
@@ -321,12 +312,24 @@ export class ExternalSorter {
     }
   }
 
+  /** Whether an event with this gate comes out of `sorted` (those that do not are counted in `dropped`). */
+  private passes(gate: string | undefined, keep: ((gate: string) => boolean) | undefined): boolean {
+    if (!gate || !keep || keep(gate)) return true;
+    this.dropped++;
+    return false;
+  }
+
+  /** The event itself, or the one a held line stands for. */
+  private back(e: NormalizedEvent, revive: Revive | undefined): NormalizedEvent {
+    if (e.doc !== HELD) return e;
+    if (!revive) throw new Error('a held line needs `revive` to come back');
+    return revive(this.lines.get(e)!, e);
+  }
+
   private async *merge(
     memory: NormalizedEvent[],
-    kept: (e: NormalizedEvent) => boolean,
     keep: ((gate: string) => boolean) | undefined,
-    back: (e: NormalizedEvent) => NormalizedEvent,
-    revive: ((line: string, held: NormalizedEvent) => NormalizedEvent) | undefined,
+    revive: Revive | undefined,
   ): AsyncGenerator<NormalizedEvent> {
     await this.reduceRuns();
     const readers: RunReader[] = [];
@@ -345,14 +348,13 @@ export class ExternalSorter {
           // Released as yielded: the rules keep what they need, the rest becomes garbage during the merge.
           const event = memory[memAt]!;
           memory[memAt++] = undefined as unknown as NormalizedEvent;
-          if (kept(event)) yield back(event);
+          if (this.passes(this.gates.get(event), keep)) yield this.back(event, revive);
           if (memAt < memory.length) heap.push(memIndex, memory[memAt]!.timestamp, memory[memAt]!.order!);
           continue;
         }
         const reader = readers[source]!;
         // A gated line is dropped before its document is parsed.
-        if (!keep || reader.gate === '' || keep(reader.gate)) yield reader.event(revive);
-        else this.dropped++;
+        if (this.passes(reader.gate, keep)) yield reader.event(revive);
         if (reader.advanceSync() || (await reader.advance())) heap.push(source, reader.time, reader.order);
       }
     } finally {
@@ -423,7 +425,7 @@ class RunReader {
   }
 
   /** The current line as an event (a held NDJSON line revived). */
-  event(revive?: (line: string, held: NormalizedEvent) => NormalizedEvent): NormalizedEvent {
+  event(revive?: Revive): NormalizedEvent {
     let held: string | undefined;
     let head = this.line;
     const tab = head.indexOf('\t');

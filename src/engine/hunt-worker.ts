@@ -18,6 +18,8 @@ let sorter: ExternalSorter | undefined;
 const credits = new Map<number, number>();
 const waiters = new Map<number, () => void>();
 const queue: Array<{ id: number; source: InputSource }> = [];
+/** The queue being worked through (settled when it is empty). */
+let draining: Promise<void> = Promise.resolve();
 let running = false;
 
 function compiled(rules: Rule[]): LoadedRule[] {
@@ -38,7 +40,7 @@ port.on('message', (m: ToWorker) => {
     void flush();
   } else if (m.t === 'read') {
     queue.push(m);
-    if (!running) void runQueue();
+    if (!running) draining = runQueue();
   } else {
     credits.set(m.id, (credits.get(m.id) ?? 0) + 1);
     const w = waiters.get(m.id);
@@ -49,7 +51,7 @@ port.on('message', (m: ToWorker) => {
 
 async function flush(): Promise<void> {
   // Sources still queued or running come first (the calling thread asks only when all are done).
-  while (running) await new Promise((resolve) => setTimeout(resolve, 5));
+  await draining;
   try {
     const paths = sorter!.toRuns();
     port.postMessage({ t: 'runs', paths, stats: sorter!.stats, keys: keyLists(pipeline!.pruner?.keys ?? []) } satisfies FromWorker);

@@ -11,7 +11,7 @@ import type { Rule } from '../rules/types.js';
 import type { CoverageSnapshot } from './coverage.js';
 import type { ExternalSortOptions, SortStats } from './external-sort.js';
 import type { SecondStageKeyLists } from './sequence-pruning.js';
-import type { PipelineSpec, SourceCounts, SourceSink } from './source-pipeline.js';
+import { emptyCounts, type PipelineSpec, type SourceCounts, type SourceSink } from './source-pipeline.js';
 
 /** Outputs per message: enough to amortize messaging, few enough to keep latency and memory low. */
 export const BATCH_SIZE = 256;
@@ -95,12 +95,8 @@ function workerUrl(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
-export function emptyCounts(): SourceCounts {
-  return { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0 };
-}
-
 /** Applies one output to a sink (the same call the calling thread's pipeline makes). */
-export function deliver(out: SourceOutput, sink: SourceSink): void {
+function deliver(out: SourceOutput, sink: SourceSink): void {
   if (out[0] === 'e') sink.event({ doc: out[1], timestamp: out[2] ?? Number.NaN, host: out[3], origin: out[4] });
   else if (out[0] === 'p') sink.problem(out[1], out[2]);
   else sink.notNormalized(out[1], out[2]);

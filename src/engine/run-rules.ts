@@ -5,9 +5,10 @@ import type { NormalizedEvent } from '../normalize/types.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
 import type { Alert } from '../alerts/types.js';
 import type { Origin } from '../formats/types.js';
-import { ExternalSorter, type ExternalSortOptions, type SortStats } from './external-sort.js';
+import { ExternalSorter, type ExternalSortOptions, type Revive, type SortStats } from './external-sort.js';
 import { ReorderWindow, type LateEvent } from './reorder-window.js';
 import { RuleDispatcher } from './rule-dispatch.js';
+import { usableBy } from './sequence-pruning.js';
 import { AlertAssembler } from '../alerts/index.js';
 
 /**
@@ -118,7 +119,7 @@ export class RuleSession {
   private events = 0;
   private unused = 0;
   private readonly collect: boolean;
-  private readonly queries: ReadonlyArray<LoadedRule['query']> | undefined;
+  private readonly usable: ((event: NormalizedEvent) => boolean) | undefined;
   /** Alerts completed so far (for progress display). */
   alertCount = 0;
 
@@ -130,7 +131,7 @@ export class RuleSession {
   constructor(rules: readonly LoadedRule[], private readonly options: RunRulesOptions = {}) {
     const ordering = options.ordering ?? 'sort';
     this.collect = options.collect ?? true;
-    this.queries = options.relevantOnly && ordering === 'sort' ? rules.map((r) => r.query) : undefined;
+    this.usable = options.relevantOnly && ordering === 'sort' ? usableBy(rules) : undefined;
     this.assembler = new AlertAssembler(options.contextWindowMs !== undefined ? { contextWindowMs: options.contextWindowMs } : {});
     this.stats = rules.map((r) => ({ ruleId: r.rule.ruleId, name: r.rule.name, severity: r.rule.severity, events: 0, matches: 0, alerts: 0, suppressed: 0 }));
     rules.forEach((r, i) => {
@@ -152,23 +153,13 @@ export class RuleSession {
       this.failed(this.untimed, event, 'no usable timestamp');
       return;
     }
-    if (this.queries && !this.usable(event)) {
+    if (this.usable && !this.usable(event)) {
       this.unused++;
       return;
     }
     if (this.sorter) this.sorter.add(event, gate, line);
     else if (this.window) this.window.push(event);
     else this.process(event);
-  }
-
-  private usable(event: NormalizedEvent): boolean {
-    const queries = this.queries!;
-    try {
-      for (let i = 0; i < queries.length; i++) if (queries[i]!.mayUse(event.doc)) return true;
-      return AlertAssembler.usesEvent(event);
-    } catch {
-      return true; // let the runtime meet it and count the failure with its place
-    }
   }
 
   /**
@@ -194,7 +185,7 @@ export class RuleSession {
    * `keep`: which gated events reach the rules (see `push`); those it rejects are counted as unused. `revive`: the
    * event a held line stands for.
    */
-  async finish(keep?: (gate: string) => boolean, revive?: (line: string, held: NormalizedEvent) => NormalizedEvent): Promise<RunRulesResult> {
+  async finish(keep?: (gate: string) => boolean, revive?: Revive): Promise<RunRulesResult> {
     if (this.sorter) {
       for await (const event of this.sorter.sorted(keep, revive)) this.process(event);
       this.unused += this.sorter.dropped;

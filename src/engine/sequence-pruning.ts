@@ -35,31 +35,55 @@ export class SequencePruner {
    * keep with it ('' when it is always kept). Records its second-stage keys.
    */
   examine(event: NormalizedEvent): string | false {
+    try {
+      return this.gateOf(event);
+    } catch {
+      return ''; // let the runtime meet it and count the failure with its place
+    }
+  }
+
+  private gateOf(event: NormalizedEvent): string | false {
     let usable = false;
     let always = false;
     let needs: Array<[number, ...string[]]> | undefined;
     for (let r = 0; r < this.queries.length; r++) {
-      const stages = this.queries[r]!.stageKeys(event.doc);
-      let first: string[] | undefined;
+      const query = this.queries[r]!;
+      // Keys matter only for the rules that may be pruned; the others need only a yes or no.
+      if (!this.prunable[r]) {
+        if (query.mayUse(event.doc)) usable = always = true;
+        continue;
+      }
+      const stages = query.stageKeys(event.doc);
+      const first = stages[0];
       let other = false;
-      for (let s = 0; s < stages.length; s++) {
+      for (let s = 1; s < stages.length; s++) {
         const keys = stages[s];
         if (keys === undefined) continue;
-        if (s === 0) first = keys;
-        else {
-          other = true;
-          if (s === 1 && this.keys[r]) for (const k of keys) this.keys[r]!.add(k);
-        }
+        other = true;
+        if (s === 1) for (const k of keys) this.keys[r]!.add(k);
       }
       if (first === undefined && !other) continue;
       usable = true;
-      if (other || !this.prunable[r]) always = true;
+      if (other) always = true;
       else (needs ??= []).push([r, ...first!]);
     }
     if (AlertAssembler.usesEvent(event)) return '';
     if (!usable) return false;
     return always || !needs ? '' : JSON.stringify(needs);
   }
+}
+
+/** True for an event some rule stage (`CompiledQuery.mayUse`) or the enrichment (`AlertAssembler.usesEvent`) may use. */
+export function usableBy(rules: readonly LoadedRule[]): (event: NormalizedEvent) => boolean {
+  const queries = rules.map((r) => r.query);
+  return (event) => {
+    try {
+      for (let i = 0; i < queries.length; i++) if (queries[i]!.mayUse(event.doc)) return true;
+      return AlertAssembler.usesEvent(event);
+    } catch {
+      return true; // let the runtime meet it and count the failure with its place
+    }
+  };
 }
 
 /** Plain lists of the keys seen, to send across threads. */

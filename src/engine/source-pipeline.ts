@@ -59,6 +59,10 @@ export interface SourceCounts {
   error?: string;
 }
 
+export function emptyCounts(): SourceCounts {
+  return { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0 };
+}
+
 /** Reads sources one at a time with the filters the rules allow; holds the coverage tally when asked for one. */
 export class SourcePipeline {
   /** Decides which events are usable and gates those that can only start a sequence (when `relevantOnly`). */
@@ -111,7 +115,7 @@ export class SourcePipeline {
   }
 
   async run(source: InputSource, sink: SourceSink): Promise<SourceCounts> {
-    const counts: SourceCounts = { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0 };
+    const counts = emptyCounts();
     const skippedBefore = (this.lineFilter?.skipped ?? 0) + this.skippedRecords;
     // Per input: record times vs Sysmon UtcTime off by whole hours means a mislabelled clock (summary warning).
     const clock = new ClockCheck(source.path);
