@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { compileRule } from '../rules/index.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
 import { ExternalSorter } from './external-sort.js';
+import { HeldLines } from './held-lines.js';
 import { BATCH_SIZE, CREDITS, SOURCE_ORDER_SPAN, type FromWorker, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
 import { keyLists } from './sequence-pruning.js';
 import { SourcePipeline, type SourceSink } from './source-pipeline.js';
@@ -15,6 +16,7 @@ const port = parentPort;
 
 let pipeline: SourcePipeline | undefined;
 let sorter: ExternalSorter | undefined;
+let held: HeldLines | undefined;
 const credits = new Map<number, number>();
 const waiters = new Map<number, () => void>();
 const queue: Array<{ id: number; source: InputSource }> = [];
@@ -36,6 +38,7 @@ port.on('message', (m: ToWorker) => {
     const s: WorkerSetup = m.setup;
     pipeline = new SourcePipeline(compiled(s.rules), s.spec, s.coverageRules ? compiled(s.coverageRules) : undefined);
     sorter = new ExternalSorter({ ...s.sort, orderGiven: true, runDir: s.runDir, runPrefix: `w${m.worker}-` });
+    held = new HeldLines(() => s.runDir, `w${m.worker}-held.txt`);
   } else if (m.t === 'flush') {
     void flush();
   } else if (m.t === 'read') {
@@ -54,7 +57,8 @@ async function flush(): Promise<void> {
   await draining;
   try {
     const paths = sorter!.toRuns();
-    port.postMessage({ t: 'runs', paths, stats: sorter!.stats, keys: keyLists(pipeline!.pruner?.keys ?? []) } satisfies FromWorker);
+    const heldPath = held!.close();
+    port.postMessage({ t: 'runs', paths, stats: sorter!.stats, keys: keyLists(pipeline!.pruner?.keys ?? []), ...(heldPath && { held: heldPath }) } satisfies FromWorker);
   } catch (err) {
     port.postMessage({ t: 'flush-error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }
@@ -98,6 +102,8 @@ async function run(id: number, source: InputSource): Promise<void> {
       e.order = id * SOURCE_ORDER_SPAN + seq++;
       sorter!.add(e, gate, line);
     },
+    // Decoded, if at all, by the calling thread once every worker's second-stage keys are in.
+    hold: (item) => held!.add(id * SOURCE_ORDER_SPAN + seq++, item),
     problem: (item, recordsBefore) => add(['p', item, recordsBefore]),
     notNormalized: (origin, reason) => add(['n', origin, reason]),
     backlog: () => (full.length > 0 ? flush() : undefined),

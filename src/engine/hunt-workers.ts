@@ -50,7 +50,7 @@ export type FromWorker =
   | { t: 'batch'; id: number; json: string }
   | { t: 'end'; id: number; counts: SourceCounts; coverage?: CoverageSnapshot }
   | { t: 'error'; id: number; message: string }
-  | { t: 'runs'; paths: string[]; stats: SortStats; keys: SecondStageKeyLists }
+  | { t: 'runs'; paths: string[]; stats: SortStats; keys: SecondStageKeyLists; held?: string }
   | { t: 'flush-error'; message: string };
 
 export interface SourceHandlers {
@@ -62,8 +62,11 @@ export interface SourceHandlers {
   coverage(snapshot: CoverageSnapshot): void;
   /** Reads source `i` in the calling thread (stdin), while the workers go on. */
   local(i: number): Promise<void>;
-  /** A worker's sorted runs and the second-stage keys it saw (once every source is done). */
-  runs(paths: string[], stats: SortStats, keys: SecondStageKeyLists): void;
+  /**
+   * A worker's sorted runs, the second-stage keys it saw and the file of the NDJSON lines it held (once every
+   * source is done).
+   */
+  runs(paths: string[], stats: SortStats, keys: SecondStageKeyLists, held: string | undefined): void;
   /** A worker failed after reading sources: the events of those sources that it held are lost. */
   lost(sources: number[], message: string): void;
 }
@@ -132,7 +135,7 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     pw.worker.postMessage({ t: 'setup', setup, worker: pool.length } satisfies ToWorker);
     pw.worker.on('message', (m: FromWorker) => {
       if (m.t === 'runs' || m.t === 'flush-error') {
-        if (m.t === 'runs') handlers.runs(m.paths, m.stats, m.keys);
+        if (m.t === 'runs') handlers.runs(m.paths, m.stats, m.keys, m.held);
         else handlers.lost(pw.held, m.message);
         pw.held = [];
         pw.flushed?.();

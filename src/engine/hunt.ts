@@ -9,9 +9,10 @@ import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker, type CoverageReport } from './coverage.js';
 import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
 import { pipeSourcesInWorkers, SOURCE_ORDER_SPAN, type WorkerSetup } from './hunt-workers.js';
+import { HeldLines, readHeldLines, type HeldEntry } from './held-lines.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { addKeys, gateKeeper } from './sequence-pruning.js';
-import { SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
+import { emptyCounts, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
 
 /**
  * The runtime's options (ordering, sort bounds, context window, callbacks) plus the inputs. Differences from
@@ -36,6 +37,11 @@ export interface HuntOptions extends RunRulesOptions {
    * never changes an alert, but what is skipped is not checked for malformation nor seen by coverage). Default false.
    */
   prefilter?: boolean;
+  /**
+   * With `prefilter`, when sorting: hold NDJSON lines that can only start a sequence undecoded, and decode them
+   * once everything is read only if their join key came (`PipelineSpec.hold`). Never changes an alert. Default true.
+   */
+  hold?: boolean;
   /** Count coverage for these rules over every normalized event (see coverage.ts): `HuntResult.coverage`. */
   coverageRules?: readonly LoadedRule[];
   /**
@@ -110,8 +116,10 @@ export interface HuntResult {
   notNormalized: ProblemTally;
   /** Clock warnings from normalization (record times vs Sysmon UtcTime off by whole hours). */
   clockWarnings: string[];
-  /** NDJSON lines and EVTX records the pre-filter passed over (`prefilter`). */
+  /** NDJSON lines and EVTX records the pre-filter passed over (`prefilter`), held lines never decoded included. */
   skipped: number;
+  /** NDJSON lines held undecoded (`hold`), and how many of them were decoded in the end (the rest are skipped). */
+  held: { lines: number; decoded: number };
   /** Coverage of `coverageRules`, when asked for. */
   coverage?: CoverageReport;
   /** Worker threads used (0: everything in this thread). */
@@ -187,6 +195,11 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   // Only when sorting: the order events reach the rules in is then rebuilt from their input order (`order`).
   const workers = inThreadOnly || fileSources === 0 || ordering !== 'sort' ? 0 : wanted;
   const parallel = workers > 0;
+  const relevantOnly = (options.relevantOnly ?? true) && ordering === 'sort';
+  // Lines held undecoded until everything is read (source-pipeline.ts `hold`) come back later: the sort then
+  // places every event by the input order it is given here, as with workers.
+  const hold = (options.hold ?? true) && options.prefilter === true && relevantOnly && !options.coverageRules && !options.onNormalized;
+  const ordered = parallel || hold;
   // Events that reached the rules: counted here so the progress display keeps moving while sorted events are
   // merged back after reading (that phase can be long on GBs).
   let checked = 0;
@@ -199,7 +212,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const session = new RuleSession(options.rules, {
     ordering,
     ...(options.latenessMs !== undefined && { latenessMs: options.latenessMs }),
-    ...((options.sort || parallel) && { sort: { ...options.sort, orderGiven: parallel } }),
+    ...((options.sort || ordered) && { sort: { ...options.sort, orderGiven: ordered } }),
     ...(options.contextWindowMs !== undefined && { contextWindowMs: options.contextWindowMs }),
     ...(options.postProcess && { postProcess: options.postProcess }),
     ...(options.onAlert && { onAlert: options.onAlert }),
@@ -223,6 +236,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   let outsideRange = 0;
   let unused = 0;
   let skipped = 0;
+  let heldLines = 0;
+  let heldDecoded = 0;
   let bytesDone = 0;
   let lastProgress = 0;
   let normalizedEvents = 0;
@@ -250,13 +265,17 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     if (Date.now() - lastProgress >= interval) progress();
   };
 
+  // NDJSON lines held undecoded by this thread's pipeline; those held by workers are in the files they name.
+  const held = new HeldLines(() => session.sharedRunDir(), 'held.txt');
+  const heldFiles: string[] = [];
   // Outputs of source i: problems tallied, events on to the rules. Counts arrive with `done`.
+  const sinks = new Map<number, SourceSink>();
   const sinkFor = (i: number): SourceSink => {
     const report = reports[i]!;
     currentFile = report.path;
     progress();
     let seq = 0;
-    return {
+    const sink: SourceSink = {
       problem: (item, recordsBefore) => {
         if (item.severity === 'note') notes.add(item.origin, item.message, i);
         else if (item.severity === 'warning') warnings.add(item.origin, item.message, i);
@@ -265,26 +284,54 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       },
       notNormalized: (origin, reason) => notNormalized.add(origin, reason, i),
       event: (event, gate, line) => {
-        // With workers, stdin is read here: its events take their input order as the workers' do.
-        if (parallel) event.order = i * SOURCE_ORDER_SPAN + seq++;
+        // Input order, as the workers give it (a held line's event already has the order of its line).
+        if (ordered) event.order ??= i * SOURCE_ORDER_SPAN + seq++;
         session.push(event, gate, line);
         if ((++pushed & 1023) === 0 && options.onProgress) tick();
       },
+      hold: (item) => held.add(i * SOURCE_ORDER_SPAN + seq++, item),
     };
+    sinks.set(i, sink);
+    return sink;
   };
-  const done = (i: number, c: SourceCounts) => {
+  const addCounts = (i: number, c: SourceCounts) => {
     const report = reports[i]!;
-    report.records = c.records;
-    report.events = c.events;
+    report.records += c.records;
+    report.events += c.events;
     records += c.records;
     normalizedEvents += c.events;
     outsideRange += c.outsideRange;
     unused += c.unused;
     skipped += c.skipped;
+    heldLines += c.held;
+  };
+  const done = (i: number, c: SourceCounts) => {
+    addCounts(i, c);
+    const report = reports[i]!;
     if (c.error) sourceErrors[i]!.push({ path: report.path, message: c.error });
     sourceClocks[i] = c.clockWarning;
     bytesDone += sources[i]!.size ?? 0;
     filesDone++;
+  };
+  // Everything is read, and every second-stage key is known: held lines that may carry one are decoded now, in
+  // their input order; the others count as skipped by the pre-filter.
+  const replayHeld = async (pipeline: SourcePipeline) => {
+    if (held.count === 0 && heldFiles.length === 0) return;
+    const mayJoin = pipeline.heldTest();
+    const counts = sources.map(() => emptyCounts());
+    const replay = async (entries: AsyncIterable<HeldEntry>) => {
+      for await (const { order, item } of entries) {
+        const i = Math.floor(order / SOURCE_ORDER_SPAN);
+        if (!mayJoin(item.text)) counts[i]!.skipped++;
+        else {
+          heldDecoded++;
+          pipeline.replay(item, order, sinks.get(i) ?? sinkFor(i), counts[i]!);
+        }
+      }
+    };
+    await replay(held.entries());
+    for (const path of heldFiles) await replay(readHeldLines(path));
+    counts.forEach((c, i) => addCounts(i, c));
   };
 
   const spec = {
@@ -294,7 +341,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     ...(options.inputFormat && { format: options.inputFormat }),
     prefilter: options.prefilter === true,
     // Only when sorting: on a live stream every event moves the host's time on (see RunRulesOptions.relevantOnly).
-    relevantOnly: (options.relevantOnly ?? true) && ordering === 'sort',
+    relevantOnly,
+    hold,
   };
   const extra: InputOptions = { ...options.inputOptions, stdin: options.stdin ?? process.stdin };
   const local = new SourcePipeline(options.rules, spec, options.coverageRules, extra, options.onNormalized);
@@ -322,9 +370,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         done,
         coverage: (s) => coverage?.absorb(s),
         local: runLocal,
-        runs: (paths, stats, keys) => {
+        runs: (paths, stats, keys, heldFile) => {
           session.adoptSortedRuns(paths, stats);
           if (local.pruner) addKeys(local.pruner.keys, keys);
+          if (heldFile) heldFiles.push(heldFile);
         },
         lost: (lost, message) => {
           for (const i of lost) sourceErrors[i]!.push({ path: sources[i]!.path, message: `${message}: its events are lost` });
@@ -333,6 +382,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     } else {
       for (let i = 0; i < sources.length; i++) await runLocal(i);
     }
+    await replayHeld(local);
     currentFile = undefined;
     progress();
   } catch (err) {
@@ -356,6 +406,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     notNormalized: notNormalized.finish(),
     clockWarnings,
     skipped,
+    held: { lines: heldLines, decoded: heldDecoded },
     ...(coverage && { coverage: coverage.report() }),
     workers,
     run,

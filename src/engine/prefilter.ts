@@ -20,6 +20,7 @@ import { parseQuery } from '../eql/index.js';
 import type { JsonLineFilter } from '../formats/index.js';
 import { ecsFieldType } from '../normalize/ecs-schema.js';
 import type { LoadedRule } from '../rules/types.js';
+import { heldLineKeys } from './sequence-pruning.js';
 
 /**
  * All clauses must hold; a clause holds when the line contains any of its words. A word is lowercase text, or
@@ -43,32 +44,36 @@ function fieldIsVerbatim(name: string, fieldType: (f: string) => FieldType | und
   return t === undefined || !UNSTABLE_TYPES.has(t);
 }
 
-/** The longest usable word of a pattern's literal text (wildcards split it), or undefined. */
-function wordOf(text: string, wildcards: boolean): string | undefined {
+/** Every usable word of a pattern's literal text (wildcards split it), longest first. */
+function wordsOf(text: string, wildcards: boolean): string[] {
   const pieces = wildcards ? text.split(/[*?]/) : [text];
-  let best: string | undefined;
+  const words = new Set<string>();
   for (const piece of pieces) {
     for (const m of piece.matchAll(WORD_RE)) {
       const w = m[0].trim().toLowerCase();
-      if (w.length < 3 || HIVE_WORDS.has(w)) continue;
-      if (best === undefined || w.length > best.length) best = w;
+      if (w.length >= 3 && !HIVE_WORDS.has(w)) words.add(w);
     }
   }
   // An exact value (no wildcard) that is all digits is that number standing alone in the JSON text.
-  if (best !== undefined && best === text && /^[0-9]+$/.test(best) && !(wildcards && /[*?]/.test(text))) return `#${best}`;
-  return best;
+  if (words.size === 1 && words.has(text) && /^[0-9]+$/.test(text) && !(wildcards && /[*?]/.test(text))) return [`#${text}`];
+  return [...words].sort((a, b) => b.length - a.length);
 }
 
-/** One clause (any of these words) from a list of literal values, or undefined if any value gives no word. */
-function clauseOf(values: Expr[], wildcards: boolean): string[] | undefined {
-  const words: string[] = [];
+/**
+ * Clauses from a list of literal values, or undefined if any value gives no word: one value gives one clause per
+ * word (a line must hold them all), several give one clause with the longest word of each (any of them).
+ */
+function clausesOf(values: Expr[], wildcards: boolean): string[][] | undefined {
+  const words: string[][] = [];
   for (const v of values) {
     if (v.type !== 'literal' || typeof v.value !== 'string') return undefined;
-    const w = wordOf(v.value, wildcards);
-    if (w === undefined) return undefined;
+    const w = wordsOf(v.value, wildcards);
+    if (w.length === 0) return undefined;
     words.push(w);
   }
-  return words.length > 0 ? [...new Set(words)] : undefined;
+  if (words.length === 0) return undefined;
+  if (words.length === 1) return words[0]!.map((w) => [w]);
+  return [[...new Set(words.map((w) => w[0]!))]];
 }
 
 /** Word clauses an expression being true implies (an empty list: nothing is implied). */
@@ -85,20 +90,17 @@ function clauses(e: Expr, fieldType: (f: string) => FieldType | undefined): stri
     case 'match': {
       if (e.expr.type !== 'field' || !fieldIsVerbatim(e.expr.name, fieldType)) return [];
       if (e.op === 'regex' || e.op === 'regex~') return [];
-      const c = clauseOf(e.patterns, true);
-      return c ? [c] : [];
+      return clausesOf(e.patterns, true) ?? [];
     }
     case 'compare': {
       if (e.op !== '==') return [];
       const [field, value] = e.left.type === 'field' ? [e.left, e.right] : [e.right, e.left];
       if (field.type !== 'field' || !fieldIsVerbatim(field.name, fieldType)) return [];
-      const c = clauseOf([value], false);
-      return c ? [c] : [];
+      return clausesOf([value], false) ?? [];
     }
     case 'in': {
       if (e.negated || e.expr.type !== 'field' || !fieldIsVerbatim(e.expr.name, fieldType)) return [];
-      const c = clauseOf(e.list, false);
-      return c ? [c] : [];
+      return clausesOf(e.list, false) ?? [];
     }
     default:
       return [];
@@ -109,20 +111,28 @@ function clauses(e: Expr, fieldType: (f: string) => FieldType | undefined): stri
  * Words in nearly every ECS document (category and type values, the OS): poor anchors, used only when a
  * stage offers nothing else. This only steers the choice of anchors; every clause is still verified.
  */
-const COMMON_WORDS = new Set(['network', 'process', 'registry', 'file', 'authentication', 'configuration', 'iam', 'start', 'end', 'change', 'creation', 'deletion', 'info', 'connection', 'protocol', 'access', 'windows', 'true', 'false']);
+const COMMON_WORDS = new Set(['network', 'process', 'registry', 'file', 'authentication', 'configuration', 'iam', 'start', 'end', 'change', 'creation', 'deletion', 'info', 'connection', 'protocol', 'access', 'windows', 'true', 'false',
+  // Path words of most registry and file events.
+  'software', 'microsoft', 'currentversion', 'windows nt', 'system32', 'program files', 'users', 'appdata']);
 
-/** The most selective clause: no common word, then fewest alternatives, then the longest shortest word. */
-function best(cs: string[][]): string[] {
+/** Orders clauses most selective first: no common word, then fewest alternatives, then the longest shortest word. */
+function rank(a: string[], b: string[]): number {
   const common = (c: string[]) => (c.some((w) => COMMON_WORDS.has(w)) ? 1 : 0);
   const shortest = (c: string[]) => Math.min(...c.map((w) => core(w).length));
-  return [...cs].sort((a, b) => common(a) - common(b) || a.length - b.length || shortest(b) - shortest(a))[0]!;
+  return common(a) - common(b) || a.length - b.length || shortest(b) - shortest(a);
+}
+
+/** The most selective clause. */
+function best(cs: string[][]): string[] {
+  return [...cs].sort(rank)[0]!;
 }
 
 /** Word requirements of every stage of a query (sequence stages, until and missing stages included). */
 export function stageWords(ast: QueryAst, fieldType: (f: string) => FieldType | undefined): StageWords[] {
   const q = ast.query;
   const conditions = q.type === 'event' ? [q.condition] : [...q.stages, ...(q.until ? [q.until] : [])].map((s) => s.query.condition);
-  return conditions.map((c) => clauses(c, fieldType));
+  const unique = (cs: string[][]) => [...new Map(cs.map((c) => [JSON.stringify(c), c])).values()];
+  return conditions.map((c) => unique(clauses(c, fieldType)));
 }
 
 /** The text a word looks for: without `#` (a standing-alone number) and without the quotes of key markers. */
@@ -156,27 +166,28 @@ function numberAt(text: string, at: number, end: number, lo: number, hi: number)
   return k < hi && (text.charCodeAt(k) | 32) === 101;
 }
 
-/** Whether a lowercase line holds a word. */
-function holds(lower: string, w: string): boolean {
-  if (w.charCodeAt(0) !== 35 /* # */) return lower.includes(w);
-  const digits = w.slice(1);
-  for (let at = lower.indexOf(digits); at !== -1; at = lower.indexOf(digits, at + 1)) {
-    if (numberAt(lower, at, at + digits.length, 0, lower.length)) return true;
-  }
-  return false;
-}
+/** A word's literal text as a regex source: case-insensitive with the `i` flag, and `k` also the Kelvin sign. */
+const wordSource = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/k/g, '[k\\u212A]');
 
 /**
- * Lowercasing as the EQL engine folds case for ASCII words (ASCII letters, and the Kelvin sign to `k`):
- * `toLowerCase` does that, except that it makes `İ` two characters (`i̇`); such rare lines are folded one by one.
+ * Whether a line (any case) holds a word, as the EQL engine folds case for ASCII words (ASCII letters, and the
+ * Kelvin sign as `k`; the `i` flag folds nothing else onto ASCII). One compiled test per word.
  */
-function fold(line: string): string {
-  const lower = line.toLowerCase();
-  if (lower.length === line.length) return lower;
-  return line.replace(/[A-Z\u212A]/g, (c) => (c === '\u212A' ? 'k' : c.toLowerCase()));
+function holder(w: string): (line: string) => boolean {
+  if (w.charCodeAt(0) !== 35 /* # */) {
+    const re = new RegExp(wordSource(w), 'i');
+    return (line) => re.test(line);
+  }
+  const digits = w.slice(1);
+  return (line) => {
+    for (let at = line.indexOf(digits); at !== -1; at = line.indexOf(digits, at + 1)) {
+      if (numberAt(line, at, at + digits.length, 0, line.length)) return true;
+    }
+    return false;
+  };
 }
 
-/** Whether anchor `w` occurs at `text[at]` within `[lo, hi)`, compared as `fold` and `holds` do. */
+/** Whether anchor `w` occurs at `text[at]` within `[lo, hi)`, compared as `holder` does. */
 function wordAt(text: string, at: number, w: string, lo: number, hi: number): boolean {
   const bounded = w.charCodeAt(0) === 35;
   const from = bounded ? 1 : 0;
@@ -195,6 +206,12 @@ function wordAt(text: string, at: number, w: string, lo: number, hi: number): bo
 function implies(w: string, a: string): boolean {
   if (a.startsWith('#')) return w === a;
   return w.replace(/^#/, '').includes(a);
+}
+
+/** Whether a line holds every word clause the first stage of a rule needs (true when it gives none). */
+export function firstStageWords(rule: LoadedRule): (line: string) => boolean {
+  const stage = (stageWords(parseQuery(rule.rule.query), ecsFieldType)[0] ?? []).map((clause) => clause.map(holder));
+  return (line) => stage.every((clause) => clause.some((holds) => holds(line)));
 }
 
 /** One regex finding the cores of some anchors (case-insensitive; `k` also matches the Kelvin sign). */
@@ -221,16 +238,26 @@ export interface LinePrefilter {
   /** True when the line (its text, any case) may be an event some rule, enrichment or coverage uses. */
   mayMatter(line: string): boolean;
   /**
-   * Scans lines `text[from, to)` and calls `onLine(start, end)` for each line that may matter, in order (end
-   * excludes the newline; the first and last line are cut at `from` and `to`). Lines that cannot matter are
-   * skipped without being looked at one by one. Exactly the lines for which `mayMatter` is true.
+   * What to do with a line: 'skip' it (`mayMatter` is false), 'parse' it, or 'hold' it undecoded because it can
+   * only be the first stage of a sequence the caller prunes (the `holdable` stages), so that it is decoded only
+   * if the later stages' join keys turn out to need it (sequence-pruning.ts).
    */
-  scan(text: string, from: number, to: number, onLine: (start: number, end: number) => void): void;
+  decide(line: string): 'skip' | 'parse' | 'hold';
+  /**
+   * Scans lines `text[from, to)` and calls `onLine(start, end, hold)` for each line that may matter, in order (end
+   * excludes the newline; the first and last line are cut at `from` and `to`). Lines that cannot matter are
+   * skipped without being looked at one by one. Exactly the lines `decide` does not skip (`hold` when it holds).
+   */
+  scan(text: string, from: number, to: number, onLine: (start: number, end: number, hold: boolean) => void): void;
   /** The words it looks for first, for diagnostics. */
   readonly anchors: readonly string[];
 }
 
-export function createLinePrefilter(stages: StageWords[], extraWords: string[] = []): LinePrefilter | undefined {
+/**
+ * `holdable[i]`: stage i is the first stage of a sequence whose first-stage-only lines may be held (a line whose
+ * words fit no other stage, and no always-parse word, is then held rather than parsed).
+ */
+export function createLinePrefilter(stages: StageWords[], extraWords: string[] = [], holdable: readonly boolean[] = []): LinePrefilter | undefined {
   if (stages.length === 0 || stages.some((s) => s.length === 0)) return undefined;
   const always = [...new Set([...ALWAYS_PARSE, ...extraWords.map((w) => w.toLowerCase())])];
   // Anchors: the always-parse words, and for each stage a clause every word of which implies an anchor (one
@@ -239,15 +266,33 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
   const covered = (s: string[][]) => s.some((clause) => clause.every((w) => anchors.some((a) => implies(w, a))));
   for (const s of stages) if (!covered(s)) for (const w of best(s)) if (!anchors.includes(w)) anchors.push(w);
   const alwaysSet = new Set(always);
-  const verify = (line: string): boolean => {
-    const lower = fold(line);
-    for (const w of always) if (holds(lower, w)) return true;
-    for (const s of stages) {
+  // What verify checks: each distinct stage once (holdable only if every copy is), its most selective clause
+  // first so that most lines fail it on the first look.
+  const distinct = new Map<string, { clauses: string[][]; holdable: boolean }>();
+  stages.forEach((clauses, i) => {
+    const key = JSON.stringify(clauses);
+    const seen = distinct.get(key);
+    if (seen) seen.holdable &&= holdable[i] === true;
+    else distinct.set(key, { clauses: [...clauses].sort((a, b) => rank(a, b)), holdable: holdable[i] === true });
+  });
+  const checks = [...distinct.values()]
+    .sort((a, b) => Number(a.holdable) - Number(b.holdable))
+    .map(({ clauses, holdable }) => ({ holdable, clauses: clauses.map((clause) => clause.map(holder)) }));
+  const alwaysHolds = always.map(holder);
+  // One pass for "any always-parse word here?" before looking for each (most lines have none).
+  const alwaysRe = new RegExp(always.map((w) => wordSource(core(w))).join('|'), 'i');
+  /** 0: no stage's words hold; 1: parse; 2: only holdable stages' words hold (and no always-parse word). */
+  const verify = (line: string): 0 | 1 | 2 => {
+    if (alwaysRe.test(line)) for (const holds of alwaysHolds) if (holds(line)) return 1;
+    let held = false;
+    for (let i = 0; i < checks.length; i++) {
+      const check = checks[i]!;
+      if (held && check.holdable) break; // the holdable ones come last
       let all = true;
-      for (const clause of s) {
+      for (const clause of check.clauses) {
         let any = false;
-        for (const w of clause) {
-          if (holds(lower, w)) {
+        for (const holds of clause) {
+          if (holds(line)) {
             any = true;
             break;
           }
@@ -257,9 +302,11 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
           break;
         }
       }
-      if (all) return true;
+      if (!all) continue;
+      if (!check.holdable) return 1;
+      held = true;
     }
-    return false;
+    return held ? 2 : 0;
   };
   // A few regexes instead of one alternation of all anchors: V8 skips ahead (Boyer-Moore) through text only for
   // a regex whose alternatives share few characters per position. Numbers, the always-parse words and stage words
@@ -282,8 +329,9 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
   const next: number[] = groups.map(() => 0);
   return {
     anchors,
-    mayMatter: (line: string) => verify(line),
-    scan(text: string, from: number, to: number, onLine: (start: number, end: number) => void): void {
+    mayMatter: (line: string) => verify(line) !== 0,
+    decide: (line: string) => (['skip', 'parse', 'hold'] as const)[verify(line)],
+    scan(text: string, from: number, to: number, onLine: (start: number, end: number, hold: boolean) => void): void {
       const find = (g: number, pos: number): void => {
         const re = groups[g]!.re;
         re.lastIndex = pos;
@@ -307,7 +355,8 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
           continue;
         }
         // An always-parse word settles it without looking at the rest of the line.
-        if (hit === 2 || verify(text.slice(start, end))) onLine(start, end);
+        const v = hit === 2 ? 1 : verify(text.slice(start, end));
+        if (v !== 0) onLine(start, end, v === 2);
         if (end >= to) return;
         for (let k = 0; k < groups.length; k++) if (next[k]! <= end) find(k, end + 1);
       }
@@ -318,18 +367,29 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
 /**
  * The pre-filter for a set of rules, as the JSON reader takes it (it counts skipped lines in `skipped`), or
  * undefined when some stage of some rule gives no word to look for (then every line must be parsed).
- * Enrichment's own words are added, so that every event an alert's context could use is still read.
+ * Enrichment's own words are added, so that every event an alert's context could use is still read. With `hold`,
+ * lines that can only be the first stage of a sequence with a `heldLineKeys` key are held undecoded.
  */
-export function prefilterForRules(rules: readonly LoadedRule[]): (JsonLineFilter & { anchors: readonly string[] }) | undefined {
+export function prefilterForRules(rules: readonly LoadedRule[], options: { hold?: boolean } = {}): (JsonLineFilter & { anchors: readonly string[] }) | undefined {
   const stages: StageWords[] = [];
-  for (const r of rules) {
+  const holdable: boolean[] = [];
+  const lineKeys = options.hold ? heldLineKeys(rules) : [];
+  for (let r = 0; r < rules.length; r++) {
     try {
-      stages.push(...stageWords(parseQuery(r.rule.query), ecsFieldType));
+      const words = stageWords(parseQuery(rules[r]!.rule.query), ecsFieldType);
+      words.forEach((_, i) => holdable.push(i === 0 && lineKeys[r] !== undefined));
+      stages.push(...words);
     } catch {
       return undefined; // a rule that loaded always parses; be safe anyway
     }
   }
-  const filter = createLinePrefilter(stages, [...CONTEXT_WORDS]);
+  // Enrichment's needs: one word settles a line (always parsed); several must all be there, as a stage's.
+  for (const words of CONTEXT_WORDS.filter((w) => w.length > 1)) {
+    stages.push(words.map((w) => [w]));
+    holdable.push(false);
+  }
+  const always = CONTEXT_WORDS.filter((w) => w.length === 1).map((w) => w[0]!);
+  const filter = createLinePrefilter(stages, always, holdable);
   if (!filter) return undefined;
   return { scan: (text, from, to, onLine) => filter.scan(text, from, to, onLine), skipped: 0, anchors: filter.anchors };
 }

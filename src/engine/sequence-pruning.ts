@@ -11,12 +11,21 @@
 import type { NormalizedEvent } from '../normalize/types.js';
 import type { LoadedRule } from '../rules/types.js';
 import { AlertAssembler } from '../alerts/index.js';
+import { parseQuery } from '../eql/index.js';
+import { ecsFieldType } from '../normalize/ecs-schema.js';
+import { canonicalGuid } from '../normalize/values.js';
 
 /** Second-stage join keys seen so far, per rule index (undefined for rules that are not pruned). */
 export type SecondStageKeys = Array<Set<string> | undefined>;
 
 /** Plain form of `SecondStageKeys`, to cross from a worker thread. */
 export type SecondStageKeyLists = Array<string[] | null>;
+
+/** A sequence whose first-stage-only events may be pruned: two stages or more, no until, no missing-event stage. */
+export function isPrunable(rule: LoadedRule): boolean {
+  const q = rule.query;
+  return q.kind === 'sequence' && q.stages.length >= 2 && q.stages.every((s) => !s.missing && !s.until);
+}
 
 export class SequencePruner {
   private readonly queries: ReadonlyArray<LoadedRule['query']>;
@@ -26,7 +35,7 @@ export class SequencePruner {
 
   constructor(rules: readonly LoadedRule[]) {
     this.queries = rules.map((r) => r.query);
-    this.prunable = rules.map(({ query: q }) => q.kind === 'sequence' && q.stages.length >= 2 && q.stages.every((s) => !s.missing && !s.until));
+    this.prunable = rules.map(isPrunable);
     this.keys = this.prunable.map((p) => (p ? new Set<string>() : undefined));
   }
 
@@ -110,4 +119,122 @@ export function gateKeeper(keys: SecondStageKeys): (gate: string) => boolean {
     }
     return false;
   };
+}
+
+// Held lines: the NDJSON pre-filter can hold a line that can only be a pruned sequence's first-stage event without
+// decoding it (prefilter.ts), and once everything is read, decode it only if it may carry a join key that some
+// second-stage event had. The test looks at one key on the raw text, so it must let through every line whose
+// document could have that key value:
+// - the key is a string field that normalization leaves as written in an ECS document, or `host.id`, which it
+//   fills in from host.name or host.hostname, lowercased, when absent (other host.*, registry.*, source.* and
+//   destination.* fields it may fill in or respell; only Sysmon `process.entity_id` GUIDs are respelled, so
+//   that spelling is tried too), and whose raw strings stay strings (keyword types);
+// - every `"…<segment>": "<text>"` of the line is a candidate (nested or dotted keys alike, and more: a
+//   superset), and a line with none, a value that is not a plain string or holds an escape, or a `\u` escape
+//   anywhere (it could spell a key another way) is let through.
+
+/** The join key a rule's held first-stage lines are checked on: its position in the key tuple and its field. */
+export interface HeldLineKey {
+  position: number;
+  /** Keys in the tuple (the sequence's `by` and the first stage's own). */
+  count: number;
+  field: string;
+  /** Last segments of the raw keys the value may come from. */
+  segments: string[];
+  /** Whether the value may be a raw value lowercased. */
+  lowercased: boolean;
+}
+
+const REWRITTEN = /^(host|registry|source|destination)\.|^@timestamp$/;
+
+function heldLineKey(field: string): Pick<HeldLineKey, 'segments' | 'lowercased'> | undefined {
+  if (field === 'host.id') return { segments: ['id', 'name', 'hostname'], lowercased: true };
+  if (REWRITTEN.test(field) || ecsFieldType(field) !== 'keyword') return undefined;
+  return { segments: [field.slice(field.lastIndexOf('.') + 1)], lowercased: false };
+}
+
+/** Per rule: the key its held lines are checked on, or undefined when its lines are never held. */
+export function heldLineKeys(rules: readonly LoadedRule[]): Array<HeldLineKey | undefined> {
+  return rules.map((rule) => {
+    if (!isPrunable(rule)) return undefined;
+    const q = parseQuery(rule.rule.query).query;
+    if (q.type !== 'sequence') return undefined;
+    const fields = [...q.keys, ...q.stages[0]!.keys];
+    // The first usable key, preferring one written as is (host.id's candidates are many and common).
+    const usable = fields.map((f) => (f.optional ? undefined : heldLineKey(f.name)));
+    let position = usable.findIndex((k) => k !== undefined && !k.lowercased);
+    if (position === -1) position = usable.findIndex((k) => k !== undefined);
+    return position === -1 ? undefined : { position, count: fields.length, field: fields[position]!.name, ...usable[position]! };
+  });
+}
+
+/**
+ * Once every input is read, per rule with a `HeldLineKey` (from `heldLineKeys` over the same rules as `keys`): may
+ * a held line carry a second-stage key of that rule (then it is decoded, and its gate decides as for any other
+ * event)?
+ */
+export function heldLineTests(keys: SecondStageKeys, lineKeys: ReadonlyArray<HeldLineKey | undefined>): Array<((line: string) => boolean) | undefined> {
+  return lineKeys.map((lk, r) => {
+    if (!lk) return undefined;
+    const set = keys[r];
+    if (!set) return () => true;
+    const values = new Set<string>();
+    for (const key of set) {
+      const parts = key.split('\u0000');
+      // A value holding the separator: the tuple cannot be split, so nothing can be ruled out.
+      if (parts.length !== lk.count) return () => true;
+      const part = parts[lk.position]!;
+      // Only string values ('s'); a raw line with a number or null there is let through below anyway.
+      if (part.charCodeAt(0) === 115) values.add(part.slice(1));
+    }
+    const markers = lk.segments.map((segment) => segment + '"');
+    return (line: string) => {
+      if (hasUnicodeEscape(line)) return true;
+      // Ruled out only when some candidate is there and every candidate is plain text that is not wanted.
+      let seen = false;
+      for (const marker of markers) {
+        const verdict = valuesIn(line, marker, values, lk.lowercased);
+        if (verdict === true || verdict === 'unsure') return true;
+        if (verdict === false) seen = true;
+      }
+      return !seen;
+    };
+  });
+}
+
+/** A `\\u` escape (an odd run of backslashes before `u`): it could spell a key or value another way. */
+function hasUnicodeEscape(line: string): boolean {
+  for (let at = line.indexOf('\\u'); at !== -1; at = line.indexOf('\\u', at + 1)) {
+    let run = 1;
+    while (at - run >= 0 && line.charCodeAt(at - run) === 92) run++;
+    if (run % 2 === 1) return true;
+  }
+  return false;
+}
+
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+
+/**
+ * Whether a `"<marker>: "<value>"` or `".<marker>: "<value>"` of the line has a value in `set`: 'unsure' when some
+ * value is not plain text, undefined when there is none.
+ */
+function valuesIn(line: string, marker: string, set: Set<string>, lowercased: boolean): boolean | 'unsure' | undefined {
+  let found = false;
+  for (let at = line.indexOf(marker); at !== -1; at = line.indexOf(marker, at + marker.length)) {
+    const before = line.charCodeAt(at - 1);
+    if (before !== 34 /* " */ && before !== 46 /* . */) continue; // a longer name (`pid` for `id`)
+    let i = at + marker.length;
+    while (isSpace(line.charCodeAt(i))) i++;
+    if (line.charCodeAt(i) !== 58 /* : */) continue; // a string value ending so, not a key
+    i++;
+    while (isSpace(line.charCodeAt(i))) i++;
+    if (line.charCodeAt(i) !== 34 /* " */) return 'unsure';
+    const end = line.indexOf('"', i + 1);
+    if (end === -1) return 'unsure';
+    const value = line.slice(i + 1, end);
+    if (value.includes('\\')) return 'unsure';
+    if (set.has(value) || set.has(canonicalGuid(value)) || (lowercased && set.has(value.toLowerCase()))) return true;
+    found = true;
+  }
+  return found ? false : undefined;
 }

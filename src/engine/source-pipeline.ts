@@ -1,13 +1,14 @@
 // One input, read → normalized → bounded in time → left out when no rule or enrichment can use it: the part of a
 // hunt that needs no other input, so it runs the same in the calling thread and in a worker thread (hunt-workers.ts).
 // What it produces goes to a `SourceSink`; the sorting, rules and alerts stay with the caller.
-import { prefetchSource, readSource, type InputItem, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
+import { prefetchSource, readHeldLine, readSource, type InputItem, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
 import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker } from './coverage.js';
-import { prefilterForRules } from './prefilter.js';
+import { firstStageWords, prefilterForRules } from './prefilter.js';
 import { recordFilterForRules } from './record-filter.js';
-import { SequencePruner } from './sequence-pruning.js';
+import type { HeldLine } from '../formats/index.js';
+import { heldLineKeys, heldLineTests, SequencePruner } from './sequence-pruning.js';
 
 /** How sources are read and filtered: plain data, so that it crosses to worker threads as is. */
 export interface PipelineSpec {
@@ -27,6 +28,12 @@ export interface PipelineSpec {
    * gate those that can only start a sequence (sequence-pruning.ts).
    */
   relevantOnly: boolean;
+  /**
+   * With `prefilter` and `relevantOnly`: NDJSON lines that can only start a pruned sequence are held undecoded
+   * (`SourceSink.hold`) and decoded once everything is read only if their join key came (`replay`). Needs every
+   * held line to be replayed, so not with coverage or `onNormalized` (they would see those events late).
+   */
+  hold: boolean;
 }
 
 /** Where a source's output goes (the hunt's tallies and rule session, or a worker's messages). */
@@ -40,6 +47,8 @@ export interface SourceSink {
    * (when it was one): the sort holds that line rather than the document, and revives it only if it is kept.
    */
   event(event: NormalizedEvent, gate?: string, line?: string): void;
+  /** An NDJSON line held undecoded (`PipelineSpec.hold`): to be given back to `replay` once everything is read. */
+  hold(item: HeldLine): void;
   /** A promise to wait for before the next item when the consumer lags (a worker out of credit), else undefined. */
   backlog?(): Promise<void> | undefined;
 }
@@ -52,15 +61,17 @@ export interface SourceCounts {
   outsideRange: number;
   /** Events within the bounds left out as unusable (`relevantOnly`). */
   unused: number;
-  /** NDJSON lines and EVTX records the pre-filter passed over. */
+  /** NDJSON lines and EVTX records the pre-filter passed over (held lines not decoded in the end included). */
   skipped: number;
+  /** NDJSON lines held undecoded (`PipelineSpec.hold`); `replay` counts them again as records or skipped. */
+  held: number;
   clockWarning?: string;
   /** Why reading stopped early (cannot open, I/O error): this input only is lost from there on. */
   error?: string;
 }
 
 export function emptyCounts(): SourceCounts {
-  return { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0 };
+  return { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0, held: 0 };
 }
 
 /** Reads sources one at a time with the filters the rules allow; holds the coverage tally when asked for one. */
@@ -69,6 +80,7 @@ export class SourcePipeline {
   readonly pruner: SequencePruner | undefined;
   private readonly readOptions: InputOptions;
   private readonly lineFilter: ReturnType<typeof prefilterForRules>;
+  private readonly lineKeys: ReturnType<typeof heldLineKeys>;
   private readonly timeOffsetMs: number;
   private skippedRecords = 0;
   private readonly prefetched = new Map<string, Promise<Buffer>>();
@@ -80,7 +92,7 @@ export class SourcePipeline {
    * (functions; the calling thread only). `onNormalized`: every event within the bounds, before it may be left out.
    */
   constructor(
-    rules: readonly LoadedRule[],
+    private readonly rules: readonly LoadedRule[],
     private readonly spec: PipelineSpec,
     coverageRules?: readonly LoadedRule[],
     extra: InputOptions = {},
@@ -88,7 +100,9 @@ export class SourcePipeline {
   ) {
     this.coverage = coverageRules ? new CoverageTracker(coverageRules) : undefined;
     this.pruner = spec.relevantOnly ? new SequencePruner(rules) : undefined;
-    this.lineFilter = spec.prefilter && !extra.lineFilter ? prefilterForRules(rules) : undefined;
+    const hold = spec.hold && spec.relevantOnly && !coverageRules && !onNormalized;
+    this.lineFilter = spec.prefilter && !extra.lineFilter ? prefilterForRules(rules, { hold }) : undefined;
+    this.lineKeys = hold ? heldLineKeys(rules) : [];
     const recordFilter = spec.prefilter && !extra.filter ? recordFilterForRules([...rules, ...(coverageRules ?? [])], { coverage: coverageRules !== undefined || onNormalized !== undefined }) : undefined;
     this.readOptions = {
       ...extra,
@@ -119,45 +133,14 @@ export class SourcePipeline {
     const skippedBefore = (this.lineFilter?.skipped ?? 0) + this.skippedRecords;
     // Per input: record times vs Sysmon UtcTime off by whole hours means a mislabelled clock (summary warning).
     const clock = new ClockCheck(source.path);
-    const { from, to } = this.spec;
-    const normalizeOptions = this.spec.normalize;
-    const pruner = this.pruner;
-    const coverage = this.coverage;
-    const onNormalized = this.onNormalized;
     try {
       for await (const item of readSource(source, this.readOptions)) {
         const wait = sink.backlog?.();
         if (wait) await wait;
-        if (item.kind === 'problem') {
-          sink.problem(item, counts.records);
-          continue;
-        }
-        counts.records++;
-        let result: ReturnType<typeof normalize>;
-        try {
-          result = normalize(item, normalizeOptions);
-        } catch (err) {
-          // A record normalization did not foresee: this record is lost, not the hunt.
-          result = { ok: false, reason: `normalization failed: ${(err as Error).message}` };
-        }
-        if (!result.ok) {
-          sink.notNormalized(item.origin, result.reason);
-          continue;
-        }
-        const event = result.event;
-        counts.events++;
-        clock.observe(event.doc, this.timeOffsetMs);
-        if (event.timestamp < from || event.timestamp > to) {
-          counts.outsideRange++;
-          continue;
-        }
-        onNormalized?.(event);
-        coverage?.observe(event);
-        // Untimed events go on: the runtime counts them with their place.
-        const gate = pruner && Number.isFinite(event.timestamp) ? pruner.examine(event) : '';
-        if (gate === false) counts.unused++;
-        else if (gate && item.kind === 'document' && item.line !== undefined) sink.event(event, gate, item.line);
-        else sink.event(event, gate || undefined);
+        if (item.kind === 'held') {
+          counts.held++;
+          sink.hold(item);
+        } else this.take(item, counts, sink, clock);
       }
     } catch (err) {
       counts.error = describeError(err);
@@ -167,6 +150,57 @@ export class SourcePipeline {
       if (skew) counts.clockWarning = skew.message;
     }
     return counts;
+  }
+
+  /**
+   * Once every input is read (and every thread's second-stage keys are in `pruner.keys`): which held lines to
+   * decode. The others cannot join any second-stage event, and count as skipped.
+   */
+  heldTest(): (line: string) => boolean {
+    // A line is held when it fits the first stage of rules with a held-line key only: it matters if it fits the
+    // first stage of one of them and may carry one of that rule's second-stage keys.
+    const tests = heldLineTests(this.pruner!.keys, this.lineKeys);
+    const rules = this.rules.flatMap((rule, r) => (tests[r] ? [{ words: firstStageWords(rule), mayJoin: tests[r]! }] : []));
+    return (line) => rules.some((r) => r.words(line) && r.mayJoin(line));
+  }
+
+  /** Decodes a held line `heldTest` lets through, as `run` would have when reading it, in its input order. */
+  replay(held: HeldLine, order: number, sink: SourceSink, counts: SourceCounts): void {
+    for (const item of readHeldLine(held)) this.take(item, counts, sink, undefined, order);
+  }
+
+  private take(item: Exclude<InputItem, HeldLine>, counts: SourceCounts, sink: SourceSink, clock: ClockCheck | undefined, order?: number): void {
+    if (item.kind === 'problem') {
+      sink.problem(item, counts.records);
+      return;
+    }
+    counts.records++;
+    let result: ReturnType<typeof normalize>;
+    try {
+      result = normalize(item, this.spec.normalize);
+    } catch (err) {
+      // A record normalization did not foresee: this record is lost, not the hunt.
+      result = { ok: false, reason: `normalization failed: ${(err as Error).message}` };
+    }
+    if (!result.ok) {
+      sink.notNormalized(item.origin, result.reason);
+      return;
+    }
+    const event = result.event;
+    counts.events++;
+    clock?.observe(event.doc, this.timeOffsetMs);
+    if (event.timestamp < this.spec.from || event.timestamp > this.spec.to) {
+      counts.outsideRange++;
+      return;
+    }
+    this.onNormalized?.(event);
+    this.coverage?.observe(event);
+    if (order !== undefined) event.order = order;
+    // Untimed events go on: the runtime counts them with their place.
+    const gate = this.pruner && Number.isFinite(event.timestamp) ? this.pruner.examine(event) : '';
+    if (gate === false) counts.unused++;
+    else if (gate && item.kind === 'document' && item.line !== undefined) sink.event(event, gate, item.line);
+    else sink.event(event, gate || undefined);
   }
 }
 

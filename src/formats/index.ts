@@ -16,12 +16,13 @@ import { gunzip } from './archive/gzip.js';
 import { openZip, type ZipFile } from './archive/zip.js';
 import { expandPaths } from './expand.js';
 import { readEvtx, type EvtxStats } from './evtx/index.js';
-import type { InputFormat, InputItem, Origin, ProblemSeverity } from './types.js';
+import type { InputFormat, InputItem, Origin, ProblemSeverity, ReadItem } from './types.js';
 
-export type { InputItem, InputFormat, Origin, WinEvent, WinSystem, DataValue, XmlElement, ProblemSeverity } from './types.js';
+export type { InputItem, HeldLine, ReadItem, InputFormat, Origin, WinEvent, WinSystem, DataValue, XmlElement, ProblemSeverity } from './types.js';
 export type { ByteStream } from './bytes.js';
 export { parseEventXml } from './event-xml/parse.js';
 export type { JsonLineFilter } from './json/read.js';
+export { readHeldLine } from './json/read.js';
 
 export interface InputOptions {
   /** Force a format instead of sniffing the content (gzip and zip containers are still opened). */
@@ -62,7 +63,7 @@ export async function expandInputs(paths: string[]): Promise<InputSource[]> {
 }
 
 /** Reads several sources, one entry per source in order; consume each entry's `items` before taking the next. */
-export async function* readSources(sources: InputSource[], options: InputOptions = {}): AsyncGenerator<{ source: InputSource; items: AsyncGenerator<InputItem> }> {
+export async function* readSources(sources: InputSource[], options: InputOptions & { lineFilter?: undefined } = {}): AsyncGenerator<{ source: InputSource; items: AsyncGenerator<InputItem> }> {
   for (const source of sources) yield { source, items: readSource(source, options) };
 }
 
@@ -110,7 +111,10 @@ function problem(severity: ProblemSeverity, message: string, base: Base, extra?:
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Reads one source as a stream of items; never throws for bad content (that becomes `problem` items). */
-export async function* readSource(source: InputSource, options: InputOptions = {}): AsyncGenerator<InputItem> {
+export function readSource(source: InputSource, options?: InputOptions & { lineFilter?: undefined }): AsyncGenerator<InputItem>;
+/** With a line filter, which may hold lines (`JsonLineFilter`). */
+export function readSource(source: InputSource, options: InputOptions): AsyncGenerator<ReadItem>;
+export async function* readSource(source: InputSource, options: InputOptions = {}): AsyncGenerator<ReadItem> {
   const base: Base = { file: source.path };
   if (source.error) {
     yield problem('error', `cannot read ${source.path}: ${source.error}`, base);
@@ -150,11 +154,13 @@ export async function* readSource(source: InputSource, options: InputOptions = {
  * Reads any supported content from a byte stream that is not a named file (a socket, a pipe, bytes in memory);
  * `origin` names it in items and problems.
  */
-export function readStream(input: ByteStream, origin: { file: string; member?: string }, options: InputOptions = {}): AsyncGenerator<InputItem> {
+export function readStream(input: ByteStream, origin: { file: string; member?: string }, options?: InputOptions & { lineFilter?: undefined }): AsyncGenerator<InputItem>;
+export function readStream(input: ByteStream, origin: { file: string; member?: string }, options: InputOptions): AsyncGenerator<ReadItem>;
+export function readStream(input: ByteStream, origin: { file: string; member?: string }, options: InputOptions = {}): AsyncGenerator<ReadItem> {
   return readAny(input, origin, options, { depth: 0, implicit: false });
 }
 
-async function* readAny(input: ByteStream, base: Base, options: InputOptions, ctx: Context): AsyncGenerator<InputItem> {
+async function* readAny(input: ByteStream, base: Base, options: InputOptions, ctx: Context): AsyncGenerator<ReadItem> {
   let stream: ByteStream | undefined;
   try {
     let peeked = await peekBytes(input, SNIFF_BYTES);
@@ -223,7 +229,7 @@ function skippedMember(name: string): string | undefined {
   return undefined;
 }
 
-async function* readZipStream(peeked: { stream: ByteStream; close(): Promise<void> }, base: Base, options: InputOptions, ctx: Context): AsyncGenerator<InputItem> {
+async function* readZipStream(peeked: { stream: ByteStream; close(): Promise<void> }, base: Base, options: InputOptions, ctx: Context): AsyncGenerator<ReadItem> {
   if (ctx.path !== undefined && ctx.depth === 0) {
     // A plain file: read its central directory in place.
     await peeked.close();
@@ -241,7 +247,7 @@ async function* readZipStream(peeked: { stream: ByteStream; close(): Promise<voi
   }
 }
 
-async function* readZip(path: string, base: Base, options: InputOptions, ctx: Context): AsyncGenerator<InputItem> {
+async function* readZip(path: string, base: Base, options: InputOptions, ctx: Context): AsyncGenerator<ReadItem> {
   let zip: ZipFile;
   try {
     zip = await openZip(path);

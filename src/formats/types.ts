@@ -96,6 +96,19 @@ export type InputItem =
    */
   | { kind: 'problem'; severity: ProblemSeverity; message: string; origin: Origin };
 
+/**
+ * An NDJSON line a line filter asked to hold undecoded (`JsonLineFilter.scan`): its holder decodes it later, if
+ * at all, with `readHeldLine`. Only readers given such a filter yield these.
+ */
+export interface HeldLine {
+  kind: 'held';
+  text: string;
+  origin: Origin;
+}
+
+/** What a reader yields: items, and held lines when its line filter holds some. */
+export type ReadItem = InputItem | HeldLine;
+
 export type ProblemSeverity = 'note' | 'warning' | 'error';
 
 export type InputFormat = 'evtx' | 'xml' | 'json';

@@ -15,10 +15,11 @@ import { Rng } from '../../src/simulate/random.js';
 const FLAGSHIP = readFileSync(new URL('../../DEVELOPERS.md', import.meta.url), 'utf8').match(/```\n(sequence by host\.id[\s\S]*?)```/)![1]!;
 const words = (q: string) => stageWords(parseQuery(q), ecsFieldType);
 
-test('the flagship gives one word clause per literal condition, none from ports or IPs', () => {
+test('the flagship gives one word clause per word of a literal condition, none from ports or IPs', () => {
+  // A single value needs every word of it (longest first); several values need any one's longest word.
   assert.deepEqual(words(FLAGSHIP), [
     [['svchost.exe'], ['incoming', 'ingress']],
-    [['change'], ['actions'], ['currentversion']],
+    [['change'], ['actions'], ['currentversion'], ['windows nt'], ['microsoft'], ['taskcache'], ['software'], ['schedule'], ['tasks']],
   ]);
   // An exact all-digit value is a number standing alone (`#`); a wildcard piece is not.
   assert.deepEqual(words('any where event.code : "4624"'), [[['#4624']]]);
@@ -37,7 +38,7 @@ test('or keeps a clause only when both sides give one; not, !=, regex and ip fie
   // Wildcards split words; hive names are left out (normalization respells them).
   assert.deepEqual(words('registry where registry.path : "HKLM\\\\*\\\\Run*"'), [[['run']]]);
   assert.deepEqual(words('registry where registry.path : "HKLM\\\\*\\\\x*"'), [[]]);
-  assert.deepEqual(words('registry where registry.path : "HKLM\\\\Software\\\\*\\\\Run"'), [[['software']]]);
+  assert.deepEqual(words('registry where registry.path : "HKLM\\\\Software\\\\*\\\\Run"'), [[['software'], ['run']]]);
 });
 
 test('no filter at all when some stage has no word to look for', () => {

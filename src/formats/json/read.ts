@@ -1,7 +1,7 @@
 // JSON inputs → `document` items, unchanged: ECS documents (nested or dotted keys), flat exports (NXLog, OTRF),
 // elements of JSON arrays and the `_source` of Elasticsearch search hits. Normalization decides what they are.
 import type { ByteStream } from '../bytes.js';
-import type { InputItem, Origin } from '../types.js';
+import type { HeldLine, InputItem, Origin, ReadItem } from '../types.js';
 import { JsonScanner, MAX_DEPTH, type ScanOutput } from './scan.js';
 
 type Doc = Record<string, unknown>;
@@ -20,16 +20,17 @@ export function isSearchResponse(doc: Doc): boolean {
 
 /**
  * A pre-filter over raw NDJSON lines (see src/engine/prefilter.ts): `scan` reports the lines that may matter;
- * the others are counted in `skipped` and never parsed.
+ * the others are counted in `skipped` and never parsed. A line reported with `hold` becomes a `held` item, its
+ * text undecoded.
  */
 export interface JsonLineFilter {
-  scan(text: string, from: number, to: number, onLine: (start: number, end: number) => void): void;
+  scan(text: string, from: number, to: number, onLine: (start: number, end: number, hold: boolean) => void): void;
   /** Lines not parsed because the filter passed over them (blank lines included). */
   skipped: number;
 }
 
 /** Reads JSON from a UTF-8 byte stream; malformed documents become `problem` items and reading goes on. */
-export async function* readJson(input: ByteStream, base: { file: string; member?: string }, options: { lineFilter?: JsonLineFilter } = {}): AsyncGenerator<InputItem> {
+export async function* readJson(input: ByteStream, base: { file: string; member?: string }, options: { lineFilter?: JsonLineFilter } = {}): AsyncGenerator<ReadItem> {
   // NDJSON (the first line is a whole object) is read line by line: JSON.parse on each line, and a pre-filter can
   // skip lines unparsed. Anything else (arrays, pretty-printed or concatenated documents, search responses spread
   // over lines) goes through the scanner, which finds document boundaries byte by byte.
@@ -84,21 +85,27 @@ function isWholeObjectLine(line: string): boolean {
  * (a malformed line, or a switch to arrays or pretty-printed documents) the rest of the input, from that line
  * on, goes to the scanner, which reports problems precisely and resumes after them.
  */
-async function* readJsonLines(input: ByteStream, base: { file: string; member?: string }, filter: JsonLineFilter | undefined): AsyncGenerator<InputItem> {
-  const pending: InputItem[] = [];
+async function* readJsonLines(input: ByteStream, base: { file: string; member?: string }, filter: JsonLineFilter | undefined): AsyncGenerator<ReadItem> {
+  const pending: ReadItem[] = [];
   const bulk = { count: 0 };
   let carry: Buffer = Buffer.alloc(0);
   let line = 0; // lines consumed so far
   let broken = -1; // char index in the current text of the first line that did not parse
-  const parseLine = (text: string, start: number, end: number, lineNo: number): boolean => {
+  const decode = (text: string, start: number, end: number): string => text.slice(start, end);
+  const parseLine = (text: string, start: number, end: number, lineNo: number, hold = false): boolean => {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     let s = start;
     while (s < end && (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9)) s++;
     if (s === end) return true;
+    // Held only when it looks like one whole object, so that anything else still switches to the scanner below.
+    if (hold && text.charCodeAt(s) === 0x7b && text.charCodeAt(end - 1) === 0x7d) {
+      pending.push({ kind: 'held', text: decode(text, s, end), origin: origin(base, lineNo, undefined) });
+      return true;
+    }
     // Only a line longer than the nesting limit can nest that deep; such a line goes to the scanner, which
     // enforces the limit (deeper documents overflow the stack of code that walks them).
     if (end - s > MAX_DEPTH && openings(text, s, end) >= MAX_DEPTH) return false;
-    const body = text.slice(s, end);
+    const body = decode(text, s, end);
     let value: unknown;
     try {
       value = JSON.parse(body);
@@ -115,13 +122,13 @@ async function* readJsonLines(input: ByteStream, base: { file: string; member?: 
   const lines = (text: string, to: number): void => {
     if (filter) {
       let pos = 0; // first char not yet accounted for
-      filter.scan(text, 0, to, (start, end) => {
+      filter.scan(text, 0, to, (start, end, hold) => {
         if (broken >= 0) return;
         let passed = 0;
         for (let i = text.indexOf('\n', pos); i !== -1 && i < start; i = text.indexOf('\n', i + 1)) passed++;
         filter.skipped += passed;
         line += passed;
-        if (!parseLine(text, start, end, line + 1)) {
+        if (!parseLine(text, start, end, line + 1, hold)) {
           broken = start;
           return;
         }
@@ -191,6 +198,20 @@ async function* readJsonLines(input: ByteStream, base: { file: string; member?: 
   if (bulk.count > 0) yield bulkNote(base, bulk.count);
 }
 
+/**
+ * A `held` item's line, decoded now as it would have been when read (its document, or the problem it has; a
+ * search response or _bulk action line gives its hits or nothing).
+ */
+export function readHeldLine(item: HeldLine): InputItem[] {
+  const { text, origin: o } = item;
+  const line = o.line ?? 1;
+  const base = o.member !== undefined ? { file: o.file, member: o.member } : { file: o.file };
+  const more: InputItem[] = [];
+  const one = convert({ type: 'value', text, line, hit: false }, base, more, { count: 0 });
+  if (one?.kind === 'document') one.line = text;
+  return one ? [one] : more;
+}
+
 /** Count of `{` and `[` in text[start, end): an upper bound of the nesting depth. */
 function openings(text: string, start: number, end: number): number {
   let n = 0;
@@ -241,7 +262,7 @@ function origin(base: { file: string; member?: string }, line: number, index: nu
 }
 
 /** One scanner output → one item (returned), or several (appended to `more`, returning undefined). */
-function convert(out: ScanOutput, base: { file: string; member?: string }, more: InputItem[], bulk: { count: number }): InputItem | undefined {
+function convert(out: ScanOutput, base: { file: string; member?: string }, more: ReadItem[], bulk: { count: number }): InputItem | undefined {
   if (out.type === 'error') {
     return { kind: 'problem', severity: 'error', message: out.message, origin: origin(base, out.line, out.index) };
   }
@@ -258,7 +279,7 @@ function convert(out: ScanOutput, base: { file: string; member?: string }, more:
 }
 
 /** A parsed object → its item(s): a search hit, the hits of a search response, nothing for a _bulk action, or a document. */
-function convertParsed(value: Doc, out: ScanOutput & { type: 'value' }, base: { file: string; member?: string }, more: InputItem[], bulk: { count: number }): InputItem | undefined {
+function convertParsed(value: Doc, out: ScanOutput & { type: 'value' }, base: { file: string; member?: string }, more: ReadItem[], bulk: { count: number }): InputItem | undefined {
   if (out.hit) return hitItem(value, origin(base, out.line, out.index));
   const response = searchResponseIn(value);
   if (response) {

@@ -17,7 +17,7 @@ export async function collect(gen: AsyncIterable<InputItem>): Promise<InputItem[
 }
 
 /** Reads bytes through the same path as a file (sniffing, archives, formats). */
-export function readBytes(bytes: Uint8Array | string, options: InputOptions = {}, chunk = 65536, file = 'mem'): Promise<InputItem[]> {
+export function readBytes(bytes: Uint8Array | string, options: Omit<InputOptions, 'lineFilter'> = {}, chunk = 65536, file = 'mem'): Promise<InputItem[]> {
   return collect(readStream(chunked(bytes, chunk), { file }, options));
 }
 
@@ -30,7 +30,7 @@ export function tempDir(): string {
 }
 
 /** Writes a file into `dir` and reads it as a source. */
-export async function readFileItems(dir: string, name: string, content: Uint8Array | string, options: InputOptions = {}): Promise<InputItem[]> {
+export async function readFileItems(dir: string, name: string, content: Uint8Array | string, options: Omit<InputOptions, 'lineFilter'> = {}): Promise<InputItem[]> {
   const path = join(dir, name);
   writeFileSync(path, content);
   return collect(readSource({ path }, options));

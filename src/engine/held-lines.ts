@@ -1,0 +1,109 @@
+// NDJSON lines the pre-filter held undecoded (first-stage-only lines of pruned sequences, sequence-pruning.ts),
+// each with its input order, kept until everything is read: in memory up to a bound, then appended to a file.
+// They are plain text, so holding costs a copy of the line; most are never decoded.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HeldLine } from '../formats/index.js';
+
+/** Text kept in memory before it goes to the file (small: a held line's text may keep the chunk it was cut from alive). */
+const MEMORY_BYTES = 1 << 20;
+const READ_CHUNK = 1 << 20;
+
+/** A held line with its input order. */
+export interface HeldEntry {
+  order: number;
+  item: HeldLine;
+}
+
+export class HeldLines {
+  private parts: string[] = [];
+  private partsLength = 0;
+  private fd: number | undefined;
+  private path: string | undefined;
+  count = 0;
+
+  /** `dir`: where the file goes, asked for only once one is needed; `name`: its name there. */
+  constructor(
+    private readonly dir: () => string,
+    private readonly name: string,
+  ) {}
+
+  add(order: number, item: HeldLine): void {
+    // One line per held line: order, origin (JSON escapes tabs and newlines), then the text itself (a line).
+    const entry = `${order}\t${JSON.stringify(item.origin)}\t${item.text}\n`;
+    this.parts.push(entry);
+    this.partsLength += entry.length;
+    this.count++;
+    if (this.partsLength >= MEMORY_BYTES) this.write();
+  }
+
+  /** Writes what is in memory and closes the file: returns its path (undefined when nothing was held). */
+  close(): string | undefined {
+    if (this.count === 0) return undefined;
+    this.write();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    return this.path;
+  }
+
+  /** Every held line, in the order added (for the thread that held them; another reads `close`'s file). */
+  async *entries(): AsyncGenerator<HeldEntry> {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+      yield* readHeldLines(this.path!);
+    }
+    for (const part of this.parts) yield parseEntry(part, 0, part.length - 1);
+  }
+
+  private write(): void {
+    if (this.parts.length === 0) return;
+    if (this.fd === undefined) {
+      this.path = join(this.dir(), this.name);
+      this.fd = openSync(this.path, 'w');
+    }
+    writeSync(this.fd, this.parts.join(''));
+    this.parts = [];
+    this.partsLength = 0;
+  }
+}
+
+/** The held lines of a file `HeldLines.close` wrote, in the order they were added. */
+export async function* readHeldLines(path: string): AsyncGenerator<HeldEntry> {
+  const file = await open(path, 'r');
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_CHUNK);
+      const { bytesRead } = await file.read(chunk, 0, READ_CHUNK, null);
+      if (bytesRead === 0) break;
+      const buf = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+      // Lines end in '\n', which never occurs inside a multi-byte UTF-8 sequence: decode whole lines only.
+      const last = buf.lastIndexOf(10);
+      if (last === -1) {
+        carry = buf;
+        continue;
+      }
+      const text = buf.toString('utf8', 0, last + 1);
+      carry = Buffer.from(buf.subarray(last + 1));
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        yield parseEntry(text, start, nl);
+        start = nl + 1;
+      }
+    }
+    if (carry.length > 0) throw new Error(`${path}: held lines cut short`);
+  } finally {
+    await file.close();
+  }
+}
+
+function parseEntry(text: string, start: number, end: number): HeldEntry {
+  const tab1 = text.indexOf('\t', start);
+  const tab2 = text.indexOf('\t', tab1 + 1);
+  return {
+    order: Number(text.slice(start, tab1)),
+    item: { kind: 'held', origin: JSON.parse(text.slice(tab1 + 1, tab2)) as HeldLine['origin'], text: text.slice(tab2 + 1, end) },
+  };
+}
