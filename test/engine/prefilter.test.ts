@@ -218,3 +218,34 @@ test('differential: random inputs give the same alerts with and without the pre-
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('lines are scanned as bytes, yet non-ASCII text decodes intact and a Kelvin sign still folds to k', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-prefilter-bytes-'));
+  try {
+    const host = { id: 'h-ü', name: 'wörk-中', os: { type: 'windows' } };
+    const proc = { name: 'svchost.exe', entity_id: 'p-1' };
+    const lines = [
+      { '@timestamp': '2026-03-01T10:00:00.000Z', host, event: { category: ['file'], type: ['creation'] }, file: { path: 'C:\\Users\\Jürgen\\€.txt' } },
+      { '@timestamp': '2026-03-01T10:00:01.000Z', host, event: { category: ['network'], type: ['start'] }, process: proc, network: { direction: 'ingress' }, source: { ip: '10.1.1.1', port: 50000 }, destination: { ip: '10.0.0.9', port: 49671 }, user: { name: 'Jürgen 中文 😀' } },
+      // The Kelvin sign (3 bytes in UTF-8) where the rule says `k`: `:` folds it as EQL does.
+      { '@timestamp': '2026-03-01T10:00:20.000Z', host, event: { category: ['registry'], type: ['change'] }, process: proc, registry: { path: 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\Tas\u212ACache\\Tasks\\{1}\\Actions', value: 'Actions' } },
+    ];
+    const input = join(dir, 'in.ndjson');
+    // Enough filler lines that the events fall in several read chunks, some holding no multi-byte text.
+    const filler = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ '@timestamp': '2026-03-01T09:00:00.000Z', host, event: { category: ['file'] }, file: { path: `C:\\f${i}.txt` } }));
+    writeFileSync(input, [...filler, ...lines.map((l) => JSON.stringify(l))].join('\n') + '\n');
+    const out: string[] = [];
+    for (const mode of ['off', 'on']) {
+      const file = join(dir, `out-${mode}.ndjson`);
+      const res = await runCli(['hunt', input, '-o', file, '--prefilter', mode, '--no-progress']);
+      assert.equal(res.code, 0, res.stderr);
+      out.push(readFileSync(file, 'utf8'));
+    }
+    assert.equal(out[1], out[0]);
+    const alerts = out[0]!.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(alerts.filter((a) => a['kibana.alert.rule.name'] === 'Remote Scheduled Task Creation').length, 1, out[0]);
+    assert.ok(out[0]!.includes('wörk-中'), 'non-ASCII text decoded intact');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -91,7 +91,8 @@ async function* readJsonLines(input: ByteStream, base: { file: string; member?: 
   let carry: Buffer = Buffer.alloc(0);
   let line = 0; // lines consumed so far
   let broken = -1; // char index in the current text of the first line that did not parse
-  const decode = (text: string, start: number, end: number): string => text.slice(start, end);
+  // Text of the current chunk's lines [start, end), as UTF-8 (see `bytewise` below).
+  let decode = (text: string, start: number, end: number): string => text.slice(start, end);
   const parseLine = (text: string, start: number, end: number, lineNo: number, hold = false): boolean => {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     let s = start;
@@ -170,14 +171,20 @@ async function* readJsonLines(input: ByteStream, base: { file: string; member?: 
       carry = buf;
       continue;
     }
-    const text = buf.toString('utf8', 0, last + 1);
+    // With a filter, which looks for ASCII words only, the bytes are scanned as latin1 text (a character per byte,
+    // far cheaper than decoding UTF-8, whose multi-byte sequences never hold an ASCII byte), and only the lines it
+    // picks are decoded as UTF-8. Not when the chunk holds a Kelvin sign, which case-insensitive EQL reads as `k`.
+    const bytewise = filter !== undefined && buf.indexOf(KELVIN_SIGN) === -1;
+    const text = bytewise ? buf.toString('latin1', 0, last + 1) : buf.toString('utf8', 0, last + 1);
+    const chunk = buf;
+    decode = bytewise ? (_text, start, end) => chunk.toString('utf8', start, end) : (t, start, end) => t.slice(start, end);
     lines(text, text.length);
     if (pending.length > 0) {
       yield* pending;
       pending.length = 0;
     }
     if (broken >= 0) {
-      const from = Buffer.byteLength(text.slice(0, broken));
+      const from = bytewise ? broken : Buffer.byteLength(text.slice(0, broken));
       const rest = buf.subarray(from, done ? buf.length - 1 : buf.length);
       const tail: ByteStream = {
         async *[Symbol.asyncIterator]() {
@@ -211,6 +218,8 @@ export function readHeldLine(item: HeldLine): InputItem[] {
   if (one?.kind === 'document') one.line = text;
   return one ? [one] : more;
 }
+
+const KELVIN_SIGN = Buffer.from('\u212A', 'utf8');
 
 /** Count of `{` and `[` in text[start, end): an upper bound of the nesting depth. */
 function openings(text: string, start: number, end: number): number {
