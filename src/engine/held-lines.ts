@@ -38,16 +38,7 @@ export class HeldLines {
     if (this.partsLength >= MEMORY_BYTES) this.write();
   }
 
-  /** Writes what is in memory and closes the file: returns its path (undefined when nothing was held). */
-  close(): string | undefined {
-    if (this.count === 0) return undefined;
-    this.write();
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-    return this.path;
-  }
-
-  /** Every held line, in the order added (for the thread that held them; another reads `close`'s file). */
+  /** Every held line, in the order added (once: the file is closed as it is read). */
   async *entries(): AsyncGenerator<HeldEntry> {
     if (this.fd !== undefined) {
       closeSync(this.fd);
@@ -69,8 +60,8 @@ export class HeldLines {
   }
 }
 
-/** The held lines of a file `HeldLines.close` wrote, in the order they were added. */
-export async function* readHeldLines(path: string): AsyncGenerator<HeldEntry> {
+/** The held lines of a file `HeldLines` wrote, in the order they were added. */
+async function* readHeldLines(path: string): AsyncGenerator<HeldEntry> {
   const file = await open(path, 'r');
   try {
     let carry: Buffer = Buffer.alloc(0);

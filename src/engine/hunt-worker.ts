@@ -6,9 +6,9 @@ import { compileRule } from '../rules/index.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
 import { ExternalSorter } from './external-sort.js';
 import { HeldLines } from './held-lines.js';
-import { BATCH_SIZE, CREDITS, SOURCE_ORDER_SPAN, type FromWorker, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
-import { keyLists } from './sequence-pruning.js';
-import { SourcePipeline, type SourceSink } from './source-pipeline.js';
+import { BATCH_SIZE, CREDITS, SOURCE_ORDER_SPAN, type FromWorker, type Replayed, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
+import { addKeys, keyLists, type SecondStageKeyLists } from './sequence-pruning.js';
+import { emptyCounts, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
 import type { InputSource } from '../formats/index.js';
 
 if (!parentPort) throw new Error('engine/hunt-worker.ts runs only as a worker thread');
@@ -40,7 +40,9 @@ port.on('message', (m: ToWorker) => {
     sorter = new ExternalSorter({ ...s.sort, orderGiven: true, runDir: s.runDir, runPrefix: `w${m.worker}-` });
     held = new HeldLines(() => s.runDir, `w${m.worker}-held.txt`);
   } else if (m.t === 'flush') {
-    void flush();
+    void reportKeys();
+  } else if (m.t === 'replay') {
+    void flush(m.keys);
   } else if (m.t === 'read') {
     queue.push(m);
     if (!running) draining = runQueue();
@@ -52,16 +54,57 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-async function flush(): Promise<void> {
+async function reportKeys(): Promise<void> {
   // Sources still queued or running come first (the calling thread asks only when all are done).
   await draining;
+  port.postMessage({ t: 'keys', keys: keyLists(pipeline!.pruner?.keys ?? []) } satisfies FromWorker);
+}
+
+async function flush(keys: SecondStageKeyLists): Promise<void> {
   try {
+    const replayed = await replayHeld(keys);
     const paths = sorter!.toRuns();
-    const heldPath = held!.close();
-    port.postMessage({ t: 'runs', paths, stats: sorter!.stats, keys: keyLists(pipeline!.pruner?.keys ?? []), ...(heldPath && { held: heldPath }) } satisfies FromWorker);
+    port.postMessage({ t: 'runs', paths, stats: sorter!.stats, replayed } satisfies FromWorker);
   } catch (err) {
     port.postMessage({ t: 'flush-error', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }
+}
+
+/** Decodes the held lines that may join some second-stage event (`keys`: every thread's), sorting their events here. */
+async function replayHeld(keys: SecondStageKeyLists): Promise<Replayed> {
+  const replayed: Replayed = { outputs: [], counts: [], decoded: 0 };
+  if (held!.count === 0) return replayed;
+  const p = pipeline!;
+  if (p.pruner) addKeys(p.pruner.keys, keys);
+  const mayJoin = p.heldTest();
+  const counts = new Map<number, SourceCounts>();
+  for await (const { order, item } of held!.entries()) {
+    const i = Math.floor(order / SOURCE_ORDER_SPAN);
+    const c = counts.get(i) ?? counts.set(i, emptyCounts()).get(i)!;
+    if (!mayJoin(item.text)) {
+      c.skipped++;
+      continue;
+    }
+    replayed.decoded++;
+    p.replay(item, order, replaySink(i, replayed.outputs), c);
+  }
+  replayed.counts = [...counts];
+  return replayed;
+}
+
+/** Where a decoded held line's outputs go: events (with their order) to the sort, the rest back to the caller. */
+function replaySink(i: number, outputs: Replayed['outputs']): SourceSink {
+  return {
+    event: (e, gate, line) => {
+      if (!Number.isFinite(e.timestamp)) outputs.push([i, ['e', e.doc, null, e.host, e.origin]]);
+      else sorter!.add(e, gate, line);
+    },
+    problem: (item, recordsBefore) => outputs.push([i, ['p', item, recordsBefore]]),
+    notNormalized: (origin, reason) => outputs.push([i, ['n', origin, reason]]),
+    hold: () => {
+      throw new Error('a held line was held again');
+    },
+  };
 }
 
 async function runQueue(): Promise<void> {

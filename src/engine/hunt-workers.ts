@@ -3,7 +3,9 @@
 // thread's external sort would; the calling thread then merges every run by (time, input order) and runs the
 // rules. So events cross threads once, as sorted runs, and the result does not depend on how sources were spread
 // over workers: each event carries its input order (source index, position in the source). Problems, counts and
-// untimed events come back as messages, at most `CREDITS` batches ahead of the consumer.
+// untimed events come back as messages, at most `CREDITS` batches ahead of the consumer. NDJSON lines a worker
+// held undecoded (source-pipeline.ts `hold`) it decodes itself once every thread's second-stage keys are known:
+// at the end, workers report their keys, receive everyone's, and then sort what they decode into their runs.
 import { Worker } from 'node:worker_threads';
 import type { InputSource, Origin } from '../formats/index.js';
 import type { NormalizedEvent } from '../normalize/types.js';
@@ -43,15 +45,25 @@ export type ToWorker =
   | { t: 'setup'; setup: WorkerSetup; worker: number }
   | { t: 'read'; id: number; source: InputSource }
   | { t: 'ack'; id: number }
-  /** No more sources: spill what is held and report the runs. */
-  | { t: 'flush' };
+  /** No more sources: report the second-stage keys seen. */
+  | { t: 'flush' }
+  /** Every thread's second-stage keys: decode the held lines that may join, spill what is held, report the runs. */
+  | { t: 'replay'; keys: SecondStageKeyLists };
 export type FromWorker =
   /** Outputs as JSON text: one string copy crosses threads, far cheaper than structured-cloning object graphs. */
   | { t: 'batch'; id: number; json: string }
   | { t: 'end'; id: number; counts: SourceCounts; coverage?: CoverageSnapshot }
   | { t: 'error'; id: number; message: string }
-  | { t: 'runs'; paths: string[]; stats: SortStats; keys: SecondStageKeyLists; held?: string }
+  | { t: 'keys'; keys: SecondStageKeyLists }
+  | { t: 'runs'; paths: string[]; stats: SortStats; replayed: Replayed }
   | { t: 'flush-error'; message: string };
+
+/** What a worker's held lines gave once decoded: outputs and count changes per source, and how many it decoded. */
+export interface Replayed {
+  outputs: Array<[number, SourceOutput]>;
+  counts: Array<[number, SourceCounts]>;
+  decoded: number;
+}
 
 export interface SourceHandlers {
   /** Where source `i`'s outputs go (called once per source, before its first output). */
@@ -62,11 +74,11 @@ export interface SourceHandlers {
   coverage(snapshot: CoverageSnapshot): void;
   /** Reads source `i` in the calling thread (stdin), while the workers go on. */
   local(i: number): Promise<void>;
-  /**
-   * A worker's sorted runs, the second-stage keys it saw and the file of the NDJSON lines it held (once every
-   * source is done).
-   */
-  runs(paths: string[], stats: SortStats, keys: SecondStageKeyLists, held: string | undefined): void;
+  /** A worker's second-stage keys (once every source is done); returns every thread's once all have reported. */
+  keys(keys: SecondStageKeyLists): void;
+  allKeys(): SecondStageKeyLists;
+  /** A worker's sorted runs, and what its held lines gave (the outputs go to the source's sink, as `sink` does). */
+  runs(paths: string[], stats: SortStats, replayed: Replayed): void;
   /** A worker failed after reading sources: the events of those sources that it held are lost. */
   lost(sources: number[], message: string): void;
 }
@@ -85,6 +97,7 @@ interface PooledWorker {
   /** Sources it finished, whose events sit in its sorter until it flushes. */
   held: number[];
   dead: boolean;
+  keyed: (() => void) | undefined;
   flushed: (() => void) | undefined;
 }
 
@@ -99,7 +112,7 @@ function workerUrl(): URL {
 }
 
 /** Applies one output to a sink (the same call the calling thread's pipeline makes). */
-function deliver(out: SourceOutput, sink: SourceSink): void {
+export function deliver(out: SourceOutput, sink: SourceSink): void {
   if (out[0] === 'e') sink.event({ doc: out[1], timestamp: out[2] ?? Number.NaN, host: out[3], origin: out[4] });
   else if (out[0] === 'p') sink.problem(out[1], out[2]);
   else sink.notNormalized(out[1], out[2]);
@@ -131,11 +144,16 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
   };
 
   const spawn = (): PooledWorker => {
-    const pw: PooledWorker = { worker: new Worker(url), jobs: [], held: [], dead: false, flushed: undefined };
+    const pw: PooledWorker = { worker: new Worker(url), jobs: [], held: [], dead: false, flushed: undefined, keyed: undefined };
     pw.worker.postMessage({ t: 'setup', setup, worker: pool.length } satisfies ToWorker);
     pw.worker.on('message', (m: FromWorker) => {
+      if (m.t === 'keys') {
+        handlers.keys(m.keys);
+        pw.keyed?.();
+        return;
+      }
       if (m.t === 'runs' || m.t === 'flush-error') {
-        if (m.t === 'runs') handlers.runs(m.paths, m.stats, m.keys, m.held);
+        if (m.t === 'runs') handlers.runs(m.paths, m.stats, m.replayed);
         else handlers.lost(pw.held, m.message);
         pw.held = [];
         pw.flushed?.();
@@ -155,6 +173,7 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
       pw.dead = true;
       if (pw.held.length > 0) handlers.lost(pw.held, `worker thread failed: ${message}`);
       pw.held = [];
+      pw.keyed?.();
       pw.flushed?.();
       for (const job of [...pw.jobs]) end(job, { ...emptyCounts(), error: `worker thread failed: ${message}` });
     };
@@ -185,17 +204,27 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     assign();
     for (const job of jobs) if (job.source.path === '-') await handlers.local(job.id);
     await finished;
-    // Every source is read: each worker spills what it holds and names its runs.
+    // Every source is read: each worker reports its second-stage keys, then, given everyone's, decodes the held
+    // lines that may join, spills what it holds and names its runs.
+    const alive = () => pool.filter((p) => !p.dead);
     await Promise.all(
-      pool
-        .filter((p) => !p.dead)
-        .map(
-          (p) =>
-            new Promise<void>((resolve) => {
-              p.flushed = resolve;
-              p.worker.postMessage({ t: 'flush' } satisfies ToWorker);
-            }),
-        ),
+      alive().map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            p.keyed = resolve;
+            p.worker.postMessage({ t: 'flush' } satisfies ToWorker);
+          }),
+      ),
+    );
+    const keys = handlers.allKeys();
+    await Promise.all(
+      alive().map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            p.flushed = resolve;
+            p.worker.postMessage({ t: 'replay', keys } satisfies ToWorker);
+          }),
+      ),
     );
   } finally {
     await Promise.all(pool.map((p) => p.worker.terminate()));

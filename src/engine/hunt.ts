@@ -8,10 +8,10 @@ import type { NormalizeOptions, NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker, type CoverageReport } from './coverage.js';
 import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
-import { pipeSourcesInWorkers, SOURCE_ORDER_SPAN, type WorkerSetup } from './hunt-workers.js';
-import { HeldLines, readHeldLines, type HeldEntry } from './held-lines.js';
+import { deliver, pipeSourcesInWorkers, SOURCE_ORDER_SPAN, type WorkerSetup } from './hunt-workers.js';
+import { HeldLines, type HeldEntry } from './held-lines.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
-import { addKeys, gateKeeper } from './sequence-pruning.js';
+import { addKeys, gateKeeper, keyLists } from './sequence-pruning.js';
 import { emptyCounts, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
 
 /**
@@ -265,9 +265,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     if (Date.now() - lastProgress >= interval) progress();
   };
 
-  // NDJSON lines held undecoded by this thread's pipeline; those held by workers are in the files they name.
+  // NDJSON lines held undecoded by this thread's pipeline (workers decode their own).
   const held = new HeldLines(() => session.sharedRunDir(), 'held.txt');
-  const heldFiles: string[] = [];
   // Outputs of source i: problems tallied, events on to the rules. Counts arrive with `done`.
   const sinks = new Map<number, SourceSink>();
   const sinkFor = (i: number): SourceSink => {
@@ -316,7 +315,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   // Everything is read, and every second-stage key is known: held lines that may carry one are decoded now, in
   // their input order; the others count as skipped by the pre-filter.
   const replayHeld = async (pipeline: SourcePipeline) => {
-    if (held.count === 0 && heldFiles.length === 0) return;
+    if (held.count === 0) return;
     const mayJoin = pipeline.heldTest();
     const counts = sources.map(() => emptyCounts());
     const replay = async (entries: AsyncIterable<HeldEntry>) => {
@@ -330,7 +329,6 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       }
     };
     await replay(held.entries());
-    for (const path of heldFiles) await replay(readHeldLines(path));
     counts.forEach((c, i) => addCounts(i, c));
   };
 
@@ -370,10 +368,15 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         done,
         coverage: (s) => coverage?.absorb(s),
         local: runLocal,
-        runs: (paths, stats, keys, heldFile) => {
-          session.adoptSortedRuns(paths, stats);
+        keys: (keys) => {
           if (local.pruner) addKeys(local.pruner.keys, keys);
-          if (heldFile) heldFiles.push(heldFile);
+        },
+        allKeys: () => keyLists(local.pruner?.keys ?? []),
+        runs: (paths, stats, replayed) => {
+          session.adoptSortedRuns(paths, stats);
+          for (const [i, out] of replayed.outputs) deliver(out, sinks.get(i) ?? sinkFor(i));
+          for (const [i, c] of replayed.counts) addCounts(i, c);
+          heldDecoded += replayed.decoded;
         },
         lost: (lost, message) => {
           for (const i of lost) sourceErrors[i]!.push({ path: sources[i]!.path, message: `${message}: its events are lost` });
