@@ -171,13 +171,15 @@ export function heldLineKeys(rules: readonly LoadedRule[]): Array<HeldLineKey | 
 /**
  * Once every input is read, per rule with a `HeldLineKey` (from `heldLineKeys` over the same rules as `keys`): may
  * a held line carry a second-stage key of that rule (then it is decoded, and its gate decides as for any other
- * event)?
+ * event)? 'never' when the rule had no second-stage event at all.
  */
-export function heldLineTests(keys: SecondStageKeys, lineKeys: ReadonlyArray<HeldLineKey | undefined>): Array<((line: string) => boolean) | undefined> {
+export function heldLineTests(keys: SecondStageKeys, lineKeys: ReadonlyArray<HeldLineKey | undefined>): Array<((line: string) => boolean) | 'never' | undefined> {
   return lineKeys.map((lk, r) => {
     if (!lk) return undefined;
     const set = keys[r];
     if (!set) return () => true;
+    // No second-stage event at all: none of its first stages can join (its gate would drop them too).
+    if (set.size === 0) return 'never';
     const values = new Set<string>();
     for (const key of set) {
       const parts = key.split('\u0000');

@@ -160,7 +160,10 @@ export class SourcePipeline {
     // A line is held when it fits the first stage of rules with a held-line key only: it matters if it fits the
     // first stage of one of them and may carry one of that rule's second-stage keys.
     const tests = heldLineTests(this.pruner!.keys, this.lineKeys);
-    const rules = this.rules.flatMap((rule, r) => (tests[r] ? [{ words: firstStageWords(rule), mayJoin: tests[r]! }] : []));
+    const rules = this.rules.flatMap((rule, r) => {
+      const mayJoin = tests[r];
+      return mayJoin && mayJoin !== 'never' ? [{ words: firstStageWords(rule), mayJoin }] : [];
+    });
     return (line) => rules.some((r) => r.words(line) && r.mayJoin(line));
   }
 

@@ -136,7 +136,7 @@ test('the key test on raw lines lets through every spelling of a wanted key, and
   const pruner = new SequencePruner(rules);
   pruner.keys[flagship]!.add('sws-1\u0000sp-7');
   pruner.keys[flagship]!.add(`sws-1\u0000s${guid(3, false, true)}`);
-  const mayJoin = heldLineTests(pruner.keys, lineKeys)[flagship]!;
+  const mayJoin = heldLineTests(pruner.keys, lineKeys)[flagship] as (line: string) => boolean;
   const yes = [
     '{"process":{"entity_id":"p-7"}}',
     '{"process.entity_id" : "p-7"}',
@@ -160,9 +160,11 @@ test('host.id keys are looked for in host.name and host.hostname too, lowercased
   assert.equal(lineKeys[winrm]?.field, 'host.id');
   const pruner = new SequencePruner(rules);
   pruner.keys[winrm]!.add('sws-1.corp');
-  const mayJoin = heldLineTests(pruner.keys, lineKeys)[winrm]!;
+  const mayJoin = heldLineTests(pruner.keys, lineKeys)[winrm] as (line: string) => boolean;
   for (const line of ['{"host":{"id":"ws-1.corp"}}', '{"host":{"name":"WS-1.corp"}}', '{"host.hostname":"Ws-1.Corp"}']) assert.equal(mayJoin(line), true, line);
   for (const line of ['{"host":{"id":"ws-2.corp","name":"WS-2.corp"}}', '{"host":{"id":"WS-1.corp-x"}}']) assert.equal(mayJoin(line), false, line);
+  // A rule whose second stage never came can join nothing.
+  assert.equal(heldLineTests(new SequencePruner(rules).keys, lineKeys)[winrm], 'never');
 });
 
 test('held lines come back in the order added, from the file they spill to and then from memory', async () => {
