@@ -67,20 +67,23 @@ test('letter case: ASCII case and the Kelvin sign fold as in EQL; other look-ali
   for (const no of ['\u017Fvchost', 'svc host', 'abc_exe']) assert.equal(f.mayMatter(no), false, no);
 });
 
-/** The candidate lines of `scan` over `text[from, to)`, as [start, end] pairs. */
-function scanned(f: NonNullable<ReturnType<typeof createLinePrefilter>>, text: string, from: number, to: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  f.scan(text, from, to, (start, end) => out.push([start, end]));
+/** The candidate lines of `scan` over `text[from, to)`, as [start, end] pairs ([start, end, 'hold'] when held). */
+function scanned(f: NonNullable<ReturnType<typeof createLinePrefilter>>, text: string, from: number, to: number): Array<Array<number | string>> {
+  const out: Array<Array<number | string>> = [];
+  f.scan(text, from, to, (start, end, hold) => out.push(hold ? [start, end, 'hold'] : [start, end]));
   return out;
 }
 
-/** What `scan` must give: each line of `text[from, to)` (cut at both ends) for which `mayMatter` is true. */
-function naive(f: NonNullable<ReturnType<typeof createLinePrefilter>>, text: string, from: number, to: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
+/** What `scan` must give: each line of `text[from, to)` (cut at both ends) `decide` does not skip, and how. */
+function naive(f: NonNullable<ReturnType<typeof createLinePrefilter>>, text: string, from: number, to: number): Array<Array<number | string>> {
+  const out: Array<Array<number | string>> = [];
   for (let start = from; start <= to; ) {
     let end = text.indexOf('\n', start);
     if (end === -1 || end > to) end = to;
-    if (f.mayMatter(text.slice(start, end))) out.push([start, end]);
+    const line = text.slice(start, end);
+    const d = f.decide(line);
+    assert.equal(d !== 'skip', f.mayMatter(line));
+    if (d !== 'skip') out.push(d === 'hold' ? [start, end, 'hold'] : [start, end]);
     start = end + 1;
   }
   return out;
@@ -102,15 +105,18 @@ test('scan: many anchors on one line give it once; anchors cut by the `to` bound
   for (const [from, to] of [[0, text.length], [3, cut], [20, 85], [66, 66]] as const) assert.deepEqual(scanned(f, text, from, to), naive(f, text, from, to));
 });
 
-test('scan gives exactly the lines mayMatter accepts, on random text (a wrong merge of the anchor searches fails)', () => {
+test('scan gives exactly the lines decide keeps, held or not, on random text (a wrong merge of the anchor searches fails)', () => {
+  // The last stage is holdable: a line fitting it and nothing else is held.
   const f = createLinePrefilter(
     [...words('any where event.code : "4698" and process.name : "a.exe"'), ...words('any where process.name : ("wsmprovhost.exe", "wmiprvse.exe") and registry.path : "*CurrentVersion*"'), ...words('any where network.direction : ("incoming", "ingress") and process.command_line : "*777*"')],
     ['svchost', 'taskcache', '#4624', '#4648', '#5140'],
+    [false, false, true],
   )!;
   const tokens = ['"winlog', 'winlog', '"EventID"', 'eventid', '"eventid', 'SVCHOST', 'svc', 'host', 'tas\u212Acache', 'TaskCache', '4624', '54624', '46240', '04624', '4648', '5140', '\\u2028', '4698', '"4698"', 'a.exe', 'A.EXE', 'wmiprvse.exe', 'WsmProvHost.exe', 'currentversion', 'CURRENTVERSION', 'incoming', 'Ingress', 'ingres', '777', '7777', 'e', '.', '0', '1', '"', ' ', ',', ':', '{', '}', '\n', '\n', '\n', '\r\n', '\u0130', 'x'];
   const r = rng(42);
   let lines = 0;
   let hits = 0;
+  let held = 0;
   for (let round = 0; round < 400; round++) {
     const parts: string[] = [];
     const n = 1 + Math.floor(r() * 120);
@@ -123,9 +129,11 @@ test('scan gives exactly the lines mayMatter accepts, on random text (a wrong me
     assert.deepEqual(scanned(f, text, from, to), expected, `round ${round}: ${JSON.stringify(text)} [${from}, ${to})`);
     lines += text.slice(from, to).split('\n').length;
     hits += expected.length;
+    held += expected.filter((e) => e[2] === 'hold').length;
   }
-  // Not vacuous: a fair share of lines are candidates, and a fair share are not.
+  // Not vacuous: a fair share of lines are candidates, and a fair share are not; some are held.
   assert.ok(hits > lines / 10 && hits < (lines * 9) / 10, `${hits} of ${lines} lines`);
+  assert.ok(held > 20, `only ${held} lines held`);
 });
 
 /** Seeded uniform numbers in [0, 1) (the simulator's mulberry32), so a failure names a reproducible case. */
