@@ -258,6 +258,9 @@ export const command: Command = {
     if (useFilter) {
       coverageText =
         `pre-filter: ${result.skipped.toLocaleString('en-US')} NDJSON lines and EVTX records not decoded (no rule stage and no enrichment can use them; --prefilter off reads them all)\n` +
+        (result.held.lines > 0
+          ? `  held (could only start a sequence): ${result.held.lines.toLocaleString('en-US')} lines, ${result.held.decoded.toLocaleString('en-US')} decoded in the end (the others had no join key a next stage had)\n`
+          : '') +
         `coverage: not assessed on pre-filtered input (it needs every event); run \`seqhunt coverage\` on the same paths\n`;
     }
     err(summary(result, bySeverity, loaded.problems.length, lists.length > 0 ? tuning.summary() : undefined, coverageText, values['show-suppressed'] === true));
