@@ -1,13 +1,12 @@
 // One input, read → normalized → bounded in time → left out when no rule or enrichment can use it: the part of a
 // hunt that needs no other input, so it runs the same in the calling thread and in a worker thread (hunt-workers.ts).
 // What it produces goes to a `SourceSink`; the sorting, rules and alerts stay with the caller.
-import { prefetchSource, readHeldLine, readSource, type InputItem, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
+import { prefetchSource, readHeldLine, readSource, type HeldLine, type InputItem, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
 import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker } from './coverage.js';
 import { firstStageWords, prefilterForRules } from './prefilter.js';
 import { recordFilterForRules } from './record-filter.js';
-import type { HeldLine } from '../formats/index.js';
 import { heldLineKeys, heldLineTests, SequencePruner } from './sequence-pruning.js';
 
 /** How sources are read and filtered: plain data, so that it crosses to worker threads as is. */
