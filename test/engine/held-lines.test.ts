@@ -189,3 +189,31 @@ test('held lines come back in the order added, from the file they spill to and t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a malformed held line is reported with its place once decoded, and the rest is still read', async () => {
+  const { rules } = await loadRules();
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-held-bad-'));
+  try {
+    const host = { id: 'h1', os: { type: 'windows' } };
+    const net = (t: string, entity: string) => JSON.stringify({ '@timestamp': t, host, event: { category: ['network'] }, process: { name: 'svchost.exe', entity_id: entity }, network: { direction: 'ingress' }, source: { ip: '10.1.1.1', port: 50000 }, destination: { ip: '10.0.0.9', port: 49671 } });
+    const write = JSON.stringify({ '@timestamp': '2026-03-01T10:00:30.000Z', host, event: { category: ['registry'], type: ['change'] }, process: { name: 'svchost.exe', entity_id: 'p-1' }, registry: { path: 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tasks\\{1}\\Actions', value: 'Actions' } });
+    const lines = [
+      net('2026-03-01T10:00:00.000Z', 'p-1'),
+      // Held (its words fit the first stage only), and its key comes: decoded at the end, where it fails.
+      net('2026-03-01T10:00:01.000Z', 'p-1').replace('"source"', 'oops "source"'),
+      // Held, and its key never comes: never decoded, so never found malformed (as a line the pre-filter skips).
+      net('2026-03-01T10:00:02.000Z', 'p-2').replace('"source"', 'oops "source"'),
+      write,
+    ];
+    const input = join(dir, 'in.ndjson');
+    writeFileSync(input, lines.join('\n') + '\n');
+    const result = await run([input], rules, { prefilter: true });
+    assert.deepEqual(result.held, { lines: 3, decoded: 2 });
+    assert.equal(result.malformed.count, 1);
+    assert.equal(result.malformed.samples[0]?.origin.line, 2);
+    assert.match(result.malformed.samples[0]!.message, /JSON/);
+    assert.equal(result.run.alerts.filter((a) => a['kibana.alert.rule.name'] === 'Remote Scheduled Task Creation').length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
