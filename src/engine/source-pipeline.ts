@@ -163,7 +163,7 @@ export class SourcePipeline {
       const mayJoin = tests[r];
       return mayJoin && mayJoin !== 'never' ? [{ words: firstStageWords(rule), mayJoin }] : [];
     });
-    return (line) => rules.some((r) => r.words(line) && r.mayJoin(line));
+    return (line) => rules.some((r) => r.mayJoin(line) && r.words(line)); // most lines fail the key test
   }
 
   /** Decodes a held line `heldTest` lets through, as `run` would have when reading it, in its input order. */
