@@ -64,9 +64,11 @@ function problem(ctx: Ctx, severity: 'warning' | 'error', message: string, offse
   return { kind: 'problem', severity, message, origin };
 }
 
+const ZERO_CHUNK = Buffer.alloc(CHUNK_SIZE);
+
+/** One native comparison: files often preallocate many zero-filled chunks, and a byte loop over each was costly. */
 function allZero(buf: Buffer, len: number): boolean {
-  for (let i = 0; i < len; i++) if (buf[i] !== 0) return false;
-  return true;
+  return buf.subarray(0, len).equals(ZERO_CHUNK.subarray(0, len));
 }
 
 function readHeader(head: Buffer, len: number, ctx: Ctx): InputItem[] {
