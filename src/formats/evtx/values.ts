@@ -43,19 +43,21 @@ function fixedSize(type: number, size: number): number {
   }
 }
 
-const HEX = '0123456789ABCDEF';
+/** Two hex digits per byte value: GUIDs and hex integers are rendered by table lookups (toString(16) cost more). */
+const BYTE_UPPER = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0').toUpperCase());
+const BYTE_LOWER = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 function hexUpper(buf: Buffer, off: number, size: number): string {
   let s = '';
-  for (let i = 0; i < size; i++) {
-    const b = buf[off + i]!;
-    s += HEX[b >> 4]! + HEX[b & 15]!;
-  }
+  for (let i = 0; i < size; i++) s += BYTE_UPPER[buf[off + i]!]!;
   return s;
 }
 
-function hex32(v: number): string {
-  return '0x' + (v >>> 0).toString(16).padStart(8, '0');
+/** Little-endian bytes as lowercase hex, most significant first. */
+function hexLowerLE(buf: Buffer, off: number, size: number): string {
+  let s = '';
+  for (let i = size - 1; i >= 0; i--) s += BYTE_LOWER[buf[off + i]!]!;
+  return s;
 }
 
 /** SizeT (win:Pointer): Windows renders it in minimal hex ("0x24c", as in Microsoft's 4648 example). */
@@ -65,9 +67,6 @@ function sizeTText(buf: Buffer, off: number, size: number): string {
   return hi === 0 ? '0x' + lo.toString(16) : '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
 }
 
-function hex64(buf: Buffer, off: number): string {
-  return '0x' + buf.readUInt32LE(off + 4).toString(16).padStart(8, '0') + buf.readUInt32LE(off).toString(16).padStart(8, '0');
-}
 
 /** UTF-16LE text, trailing NULs stripped, lone surrogates replaced so output is always well-formed. */
 export function utf16(buf: Buffer, off: number, size: number): string {
@@ -84,11 +83,12 @@ function wellFormed(s: string): string {
   return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
+/** {D1-D2-D3-D4-D5} in uppercase: D1..D3 little-endian, the last 8 bytes in order. */
 export function guidText(buf: Buffer, off: number): string {
-  const d1 = buf.readUInt32LE(off).toString(16).padStart(8, '0');
-  const d2 = buf.readUInt16LE(off + 4).toString(16).padStart(4, '0');
-  const d3 = buf.readUInt16LE(off + 6).toString(16).padStart(4, '0');
-  return `{${d1}-${d2}-${d3}-${hexUpper(buf, off + 8, 2)}-${hexUpper(buf, off + 10, 6)}}`.toUpperCase();
+  const u = BYTE_UPPER;
+  const b = (i: number) => u[buf[off + i]!]!;
+  return '{' + b(3) + b(2) + b(1) + b(0) + '-' + b(5) + b(4) + '-' + b(7) + b(6) + '-' + b(8) + b(9) + '-' +
+    b(10) + b(11) + b(12) + b(13) + b(14) + b(15) + '}';
 }
 
 const EPOCH_DELTA_S = 11644473600;
@@ -167,8 +167,8 @@ export function scalarText(buf: Buffer, type: number, off: number, size: number)
     case VT.FileTime: return size >= 8 ? fileTimeText(buf, off) : '';
     case VT.SystemTime: return size >= 16 ? systemTimeText(buf, off) : '';
     case VT.Sid: return sidText(buf, off, size);
-    case VT.HexInt32: return size >= 4 ? hex32(buf.readUInt32LE(off)) : '';
-    case VT.HexInt64: return size >= 8 ? hex64(buf, off) : '';
+    case VT.HexInt32: return size >= 4 ? '0x' + hexLowerLE(buf, off, 4) : '';
+    case VT.HexInt64: return size >= 8 ? '0x' + hexLowerLE(buf, off, 8) : '';
     case VT.EvtXml: return utf16(buf, off, size);
     default: return hexUpper(buf, off, size);
   }

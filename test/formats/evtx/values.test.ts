@@ -76,3 +76,17 @@ test('values shorter than their type render empty instead of throwing', () => {
     assert.equal(scalarText(hex('01'), t, 0, 1), '', `type 0x${t.toString(16)}`);
   }
 });
+
+test('GUIDs, hex integers and binary by table lookups equal the arithmetic renderings on random bytes', () => {
+  const bytes = Buffer.alloc(16);
+  const rand = (n: number) => Math.floor(Math.random() * n);
+  for (let k = 0; k < 20_000; k++) {
+    for (let i = 0; i < 16; i++) bytes[i] = k < 256 ? (k + i) & 0xff : rand(256); // every byte value, then random
+    const d = (v: number, width: number) => v.toString(16).padStart(width, '0');
+    const guid = `{${d(bytes.readUInt32LE(0), 8)}-${d(bytes.readUInt16LE(4), 4)}-${d(bytes.readUInt16LE(6), 4)}-${bytes.toString('hex', 8, 10)}-${bytes.toString('hex', 10, 16)}}`;
+    assert.equal(scalarText(bytes, VT.Guid, 0, 16), guid.toUpperCase());
+    assert.equal(scalarText(bytes, VT.HexInt32, 0, 4), '0x' + d(bytes.readUInt32LE(0), 8));
+    assert.equal(scalarText(bytes, VT.HexInt64, 0, 8), '0x' + bytes.readBigUInt64LE(0).toString(16).padStart(16, '0'));
+    assert.equal(scalarText(bytes, VT.Binary, 3, 13), bytes.toString('hex', 3, 16).toUpperCase());
+  }
+});
