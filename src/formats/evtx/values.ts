@@ -94,8 +94,19 @@ export function guidText(buf: Buffer, off: number): string {
 const EPOCH_DELTA_S = 11644473600;
 const TWO32_HI = 429; // 2^32 = 429 * 10^7 + 4967296
 const TWO32_LO = 4967296;
-let lastSecond = NaN;
-let lastPrefix = '';
+/** "00".."59": the time of day by lookups; only the date goes through Date, once per day seen. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
+let lastDay = NaN;
+let lastDayPrefix = '';
+
+/** "YYYY-MM-DDT" of a day counted from 1970-01-01, cached: values of one file mostly fall on a few days. */
+function dayPrefix(day: number): string {
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDayPrefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  return lastDayPrefix;
+}
 
 /** FILETIME as Windows renders it: ISO 8601 UTC, 100 ns padded to 9 digits ("2017-12-26T13:10:29.136879200Z"). */
 export function fileTimeText(buf: Buffer, off: number): string {
@@ -106,13 +117,14 @@ export function fileTimeText(buf: Buffer, off: number): string {
   const rem = hi * TWO32_LO + lo;
   const secs = hi * TWO32_HI + Math.floor(rem / 1e7) - EPOCH_DELTA_S;
   const frac = rem % 1e7;
-  if (secs !== lastSecond) {
-    const ms = secs * 1000;
-    if (!(ms >= -62135596800000 && ms <= 253402300799000)) return `0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}`;
-    lastSecond = secs;
-    lastPrefix = new Date(ms).toISOString().slice(0, 19) + '.';
-  }
-  return lastPrefix + String(frac).padStart(7, '0') + '00Z';
+  const ms = secs * 1000;
+  if (!(ms >= -62135596800000 && ms <= 253402300799000)) return `0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}`;
+  const day = Math.floor(secs / 86400);
+  const t = secs - day * 86400;
+  const min = Math.floor(t / 60);
+  // 7 fraction digits: 1e7 + frac has 8, the leading 1 dropped.
+  return dayPrefix(day) + TWO_DIGITS[Math.floor(min / 60)]! + ':' + TWO_DIGITS[min % 60]! + ':' + TWO_DIGITS[t % 60]! + '.' +
+    String(1e7 + frac).slice(1) + '00Z';
 }
 
 function systemTimeText(buf: Buffer, off: number): string {

@@ -90,3 +90,23 @@ test('GUIDs, hex integers and binary by table lookups equal the arithmetic rende
     assert.equal(scalarText(bytes, VT.Binary, 3, 13), bytes.toString('hex', 3, 16).toUpperCase());
   }
 });
+
+test('FILETIME by day cache and digit tables equals Date rendering, across the whole range and its edges', () => {
+  const ft = Buffer.alloc(8);
+  const viaDate = (ticks: bigint): string => {
+    const secs = Number(ticks / 10_000_000n) - 11644473600;
+    const ms = secs * 1000;
+    if (ticks >= 1n << 63n || !(ms >= -62135596800000 && ms <= 253402300799000)) return '0x' + ticks.toString(16).padStart(16, '0');
+    return new Date(ms).toISOString().slice(0, 19) + '.' + String(ticks % 10_000_000n).padStart(7, '0') + '00Z';
+  };
+  const edges = [0n, 1n, 9_999_999n, 10_000_000n, 116444736000000000n, 116444735999999999n, 2650467743999999999n, 2650467744000000000n, (1n << 63n) - 1n, 1n << 63n];
+  const random = Array.from({ length: 50_000 }, (_, i) => {
+    // Mostly near-present times in a few days (the cache's case), some anywhere in the 64-bit range.
+    if (i % 5 === 0) return BigInt(Math.floor(Math.random() * 2 ** 32)) * BigInt(Math.floor(Math.random() * 2 ** 32));
+    return 132500000000000000n + BigInt(Math.floor(Math.random() * 3 * 864_000_000_000));
+  });
+  for (const ticks of [...edges, ...random]) {
+    ft.writeBigUInt64LE(ticks);
+    assert.equal(scalarText(ft, VT.FileTime, 0, 8), viaDate(ticks), `ticks ${ticks}`);
+  }
+});
