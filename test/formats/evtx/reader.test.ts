@@ -57,6 +57,10 @@ test('origins name the file, member, record id and byte offset of each record', 
   const first = items[0]!;
   assert.equal(first.kind, 'windows');
   assert.deepEqual(first.origin, { file: 'logs.zip', member: 'Security.evtx', record: 100, offset: CHUNK0 + 512 });
+  // Key order too (it shows in JSON output), with and without a member.
+  assert.deepEqual(Object.keys(first.origin), ['file', 'member', 'record', 'offset']);
+  const plain = (await readAll(file)).items[0]!;
+  assert.deepEqual(Object.keys(plain.origin), ['file', 'record', 'offset']);
   const second = items[1]!;
   assert.equal(second.origin.offset, CHUNK0 + recordOffsets(file, 0)[1]!);
 });
