@@ -29,8 +29,6 @@ interface DataPlan {
   positional: boolean;
 }
 
-/** Per-definition cache of the EventData plan of nested templates (null: not the simple shape). */
-const dataPlans = new WeakMap<TemplateDef, DataPlan | null>();
 
 function literalAttrs(el: IrElement): Record<string, string> | null {
   const attrs: Record<string, string> = {};
@@ -61,11 +59,12 @@ function compileData(el: IrElement): DataPlan | null {
 }
 
 function dataPlanOf(def: TemplateDef): DataPlan | null {
-  let plan = dataPlans.get(def);
+  // Cached on the definition (as def.plan is): a WeakMap's get and set cost more, once per template per chunk.
+  let plan = def.dataPlan as DataPlan | null | undefined;
   if (plan === undefined) {
     const roots = def.nodes.filter((n) => typeof n === 'object');
     plan = roots.length === 1 && isElement(roots[0]!) ? compileData(roots[0]) : null;
-    dataPlans.set(def, plan);
+    def.dataPlan = plan;
   }
   return plan;
 }
