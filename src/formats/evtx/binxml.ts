@@ -48,6 +48,8 @@ export interface TemplateDef {
   eventIdRef?: number | string;
   /** Compiled direct mapping to WinEvent (see plan.ts): undefined until tried, null when the shape is not simple. */
   plan?: unknown;
+  /** Compiled EventData plan when the definition is a nested EventData template (plan.ts); same convention. */
+  dataPlan?: unknown;
 }
 
 const SELF_REFERENCE = new BinXmlError('a template definition refers to itself');

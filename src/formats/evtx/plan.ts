@@ -5,7 +5,7 @@
 import type { WinEvent } from '../types.js';
 import type { ChunkBinXml, IrElement, IrNode, IrPart, IrSubst, OutElement, TemplateDef, Values } from './binxml.js';
 import type { DataValue } from '../types.js';
-import { type DirectEventData, type SystemView, addNamed, buildEvent } from './to-event.js';
+import { type DirectEventData, type SystemView, POSITIONAL, addNamed, buildEvent } from './to-event.js';
 import { VT } from './values.js';
 
 interface ElementPlan {
@@ -20,10 +20,15 @@ interface ElementPlan {
 interface DataPlan {
   attrs?: Record<string, string>;
   items: { name: string | undefined; subst: IrSubst }[];
+  /**
+   * Every item named, the names distinct and none inherited from Object.prototype: addNamed would always just
+   * assign, so the values are assigned directly, and the map's keys are known to be the names.
+   */
+  plain: boolean;
+  /** When plain: whether a name looks positional (param3), which noteEventData would otherwise test per record. */
+  positional: boolean;
 }
 
-/** Per-definition cache of the EventData plan of nested templates (null: not the simple shape). */
-const dataPlans = new WeakMap<TemplateDef, DataPlan | null>();
 
 function literalAttrs(el: IrElement): Record<string, string> | null {
   const attrs: Record<string, string> = {};
@@ -38,7 +43,7 @@ function compileData(el: IrElement): DataPlan | null {
   if (el.name !== 'EventData') return null;
   const attrs = literalAttrs(el);
   if (!attrs) return null;
-  const plan: DataPlan = { items: [] };
+  const plan: DataPlan = { items: [], plain: false, positional: false };
   if (el.attrs.length) plan.attrs = attrs;
   for (const c of el.children) {
     if (typeof c === 'string' && c.trim() === '') continue;
@@ -47,15 +52,19 @@ function compileData(el: IrElement): DataPlan | null {
     if (!a || c.attrs.some((x) => x.name !== 'Name')) return null;
     plan.items.push({ name: a.Name, subst: c.children[0] as IrSubst });
   }
+  const names = plan.items.map((i) => i.name);
+  plan.plain = names.every((n) => n !== undefined && n !== '' && !(n in Object.prototype)) && new Set(names).size === names.length;
+  plan.positional = plan.plain && names.some((n) => POSITIONAL.test(n!));
   return plan;
 }
 
 function dataPlanOf(def: TemplateDef): DataPlan | null {
-  let plan = dataPlans.get(def);
+  // Cached on the definition (as def.plan is): a WeakMap's get and set cost more, once per template per chunk.
+  let plan = def.dataPlan as DataPlan | null | undefined;
   if (plan === undefined) {
     const roots = def.nodes.filter((n) => typeof n === 'object');
     plan = roots.length === 1 && isElement(roots[0]!) ? compileData(roots[0]) : null;
-    dataPlans.set(def, plan);
+    def.dataPlan = plan;
   }
   return plan;
 }
@@ -73,11 +82,13 @@ function directData(plan: DataPlan, bx: ChunkBinXml, values: Values): DirectEven
     }
     if (typeof v === 'string') bx.spend(v);
     else if (v) for (const item of v) bx.spend(item);
-    if (name !== undefined && name !== '') addNamed(data, name, v);
+    if (plan.plain) data[name!] = v;
+    else if (name !== undefined && name !== '') addNamed(data, name, v);
     else if (Array.isArray(v)) for (const item of v) data[`param${++unnamed}`] = item;
     else data[`param${++unnamed}`] = v;
   }
   const out: DirectEventData = { data, unnamed };
+  if (plan.plain) out.positional = plan.positional;
   if (plan.attrs) out.attrs = plan.attrs;
   return out;
 }

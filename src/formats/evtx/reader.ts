@@ -64,9 +64,17 @@ function problem(ctx: Ctx, severity: 'warning' | 'error', message: string, offse
   return { kind: 'problem', severity, message, origin };
 }
 
+const ZERO_CHUNK = Buffer.alloc(CHUNK_SIZE);
+
+/** One native comparison: files often preallocate many zero-filled chunks, and a byte loop over each was costly. */
+/** Written out rather than `{ ...source, record, offset }`: that spread cost about a microsecond per record. */
+function recordOrigin(source: Ctx['source'], record: number, offset: number): Origin {
+  const { file, member } = source;
+  return member === undefined ? { file, record, offset } : { file, member, record, offset };
+}
+
 function allZero(buf: Buffer, len: number): boolean {
-  for (let i = 0; i < len; i++) if (buf[i] !== 0) return false;
-  return true;
+  return buf.subarray(0, len).equals(ZERO_CHUNK.subarray(0, len));
 }
 
 function readHeader(head: Buffer, len: number, ctx: Ctx): InputItem[] {
@@ -176,7 +184,7 @@ function* readChunk(chunk: Buffer, len: number, index: number, ctx: Ctx): Genera
         continue;
       }
       ctx.stats.records++;
-      yield { kind: 'windows', event, origin: { ...ctx.source, record: recordId, offset: at } };
+      yield { kind: 'windows', event, origin: recordOrigin(ctx.source, recordId, at) };
     } catch (err) {
       // BinXmlError for damage; any other error (a RangeError from a bounds slip) is still scoped to this record.
       ctx.stats.damaged++;

@@ -49,11 +49,13 @@ export interface DirectEventData {
   data: Record<string, DataValue>;
   unnamed: number;
   attrs?: Record<string, string>;
+  /** Whether a key of `data` looks positional, when the plan knows it (else the keys are tested). */
+  positional?: boolean;
 }
 
-function noteEventData(shape: XmlShape, data: Record<string, DataValue>, unnamed: number, attrs: Record<string, string> | undefined): void {
+function noteEventData(shape: XmlShape, data: Record<string, DataValue>, unnamed: number, attrs: Record<string, string> | undefined, positional?: boolean): void {
   if (unnamed > 0) shape.unnamedData = true;
-  else if (Object.keys(data).some((k) => POSITIONAL.test(k))) shape.unnamedData = false;
+  else if (positional ?? Object.keys(data).some((k) => POSITIONAL.test(k))) shape.unnamedData = false;
   if (attrs) {
     for (const _ in attrs) {
       shape.eventDataAttrs = attrs;
@@ -175,7 +177,7 @@ export function buildEvent(sys: SystemView, children: OutElement[], fallbackReco
   if (!sys.has('Security')) shape.noSecurity = true;
   if (direct) {
     event.eventData = direct.data;
-    noteEventData(shape, direct.data, direct.unnamed, direct.attrs);
+    noteEventData(shape, direct.data, direct.unnamed, direct.attrs, direct.positional);
   }
   for (const c of children) {
     switch (c.name) {

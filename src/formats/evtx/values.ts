@@ -43,19 +43,21 @@ function fixedSize(type: number, size: number): number {
   }
 }
 
-const HEX = '0123456789ABCDEF';
+/** Two hex digits per byte value: GUIDs and hex integers are rendered by table lookups (toString(16) cost more). */
+const BYTE_UPPER = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0').toUpperCase());
+const BYTE_LOWER = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 function hexUpper(buf: Buffer, off: number, size: number): string {
   let s = '';
-  for (let i = 0; i < size; i++) {
-    const b = buf[off + i]!;
-    s += HEX[b >> 4]! + HEX[b & 15]!;
-  }
+  for (let i = 0; i < size; i++) s += BYTE_UPPER[buf[off + i]!]!;
   return s;
 }
 
-function hex32(v: number): string {
-  return '0x' + (v >>> 0).toString(16).padStart(8, '0');
+/** Little-endian bytes as lowercase hex, most significant first. */
+function hexLowerLE(buf: Buffer, off: number, size: number): string {
+  let s = '';
+  for (let i = size - 1; i >= 0; i--) s += BYTE_LOWER[buf[off + i]!]!;
+  return s;
 }
 
 /** SizeT (win:Pointer): Windows renders it in minimal hex ("0x24c", as in Microsoft's 4648 example). */
@@ -65,9 +67,6 @@ function sizeTText(buf: Buffer, off: number, size: number): string {
   return hi === 0 ? '0x' + lo.toString(16) : '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
 }
 
-function hex64(buf: Buffer, off: number): string {
-  return '0x' + buf.readUInt32LE(off + 4).toString(16).padStart(8, '0') + buf.readUInt32LE(off).toString(16).padStart(8, '0');
-}
 
 /** UTF-16LE text, trailing NULs stripped, lone surrogates replaced so output is always well-formed. */
 export function utf16(buf: Buffer, off: number, size: number): string {
@@ -84,18 +83,30 @@ function wellFormed(s: string): string {
   return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
+/** {D1-D2-D3-D4-D5} in uppercase: D1..D3 little-endian, the last 8 bytes in order. */
 export function guidText(buf: Buffer, off: number): string {
-  const d1 = buf.readUInt32LE(off).toString(16).padStart(8, '0');
-  const d2 = buf.readUInt16LE(off + 4).toString(16).padStart(4, '0');
-  const d3 = buf.readUInt16LE(off + 6).toString(16).padStart(4, '0');
-  return `{${d1}-${d2}-${d3}-${hexUpper(buf, off + 8, 2)}-${hexUpper(buf, off + 10, 6)}}`.toUpperCase();
+  const u = BYTE_UPPER;
+  const b = (i: number) => u[buf[off + i]!]!;
+  return '{' + b(3) + b(2) + b(1) + b(0) + '-' + b(5) + b(4) + '-' + b(7) + b(6) + '-' + b(8) + b(9) + '-' +
+    b(10) + b(11) + b(12) + b(13) + b(14) + b(15) + '}';
 }
 
 const EPOCH_DELTA_S = 11644473600;
 const TWO32_HI = 429; // 2^32 = 429 * 10^7 + 4967296
 const TWO32_LO = 4967296;
-let lastSecond = NaN;
-let lastPrefix = '';
+/** "00".."59": the time of day by lookups; only the date goes through Date, once per day seen. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
+let lastDay = NaN;
+let lastDayPrefix = '';
+
+/** "YYYY-MM-DDT" of a day counted from 1970-01-01, cached: values of one file mostly fall on a few days. */
+function dayPrefix(day: number): string {
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDayPrefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  return lastDayPrefix;
+}
 
 /** FILETIME as Windows renders it: ISO 8601 UTC, 100 ns padded to 9 digits ("2017-12-26T13:10:29.136879200Z"). */
 export function fileTimeText(buf: Buffer, off: number): string {
@@ -106,13 +117,14 @@ export function fileTimeText(buf: Buffer, off: number): string {
   const rem = hi * TWO32_LO + lo;
   const secs = hi * TWO32_HI + Math.floor(rem / 1e7) - EPOCH_DELTA_S;
   const frac = rem % 1e7;
-  if (secs !== lastSecond) {
-    const ms = secs * 1000;
-    if (!(ms >= -62135596800000 && ms <= 253402300799000)) return `0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}`;
-    lastSecond = secs;
-    lastPrefix = new Date(ms).toISOString().slice(0, 19) + '.';
-  }
-  return lastPrefix + String(frac).padStart(7, '0') + '00Z';
+  const ms = secs * 1000;
+  if (!(ms >= -62135596800000 && ms <= 253402300799000)) return `0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}`;
+  const day = Math.floor(secs / 86400);
+  const t = secs - day * 86400;
+  const min = Math.floor(t / 60);
+  // 7 fraction digits: 1e7 + frac has 8, the leading 1 dropped.
+  return dayPrefix(day) + TWO_DIGITS[Math.floor(min / 60)]! + ':' + TWO_DIGITS[min % 60]! + ':' + TWO_DIGITS[t % 60]! + '.' +
+    String(1e7 + frac).slice(1) + '00Z';
 }
 
 function systemTimeText(buf: Buffer, off: number): string {
@@ -167,8 +179,8 @@ export function scalarText(buf: Buffer, type: number, off: number, size: number)
     case VT.FileTime: return size >= 8 ? fileTimeText(buf, off) : '';
     case VT.SystemTime: return size >= 16 ? systemTimeText(buf, off) : '';
     case VT.Sid: return sidText(buf, off, size);
-    case VT.HexInt32: return size >= 4 ? hex32(buf.readUInt32LE(off)) : '';
-    case VT.HexInt64: return size >= 8 ? hex64(buf, off) : '';
+    case VT.HexInt32: return size >= 4 ? '0x' + hexLowerLE(buf, off, 4) : '';
+    case VT.HexInt64: return size >= 8 ? '0x' + hexLowerLE(buf, off, 8) : '';
     case VT.EvtXml: return utf16(buf, off, size);
     default: return hexUpper(buf, off, size);
   }

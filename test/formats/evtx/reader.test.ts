@@ -6,6 +6,7 @@ import { isEvtx, newEvtxStats, readEvtx, writeEvtx } from '../../../src/formats/
 import { ChunkBinXml, type IrInstance, type IrNode } from '../../../src/formats/evtx/binxml.js';
 import { crc32 } from '../../../src/formats/evtx/crc32.js';
 import { sampleEvents } from './fixtures.js';
+import { xmlShapes } from '../../../src/formats/event-xml/render.js';
 import { pieces, readAll } from './helpers.js';
 
 const CHUNK0 = 4096;
@@ -56,6 +57,10 @@ test('origins name the file, member, record id and byte offset of each record', 
   const first = items[0]!;
   assert.equal(first.kind, 'windows');
   assert.deepEqual(first.origin, { file: 'logs.zip', member: 'Security.evtx', record: 100, offset: CHUNK0 + 512 });
+  // Key order too (it shows in JSON output), with and without a member.
+  assert.deepEqual(Object.keys(first.origin), ['file', 'member', 'record', 'offset']);
+  const plain = (await readAll(file)).items[0]!;
+  assert.deepEqual(Object.keys(plain.origin), ['file', 'record', 'offset']);
   const second = items[1]!;
   assert.equal(second.origin.offset, CHUNK0 + recordOffsets(file, 0)[1]!);
 });
@@ -453,4 +458,20 @@ test('ProcessingErrorData is kept as a tree', async () => {
   };
   const r = await readAll(writeEvtx([event]));
   assert.deepEqual(r.events, [event]);
+});
+
+test('EventData names the plan assigns directly and those it leaves to addNamed read as the element tree reads them', async () => {
+  const base = sampleEvents(1)[0]!;
+  const tricky: Record<string, string | null>[] = [
+    { Image: 'a.exe', CommandLine: 'a.exe /x', User: null }, // plain names
+    { param1: 'p', Other: 'o' }, // plain, with a positional-looking name
+    { constructor: 'c', toString: 't', Fine: 'f' }, // names Object.prototype has: addNamed's path
+  ];
+  const written = writeEvtx(tricky.map((eventData, i) => ({ ...base, system: { ...base.system, recordId: i + 1 }, eventData })));
+  const plan = await readAll(written);
+  const generic = await readAll(written, { generic: true });
+  assert.equal(plan.events.length, tricky.length);
+  assert.deepEqual(plan.items, generic.items);
+  const shapes = (r: typeof plan) => r.events.map((e) => xmlShapes.get(e) ?? null);
+  assert.deepEqual(shapes(plan), shapes(generic));
 });

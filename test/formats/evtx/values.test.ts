@@ -76,3 +76,37 @@ test('values shorter than their type render empty instead of throwing', () => {
     assert.equal(scalarText(hex('01'), t, 0, 1), '', `type 0x${t.toString(16)}`);
   }
 });
+
+test('GUIDs, hex integers and binary by table lookups equal the arithmetic renderings on random bytes', () => {
+  const bytes = Buffer.alloc(16);
+  const rand = (n: number) => Math.floor(Math.random() * n);
+  for (let k = 0; k < 20_000; k++) {
+    for (let i = 0; i < 16; i++) bytes[i] = k < 256 ? (k + i) & 0xff : rand(256); // every byte value, then random
+    const d = (v: number, width: number) => v.toString(16).padStart(width, '0');
+    const guid = `{${d(bytes.readUInt32LE(0), 8)}-${d(bytes.readUInt16LE(4), 4)}-${d(bytes.readUInt16LE(6), 4)}-${bytes.toString('hex', 8, 10)}-${bytes.toString('hex', 10, 16)}}`;
+    assert.equal(scalarText(bytes, VT.Guid, 0, 16), guid.toUpperCase());
+    assert.equal(scalarText(bytes, VT.HexInt32, 0, 4), '0x' + d(bytes.readUInt32LE(0), 8));
+    assert.equal(scalarText(bytes, VT.HexInt64, 0, 8), '0x' + bytes.readBigUInt64LE(0).toString(16).padStart(16, '0'));
+    assert.equal(scalarText(bytes, VT.Binary, 3, 13), bytes.toString('hex', 3, 16).toUpperCase());
+  }
+});
+
+test('FILETIME by day cache and digit tables equals Date rendering, across the whole range and its edges', () => {
+  const ft = Buffer.alloc(8);
+  const viaDate = (ticks: bigint): string => {
+    const secs = Number(ticks / 10_000_000n) - 11644473600;
+    const ms = secs * 1000;
+    if (ticks >= 1n << 63n || !(ms >= -62135596800000 && ms <= 253402300799000)) return '0x' + ticks.toString(16).padStart(16, '0');
+    return new Date(ms).toISOString().slice(0, 19) + '.' + String(ticks % 10_000_000n).padStart(7, '0') + '00Z';
+  };
+  const edges = [0n, 1n, 9_999_999n, 10_000_000n, 116444736000000000n, 116444735999999999n, 2650467743999999999n, 2650467744000000000n, (1n << 63n) - 1n, 1n << 63n];
+  const random = Array.from({ length: 50_000 }, (_, i) => {
+    // Mostly near-present times in a few days (the cache's case), some anywhere in the 64-bit range.
+    if (i % 5 === 0) return BigInt(Math.floor(Math.random() * 2 ** 32)) * BigInt(Math.floor(Math.random() * 2 ** 32));
+    return 132500000000000000n + BigInt(Math.floor(Math.random() * 3 * 864_000_000_000));
+  });
+  for (const ticks of [...edges, ...random]) {
+    ft.writeBigUInt64LE(ticks);
+    assert.equal(scalarText(ft, VT.FileTime, 0, 8), viaDate(ticks), `ticks ${ticks}`);
+  }
+});
