@@ -175,16 +175,29 @@ async function* readJsonLines(input: ByteStream, base: { file: string; member?: 
     // far cheaper than decoding UTF-8, whose multi-byte sequences never hold an ASCII byte), and only the lines it
     // picks are decoded as UTF-8. Not when the chunk holds a Kelvin sign, which case-insensitive EQL reads as `k`.
     const bytewise = filter !== undefined && buf.indexOf(KELVIN_SIGN) === -1;
-    const text = bytewise ? buf.toString('latin1', 0, last + 1) : buf.toString('utf8', 0, last + 1);
     const chunk = buf;
-    decode = bytewise ? (_text, start, end) => chunk.toString('utf8', start, end) : (t, start, end) => t.slice(start, end);
-    lines(text, text.length);
+    // Whole lines, decoded a piece of at most PIECE bytes at a time (longer lines whole): a string that small is
+    // allocated young and dies young, where a larger one goes to the old generation and costs a full collection.
+    let piece = 0;
+    let from = -1; // byte offset in buf of the line that did not parse
+    while (piece <= last) {
+      let end = piece + PIECE > last ? last : buf.lastIndexOf(10, piece + PIECE - 1);
+      if (end < piece) end = buf.indexOf(10, piece);
+      const at = piece;
+      const text = bytewise ? buf.toString('latin1', at, end + 1) : buf.toString('utf8', at, end + 1);
+      decode = bytewise ? (_text, start, stop) => chunk.toString('utf8', at + start, at + stop) : (t, start, stop) => t.slice(start, stop);
+      lines(text, text.length);
+      if (broken >= 0) {
+        from = at + (bytewise ? broken : Buffer.byteLength(text.slice(0, broken)));
+        break;
+      }
+      piece = end + 1;
+    }
     if (pending.length > 0) {
       yield* pending;
       pending.length = 0;
     }
-    if (broken >= 0) {
-      const from = bytewise ? broken : Buffer.byteLength(text.slice(0, broken));
+    if (from >= 0) {
       const rest = buf.subarray(from, done ? buf.length - 1 : buf.length);
       const tail: ByteStream = {
         async *[Symbol.asyncIterator]() {
@@ -220,6 +233,8 @@ export function readHeldLine(item: HeldLine): InputItem[] {
 }
 
 const KELVIN_SIGN = Buffer.from('\u212A', 'utf8');
+/** Bytes of lines decoded at once (below V8's large-object size, so that the text is a young object). */
+const PIECE = 64 * 1024;
 
 /** Count of `{` and `[` in text[start, end): an upper bound of the nesting depth. */
 function openings(text: string, start: number, end: number): number {
