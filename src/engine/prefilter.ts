@@ -298,6 +298,10 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
   /** 0: no stage's words hold; 1: parse; 2: only holdable stages' words hold (and no always-parse word). */
   const verify = (line: string): 0 | 1 | 2 => {
     if (alwaysRe.test(line)) for (const holds of alwaysHolds) if (holds(line)) return 1;
+    return verifyStages(line);
+  };
+  /** `verify` for a line known to hold no always-parse word. */
+  const verifyStages = (line: string): 0 | 1 | 2 => {
     let held = false;
     for (let i = 0; i < checks.length; i++) {
       const check = checks[i]!;
@@ -337,9 +341,10 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
   /** 0: no anchor at `at` (a regex hit of group `g`); 1: an anchor; 2: an always-parse word. */
   const hitAt = (g: Group, text: string, at: number, lo: number, hi: number): 0 | 1 | 2 => {
     let hit: 0 | 1 | 2 = 0;
-    for (const w of g.words) if (wordAt(text, at - w.lead, w.word, lo, hi)) hit = w.always ? 2 : 1;
+    for (const w of g.words) if (wordAt(text, at - w.lead, w.word, lo, hi)) hit = w.always ? 2 : hit === 2 ? 2 : 1;
     return hit;
   };
+  const hasAlways = groups.map((g) => g.words.some((w) => w.always));
   const next: number[] = groups.map(() => 0);
   return {
     anchors,
@@ -366,8 +371,20 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
           find(g, at + 1);
           continue;
         }
-        // An always-parse word settles it without looking at the rest of the line.
-        const v = hit === 2 ? 1 : verify(text.slice(start, end));
+        // An always-parse word settles it without looking at the rest of the line. Every group's next hit is at or
+        // after this line's start, so the always-parse words in it are among the groups' hits before its end.
+        let always = hit === 2;
+        for (let k = 0; k < groups.length && !always; k++) {
+          if (!hasAlways[k]) continue;
+          const group = groups[k]!;
+          for (let p = k === g ? group.find(text, at + 1) : next[k]!; p !== -1 && p < end; p = group.find(text, p + 1)) {
+            if (hitAt(group, text, p, start, end) === 2) {
+              always = true;
+              break;
+            }
+          }
+        }
+        const v = always ? 1 : verifyStages(text.slice(start, end));
         if (v !== 0) onLine(start, end, v === 2);
         if (end >= to) return;
         for (let k = 0; k < groups.length; k++) if (next[k]! <= end) find(k, end + 1);
