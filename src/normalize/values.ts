@@ -233,11 +233,7 @@ export function table<T>(entries: Record<string, T>): Record<string, T> {
   return Object.assign(Object.create(null) as Record<string, T>, entries);
 }
 
-/** obj[key] = value, also for the key "__proto__" (which plain assignment would turn into a prototype change). */
-export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
-}
+export { setOwn } from '../formats/own-keys.js';
 
 /** Text of a scalar; '' for objects, arrays and absent values (String() would throw on a hostile object). */
 export function text(v: unknown): string {

@@ -4,6 +4,7 @@
 // reported with its line and assembly resumes at the next <Event>.
 import type { DataValue, InputItem, Origin, WinEvent, WinRendering, WinSystem, XmlElement } from '../types.js';
 import { XmlTokenizer, type XmlHandler } from './tokenize.js';
+import { setOwn } from '../own-keys.js';
 
 /** Real events nest a handful of levels; deeper trees are hostile or broken (and would strain recursion). */
 const MAX_EVENT_DEPTH = 128;
@@ -74,12 +75,12 @@ function eventData(el: XmlElement): Record<string, DataValue> {
     const name = local(c.name);
     if (name === 'Data') {
       const key = c.attrs.Name;
-      if (key !== undefined && key !== '') data[key] = dataText(c);
+      if (key !== undefined && key !== '') setOwn(data, key, dataText(c));
       else data[`param${++unnamed}`] = dataText(c);
     } else if (name === 'Binary') {
       data.Binary = c.text;
     } else {
-      data[name] = c.text;
+      setOwn(data, name, c.text);
     }
   }
   return data;

@@ -2,6 +2,7 @@
 // double-quoted attributes, character data with the predefined and numeric entities, CDATA; comments,
 // processing instructions and DOCTYPE are skipped. Text arrives in pieces of any size; line numbers are tracked
 // so every error names its line. Not a validating parser: the event assembler checks nesting.
+import { setOwn } from '../own-keys.js';
 
 export interface XmlHandler {
   open(name: string, attrs: Record<string, string>, selfClosing: boolean, line: number): void;
@@ -163,7 +164,7 @@ export class XmlTokenizer {
           const list = m[2]!;
           if (list.length > 0) {
             ATTR_RE.lastIndex = 0;
-            for (let a = ATTR_RE.exec(list); a !== null; a = ATTR_RE.exec(list)) attrs[a[1]!] = attrValue(a[2] ?? a[3]!);
+            for (let a = ATTR_RE.exec(list); a !== null; a = ATTR_RE.exec(list)) setOwn(attrs, a[1]!, attrValue(a[2] ?? a[3]!));
           }
           this.advance(START_RE.lastIndex);
           h.open(m[1]!, attrs, m[3] === '/', line);
@@ -268,7 +269,7 @@ export class XmlTokenizer {
         break;
       }
       // Attribute-value normalization: literal tabs and newlines are spaces.
-      attrs[an] = attrValue(buf.slice(i + 1, close));
+      setOwn(attrs, an, attrValue(buf.slice(i + 1, close)));
       i = close + 1;
     }
     if (bad) {

@@ -3,6 +3,7 @@
 // Every read is bounds-checked; damage raises BinXmlError, which the record reader scopes to one record.
 import type { DataValue } from '../types.js';
 import { VT, valueText } from './values.js';
+import { setOwn } from '../own-keys.js';
 
 export class BinXmlError extends Error {}
 
@@ -372,7 +373,7 @@ export class ChunkBinXml {
           text += v === null ? '' : Array.isArray(v) ? v.join(',') : v;
         }
       }
-      attrs[a.name] = this.spend(text);
+      setOwn(attrs, a.name, this.spend(text));
     }
     return attrs;
   }

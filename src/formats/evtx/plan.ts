@@ -7,6 +7,7 @@ import type { ChunkBinXml, IrElement, IrNode, IrPart, IrSubst, OutElement, Templ
 import type { DataValue } from '../types.js';
 import { type DirectEventData, type SystemView, POSITIONAL, addNamed, buildEvent } from './to-event.js';
 import { VT } from './values.js';
+import { setOwn } from '../own-keys.js';
 
 interface ElementPlan {
   /** Optional substitutions in the content: any NULL one removes the element. */
@@ -34,7 +35,7 @@ function literalAttrs(el: IrElement): Record<string, string> | null {
   const attrs: Record<string, string> = {};
   for (const a of el.attrs) {
     if (a.parts.some((p) => typeof p !== 'string')) return null;
-    attrs[a.name] = (a.parts as string[]).join('');
+    setOwn(attrs, a.name, (a.parts as string[]).join(''));
   }
   return attrs;
 }

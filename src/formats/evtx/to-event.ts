@@ -2,6 +2,7 @@
 import type { DataValue, WinEvent, WinRendering, WinSystem, XmlElement } from '../types.js';
 import type { OutElement } from './binxml.js';
 import { type XmlShape, xmlShapes } from '../event-xml/render.js';
+import { hasOwn, setOwn } from '../own-keys.js';
 
 function child(el: OutElement | undefined, name: string): OutElement | undefined {
   if (!el) return undefined;
@@ -35,13 +36,13 @@ export const POSITIONAL = /^param\d+$/;
 
 /** A name seen twice (some manifests repeat one, e.g. LogonGuid in 4648) keeps every value, as an array does. */
 export function addNamed(data: Record<string, DataValue>, name: string, value: DataValue): void {
-  if (!(name in data)) {
-    data[name] = value;
+  if (!hasOwn(data, name)) {
+    setOwn(data, name, value);
     return;
   }
   const prev = data[name]!;
   const list = Array.isArray(prev) ? prev : [prev ?? ''];
-  data[name] = list.concat(value === null ? '' : value);
+  setOwn(data, name, list.concat(value === null ? '' : value));
 }
 
 /** EventData decoded without an element tree (plan.ts): the map, how many items were unnamed, <EventData>'s attributes. */
