@@ -1,7 +1,7 @@
-// Several inputs at once in worker threads: each worker runs the source pipeline (read, pre-filter, decode,
-// normalize, leave out what no rule can use) and sorts the events that matter into runs on disk, as the calling
-// thread's external sort would; the calling thread then merges every run by (time, input order) and runs the
-// rules. So events cross threads once, as sorted runs, and the result does not depend on how sources were spread
+// Several inputs at once, in the calling thread and in worker threads: each worker runs the source pipeline (read,
+// pre-filter, decode, normalize, leave out what no rule can use) and sorts the events that matter into runs on
+// disk, as the calling thread's external sort would; the calling thread reads inputs too whenever it is free, and
+// once all are read merges every run with its own events by (time, input order) and runs the rules. So events cross threads once, as sorted runs, and the result does not depend on how sources were spread
 // over workers: each event carries its input order (source index, position in the source). Problems, counts and
 // untimed events come back as messages, at most `CREDITS` batches ahead of the consumer. NDJSON lines a worker
 // held undecoded (source-pipeline.ts `hold`) it decodes itself once every thread's second-stage keys are known:
@@ -118,9 +118,13 @@ export function deliver(out: SourceOutput, sink: SourceSink): void {
   else sink.notNormalized(out[1], out[2]);
 }
 
-/** Runs every source through the pipeline in up to `workers` threads (stdin in this one); resolves when all are done. */
+/**
+ * Runs every source through the pipeline in `workers` pipelines at once: this thread's (`handlers.local`, which
+ * also reads stdin) and `workers - 1` worker threads'; resolves when all are done.
+ */
 export async function pipeSourcesInWorkers(sources: readonly InputSource[], setup: WorkerSetup, workers: number, handlers: SourceHandlers): Promise<void> {
   const url = workerUrl();
+  const threads = workers - 1;
   const pool: PooledWorker[] = [];
   const jobs: Job[] = sources.map((source, id) => ({ id, source, sink: undefined, done: false, worker: undefined }));
   const queue = jobs.filter((j) => j.source.path !== '-');
@@ -185,11 +189,11 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
 
   // Gives the next sources to workers, keeping each up to `AHEAD` sources so that none waits for the next one.
   function assign(): void {
-    while (queue.length > 0) {
+    while (queue.length > 0 && threads > 0) {
       const alive = pool.filter((p) => !p.dead);
-      let pw = alive.length < workers ? undefined : alive.reduce((a, b) => (b.jobs.length < a.jobs.length ? b : a));
+      let pw = alive.length < threads ? undefined : alive.reduce((a, b) => (b.jobs.length < a.jobs.length ? b : a));
       if (!pw || pw.jobs.length >= AHEAD) {
-        if (alive.length >= workers) return;
+        if (alive.length >= threads) return;
         pw = spawn();
       }
       const job = queue.shift()!;
@@ -203,6 +207,13 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     if (remaining === 0) allDone();
     assign();
     for (const job of jobs) if (job.source.path === '-') await handlers.local(job.id);
+    // The calling thread is one of the `workers` pipelines: it reads the next source in line whenever it is free.
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      await handlers.local(job.id);
+      job.done = true;
+      if (--remaining === 0) allDone();
+      else assign();
+    }
     await finished;
     // Every source is read: each worker reports its second-stage keys, then, given everyone's, decodes the held
     // lines that may join, spills what it holds and names its runs.

@@ -1,7 +1,7 @@
 // A hunt: inputs (files, directories, globs, stdin) → items → normalized events → time order → rules → alerts.
 // Bad input never stops it: unreadable inputs, malformed records and events that cannot be normalized are
 // counted with where they were, and everything else is still read. Each input goes through the source pipeline
-// (source-pipeline.ts), in this thread or, with `workers`, in worker threads (hunt-workers.ts).
+// (source-pipeline.ts), in this thread or, with `workers`, in this thread and worker threads (hunt-workers.ts).
 import { availableParallelism } from 'node:os';
 import { expandInputs, type InputFormat, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
 import type { NormalizeOptions, NormalizedEvent } from '../normalize/index.js';
@@ -45,8 +45,9 @@ export interface HuntOptions extends RunRulesOptions {
   /** Count coverage for these rules over every normalized event (see coverage.ts): `HuntResult.coverage`. */
   coverageRules?: readonly LoadedRule[];
   /**
-   * Read up to this many inputs at once in worker threads (0: all in this thread; 'auto': one per core when there
-   * are several inputs). stdin, `onNormalized` and function-valued `inputOptions` keep inputs in this thread.
+   * Read up to this many inputs at once, in this thread and `workers - 1` worker threads (0 or 1: all in this
+   * thread; 'auto': one per core when there are several inputs). stdin, `onNormalized` and function-valued
+   * `inputOptions` keep inputs in this thread.
    */
   workers?: number | 'auto';
   /** The stream "-" reads (default process.stdin). */
@@ -194,7 +195,16 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const inThreadOnly = options.onNormalized !== undefined || options.inputOptions?.filter !== undefined || options.inputOptions?.lineFilter !== undefined;
   // Only when sorting: the order events reach the rules in is then rebuilt from their input order (`order`).
   const workers = inThreadOnly || fileSources === 0 || ordering !== 'sort' ? 0 : wanted;
-  const parallel = workers > 0;
+  // `workers` pipelines at once: this thread's and `workers - 1` worker threads'.
+  const parallel = workers > 1;
+  // Their sort buffers together hold what one thread's would, so that memory does not grow with their number
+  // beyond the worker threads' own heaps.
+  const sortShare = parallel
+    ? {
+        maxBufferedEvents: Math.ceil((options.sort?.maxBufferedEvents ?? SORT_BUFFER_DEFAULTS.events) / workers),
+        maxBufferedBytes: Math.ceil((options.sort?.maxBufferedBytes ?? SORT_BUFFER_DEFAULTS.bytes) / workers),
+      }
+    : undefined;
   const relevantOnly = (options.relevantOnly ?? true) && ordering === 'sort';
   // Lines held undecoded until everything is read (source-pipeline.ts `hold`) come back later: the sort then
   // places every event by the input order it is given here, as with workers.
@@ -212,7 +222,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const session = new RuleSession(options.rules, {
     ordering,
     ...(options.latenessMs !== undefined && { latenessMs: options.latenessMs }),
-    ...((options.sort || ordered) && { sort: { ...options.sort, orderGiven: ordered } }),
+    ...((options.sort || ordered) && { sort: { ...options.sort, ...sortShare, orderGiven: ordered } }),
     ...(options.contextWindowMs !== undefined && { contextWindowMs: options.contextWindowMs }),
     ...(options.postProcess && { postProcess: options.postProcess }),
     ...(options.onAlert && { onAlert: options.onAlert }),
@@ -350,18 +360,13 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     done(i, await local.run(sources[i]!, sinkFor(i)));
   };
   try {
-    if (workers > 0) {
+    if (parallel) {
       const setup: WorkerSetup = {
         rules: options.rules.map((r) => r.rule),
         ...(options.coverageRules && { coverageRules: options.coverageRules.map((r) => r.rule) }),
         spec,
         runDir: session.sharedRunDir(),
-        // The workers' sort buffers together hold what the calling thread's would (it holds none: it merges), so
-        // that memory does not grow with the number of workers beyond their own heaps.
-        sort: {
-          maxBufferedEvents: Math.ceil((options.sort?.maxBufferedEvents ?? SORT_BUFFER_DEFAULTS.events) / workers),
-          maxBufferedBytes: Math.ceil((options.sort?.maxBufferedBytes ?? SORT_BUFFER_DEFAULTS.bytes) / workers),
-        },
+        sort: sortShare!,
       };
       await pipeSourcesInWorkers(sources, setup, workers, {
         sink: sinkFor,
@@ -411,7 +416,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     skipped,
     held: { lines: heldLines, decoded: heldDecoded },
     ...(coverage && { coverage: coverage.report() }),
-    workers,
+    workers: parallel ? workers : 0,
     run,
     durationMs: Date.now() - started,
   };

@@ -48,9 +48,9 @@ Options:
                           rules and the enrichment need and EVTX records of event ids they cannot use
                           (never changes alerts; what is skipped is not checked for malformation nor
                           counted in coverage). auto (default): on when the inputs add up to 256 MiB or more
-  --workers N|auto        read up to N inputs at once in worker threads (auto, the default: one per
-                          core when there are several inputs; 0: all in the main thread). Alerts are
-                          the same whatever N
+  --workers N|auto        read up to N inputs at once, in the main thread and N-1 worker threads (auto,
+                          the default: one per core when there are several inputs; 0 or 1: all in the
+                          main thread). Alerts are the same whatever N
 
 Exit status: 0 the hunt completed (with or without alerts, malformed records reported); 1 with
 --fail-on-alert and alerts; 2 usage errors, unreadable inputs or broken rules (after the rest has run).
