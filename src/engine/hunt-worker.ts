@@ -6,9 +6,9 @@ import { compileRule } from '../rules/index.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
 import { ExternalSorter } from './external-sort.js';
 import { HeldLines } from './held-lines.js';
-import { BATCH_SIZE, CREDITS, SOURCE_ORDER_SPAN, type FromWorker, type Replayed, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
+import { BATCH_SIZE, CREDITS, type FromWorker, type Replayed, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
 import { addKeys, keyLists, type SecondStageKeyLists } from './sequence-pruning.js';
-import { emptyCounts, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
+import { SOURCE_ORDER_SPAN, SourcePipeline, type SourceSink } from './source-pipeline.js';
 import type { InputSource } from '../formats/index.js';
 
 if (!parentPort) throw new Error('engine/hunt-worker.ts runs only as a worker thread');
@@ -72,24 +72,12 @@ async function flush(keys: SecondStageKeyLists): Promise<void> {
 
 /** Decodes the held lines that may join some second-stage event (`keys`: every thread's), sorting their events here. */
 async function replayHeld(keys: SecondStageKeyLists): Promise<Replayed> {
-  const replayed: Replayed = { outputs: [], counts: [], decoded: 0 };
-  if (held!.count === 0) return replayed;
   const p = pipeline!;
   if (p.pruner) addKeys(p.pruner.keys, keys);
-  const mayJoin = p.heldTest();
-  const counts = new Map<number, SourceCounts>();
-  for await (const { order, item } of held!.entries()) {
-    const i = Math.floor(order / SOURCE_ORDER_SPAN);
-    const c = counts.get(i) ?? counts.set(i, emptyCounts()).get(i)!;
-    if (!mayJoin(item.text)) {
-      c.skipped++;
-      continue;
-    }
-    replayed.decoded++;
-    p.replay(item, order, replaySink(i, replayed.outputs), c);
-  }
-  replayed.counts = [...counts];
-  return replayed;
+  const outputs: Replayed['outputs'] = [];
+  const sinks = new Map<number, SourceSink>();
+  const { counts, decoded } = await p.replayHeld(held!, (i) => sinks.get(i) ?? sinks.set(i, replaySink(i, outputs)).get(i)!);
+  return { outputs, counts: [...counts], decoded };
 }
 
 /** Where a decoded held line's outputs go: events (with their order) to the sort, the rest back to the caller. */

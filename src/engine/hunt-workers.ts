@@ -32,8 +32,6 @@ export interface WorkerSetup {
   sort: ExternalSortOptions;
 }
 
-/** Input order of events read in parallel: source index × this + position in the source (exact below 2^53). */
-export const SOURCE_ORDER_SPAN = 2 ** 32;
 
 /** One output of a source: an event [timestamp null when not finite], a problem item, a record not normalized. */
 export type SourceOutput =

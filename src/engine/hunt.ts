@@ -8,11 +8,11 @@ import type { NormalizeOptions, NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker, type CoverageReport } from './coverage.js';
 import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
-import { deliver, pipeSourcesInWorkers, SOURCE_ORDER_SPAN, type WorkerSetup } from './hunt-workers.js';
-import { HeldLines, type HeldEntry } from './held-lines.js';
+import { deliver, pipeSourcesInWorkers, type WorkerSetup } from './hunt-workers.js';
+import { HeldLines } from './held-lines.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { addKeys, gateKeeper, keyLists } from './sequence-pruning.js';
-import { emptyCounts, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
+import { SOURCE_ORDER_SPAN, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
 
 /**
  * The runtime's options (ordering, sort bounds, context window, callbacks) plus the inputs. Differences from
@@ -322,24 +322,11 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     bytesDone += sources[i]!.size ?? 0;
     filesDone++;
   };
-  // Everything is read, and every second-stage key is known: held lines that may carry one are decoded now, in
-  // their input order; the others count as skipped by the pre-filter.
-  const replayHeld = async (pipeline: SourcePipeline) => {
-    if (held.count === 0) return;
-    const mayJoin = pipeline.heldTest();
-    const counts = sources.map(() => emptyCounts());
-    const replay = async (entries: AsyncIterable<HeldEntry>) => {
-      for await (const { order, item } of entries) {
-        const i = Math.floor(order / SOURCE_ORDER_SPAN);
-        if (!mayJoin(item.text)) counts[i]!.skipped++;
-        else {
-          heldDecoded++;
-          pipeline.replay(item, order, sinks.get(i) ?? sinkFor(i), counts[i]!);
-        }
-      }
-    };
-    await replay(held.entries());
-    counts.forEach((c, i) => addCounts(i, c));
+  // Everything is read, and every second-stage key is known: held lines that may carry one are decoded now.
+  const replayHeld = async () => {
+    const { counts, decoded } = await local.replayHeld(held, (i) => sinks.get(i) ?? sinkFor(i));
+    for (const [i, c] of counts) addCounts(i, c);
+    heldDecoded += decoded;
   };
 
   const spec = {
@@ -390,7 +377,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     } else {
       for (let i = 0; i < sources.length; i++) await runLocal(i);
     }
-    await replayHeld(local);
+    await replayHeld();
     currentFile = undefined;
     progress();
   } catch (err) {

@@ -5,6 +5,7 @@ import { prefetchSource, readHeldLine, readSource, type HeldLine, type InputItem
 import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker } from './coverage.js';
+import type { HeldLines } from './held-lines.js';
 import { firstStageWords, prefilterForRules } from './prefilter.js';
 import { recordFilterForRules } from './record-filter.js';
 import { heldLineKeys, heldLineTests, SequencePruner } from './sequence-pruning.js';
@@ -68,6 +69,9 @@ export interface SourceCounts {
   /** Why reading stopped early (cannot open, I/O error): this input only is lost from there on. */
   error?: string;
 }
+
+/** Input order of events across sources: source index × this + position in the source (exact below 2^53). */
+export const SOURCE_ORDER_SPAN = 2 ** 32;
 
 export function emptyCounts(): SourceCounts {
   return { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0, held: 0 };
@@ -155,7 +159,7 @@ export class SourcePipeline {
    * Once every input is read (and every thread's second-stage keys are in `pruner.keys`): which held lines to
    * decode. The others cannot join any second-stage event, and count as skipped.
    */
-  heldTest(): (line: string) => boolean {
+  private heldTest(): (line: string) => boolean {
     // A line is held when it fits the first stage of rules with a held-line key only: it matters if it fits the
     // first stage of one of them and may carry one of that rule's second-stage keys.
     const tests = heldLineTests(this.pruner!.keys, this.lineKeys);
@@ -166,9 +170,28 @@ export class SourcePipeline {
     return (line) => rules.some((r) => r.mayJoin(line) && r.words(line)); // most lines fail the key test
   }
 
-  /** Decodes a held line `heldTest` lets through, as `run` would have when reading it, in its input order. */
-  replay(held: HeldLine, order: number, sink: SourceSink, counts: SourceCounts): void {
-    for (const item of readHeldLine(held)) this.take(item, counts, sink, undefined, order);
+  /**
+   * Once every input is read (and every thread's second-stage keys are in `pruner.keys`): decodes the held lines
+   * `heldTest` lets through, as `run` would have when reading them, with their input order, into their source's
+   * sink; the others count as skipped. Returns the count changes per source index and how many were decoded.
+   */
+  async replayHeld(held: HeldLines, sinkOf: (source: number) => SourceSink): Promise<{ counts: Map<number, SourceCounts>; decoded: number }> {
+    const counts = new Map<number, SourceCounts>();
+    let decoded = 0;
+    if (held.count === 0) return { counts, decoded };
+    const mayJoin = this.heldTest();
+    for await (const { order, item } of held.entries()) {
+      const i = Math.floor(order / SOURCE_ORDER_SPAN);
+      const c = counts.get(i) ?? counts.set(i, emptyCounts()).get(i)!;
+      if (!mayJoin(item.text)) {
+        c.skipped++;
+        continue;
+      }
+      decoded++;
+      const sink = sinkOf(i);
+      for (const decodedItem of readHeldLine(item)) this.take(decodedItem, c, sink, undefined, order);
+    }
+    return { counts, decoded };
   }
 
   private take(item: Exclude<InputItem, HeldLine>, counts: SourceCounts, sink: SourceSink, clock: ClockCheck | undefined, order?: number): void {
