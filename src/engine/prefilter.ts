@@ -13,6 +13,8 @@
 //   always parsed; so are lines with the words enrichment reads (extra words). `\u` escapes need no care: they
 //   can only hide characters outside the word alphabet, which no JSON writer escapes otherwise.
 // - Case folds as EQL folds it for ASCII words: ASCII letters, and the Kelvin sign as `k`.
+// - A line whose words fit only the first stages of sequences that sequence-pruning.ts can check on raw text
+//   (and no always-parse word) is reported as held: the reader keeps it undecoded for later.
 import { CONTEXT_WORDS } from '../alerts/index.js';
 import type { Expr, QueryAst } from '../eql/ast.js';
 import type { FieldType } from '../eql/api.js';
@@ -171,8 +173,10 @@ function numberAt(text: string, at: number, end: number, lo: number, hi: number)
   return k < hi && (text.charCodeAt(k) | 32) === 101;
 }
 
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** A word's literal text as a regex source: case-insensitive with the `i` flag, and `k` also the Kelvin sign. */
-const wordSource = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/k/g, '[k\\u212A]');
+const wordSource = (text: string): string => escapeRegex(text).replace(/k/g, '[k\\u212A]');
 
 /**
  * Whether a line (any case) holds a word, as the EQL engine folds case for ASCII words (ASCII letters, and the
@@ -232,8 +236,7 @@ interface Group {
 /** A group of anchors found by one regex: case-insensitive, or for `EXACT` words as written. */
 function group(words: Array<{ word: string; always: boolean }>, exact = false): Group {
   const cores = [...new Set(words.map((w) => core(w.word)))];
-  const escape = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = exact ? new RegExp(cores.map(escape).join('|'), 'g') : new RegExp(cores.map(wordSource).join('|'), 'gi');
+  const re = exact ? new RegExp(cores.map(escapeRegex).join('|'), 'g') : new RegExp(cores.map(wordSource).join('|'), 'gi');
   return {
     find(text, pos) {
       re.lastIndex = pos;
