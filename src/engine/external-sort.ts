@@ -7,9 +7,9 @@ import { mkdtempSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { NormalizedEvent } from '../normalize/types.js';
 import { TimeHeap } from './event-heap.js';
+import { LinePieces } from './line-pieces.js';
 
 export interface ExternalSortOptions {
   /** Events held in memory before a sorted run is spilled (default 20,000). */
@@ -372,7 +372,7 @@ function* drain<T>(items: T[]): Generator<T> {
   }
 }
 
-/** Reads one spilled run back a large chunk at a time, one line per step; the document is parsed only on demand. */
+/** Reads one spilled run back through one buffer, one line per step; the document is parsed only on demand. */
 class RunReader {
   /** The current line, as written by `spill`: `[timestamp, order, gate, host, origin, doc]`. */
   line = '';
@@ -382,13 +382,10 @@ class RunReader {
   gate = '';
   private lines: string[] = [];
   private at = 0;
-  private rest = '';
-  private done = false;
-  private readonly decoder = new StringDecoder('utf8');
-  private readonly chunk: Buffer;
+  private readonly pieces: LinePieces;
 
   private constructor(private readonly file: FileHandle, private readonly path: string, chunkBytes: number) {
-    this.chunk = Buffer.allocUnsafe(chunkBytes);
+    this.pieces = new LinePieces(file, chunkBytes);
   }
 
   static async open(path: string, chunkBytes: number): Promise<RunReader> {
@@ -405,19 +402,11 @@ class RunReader {
   /** Moves to the next line, reading more of the file when needed; false at the end. */
   async advance(): Promise<boolean> {
     while (this.at >= this.lines.length) {
-      if (this.done) return false;
-      const { bytesRead } = await this.file.read(this.chunk, 0, this.chunk.length, null);
-      if (bytesRead === 0) {
-        this.done = true;
-        const tail = this.rest + this.decoder.end();
-        this.rest = '';
-        this.lines = tail ? [tail] : [];
-      } else {
-        const text = this.rest + this.decoder.write(this.chunk.subarray(0, bytesRead));
-        const lines = text.split('\n');
-        this.rest = lines.pop()!;
-        this.lines = lines;
-      }
+      const text = await this.pieces.next();
+      if (text === undefined) return false;
+      const lines = text.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      this.lines = lines;
       this.at = 0;
     }
     this.take(this.lines[this.at++]!);

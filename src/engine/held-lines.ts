@@ -5,6 +5,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HeldLine } from '../formats/index.js';
+import { LinePieces } from './line-pieces.js';
 
 /** Text kept in memory before it goes to the file (small: a held line's text may keep the chunk it was cut from alive). */
 const MEMORY_BYTES = 1 << 20;
@@ -64,27 +65,11 @@ export class HeldLines {
 async function* readHeldLines(path: string): AsyncGenerator<HeldEntry> {
   const file = await open(path, 'r');
   try {
-    let carry: Buffer = Buffer.alloc(0);
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(READ_CHUNK);
-      const { bytesRead } = await file.read(chunk, 0, READ_CHUNK, null);
-      if (bytesRead === 0) break;
-      const buf = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-      // Lines end in '\n', which never occurs inside a multi-byte UTF-8 sequence: decode whole lines only.
-      const last = buf.lastIndexOf(10);
-      if (last === -1) {
-        carry = buf;
-        continue;
-      }
-      const text = buf.toString('utf8', 0, last + 1);
-      carry = Buffer.from(buf.subarray(last + 1));
-      let start = 0;
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-        yield parseEntry(text, start, nl);
-        start = nl + 1;
-      }
+    const pieces = new LinePieces(file, READ_CHUNK);
+    for (let text = await pieces.next(); text !== undefined; text = await pieces.next()) {
+      if (!text.endsWith('\n')) throw new Error(`${path}: held lines cut short`);
+      for (let s = 0, nl = text.indexOf('\n'); nl !== -1; s = nl + 1, nl = text.indexOf('\n', s)) yield parseEntry(text, s, nl);
     }
-    if (carry.length > 0) throw new Error(`${path}: held lines cut short`);
   } finally {
     await file.close();
   }

@@ -30,6 +30,27 @@ test('many runs are merged in batches (bounded fan-in) and still come out in (ti
   }
 });
 
+test('runs with lines longer than the read buffer and non-ASCII text read back intact, in order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-sort-test-'));
+  try {
+    const sorter = new ExternalSorter({ maxBufferedEvents: 50, tempDir: dir });
+    const input: NormalizedEvent[] = [];
+    for (let i = 0; i < 400; i++) {
+      // Sizes around the 64 KiB decoding piece and the read buffer (at most 1 MiB), with multi-byte characters.
+      const size = i % 97 === 0 ? 4_000_000 : (i * 7919) % 70_000;
+      input.push({ doc: { n: i, text: `${'é€'.repeat(size >> 3)}${'x'.repeat(size & 7)}🙂` }, timestamp: 1_000 + ((i * 37) % 101), host: 'h', origin: { file: 'f', line: i + 1 } });
+    }
+    for (const e of input) sorter.add(e);
+    const out: NormalizedEvent[] = [];
+    for await (const e of sorter.sorted()) out.push(e);
+    assert.ok(sorter.stats.spilledRuns >= 8, `spilled (${sorter.stats.spilledRuns} runs)`);
+    const expected = input.map((e, i) => ({ e, i })).sort((a, b) => a.e.timestamp - b.e.timestamp || a.i - b.i).map(({ e }) => e);
+    assert.deepEqual(out, expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('without a spill, nothing touches the disk', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'seqhunt-sort-test-'));
   try {

@@ -172,9 +172,10 @@ test('held lines come back in the order added, from the file they spill to and t
   try {
     const store = new HeldLines(() => dir, 'held.txt');
     const texts: string[] = [];
-    for (let i = 0; i < 3000; i++) {
-      // Long enough that some go to the file, with tabs, non-ASCII text and an origin with a member.
-      const text = `{"i":${i},"t":"a\\tb ${'x'.repeat(i % 700)} é€ ${i}"}`;
+    for (let i = 0; i < 9000; i++) {
+      // Enough that most go to the file and it is read in several chunks, with tabs, non-ASCII text, an origin
+      // with a member, and one line longer than the read buffer.
+      const text = `{"i":${i},"t":"a\\tb ${'x'.repeat(i === 4000 ? 2_500_000 : i % 700)} é€ ${i}"}`;
       texts.push(text);
       store.add(i * 3, { kind: 'held', text, origin: { file: 'f.zip', member: 'm\t1.json', line: i + 1 } });
     }
