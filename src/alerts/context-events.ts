@@ -1,5 +1,6 @@
 // Which events enrichment can use, recognised once when observed so the hunt's hot path stays cheap.
 import type { NormalizedEvent } from '../normalize/types.js';
+import { hasOwn, setOwn } from '../formats/own-keys.js';
 import { asNum, asStr, channelOf, data, eventIdOf, getter, sourceKindOf } from './fields.js';
 
 export type ContextKind =
@@ -136,6 +137,65 @@ export function classify(ev: NormalizedEvent): { kind: ContextKind; eventId: num
       if (id !== undefined && TASK_IDS_SECURITY.has(id) && data(doc, 'TaskName')) kind = 'task';
   }
   return kind ? { kind, eventId: id, clock: clockOf(doc, channel) } : undefined;
+}
+
+/**
+ * What enrichment reads from a TaskCache write (`kind: 'taskcache'`), each a list of fields read in order: the
+ * registry path and data, the writing process, and what evidence strings name (channel, provider, event id,
+ * dataset, record id). TaskCache writes are kept for a day (task identity), so the window keeps only these
+ * fields, not the whole document: on a busy fleet they are most of what the window holds. Times are not kept:
+ * the window has them already (`ContextEvent.aligned`, `NormalizedEvent.timestamp`). Keep in step with
+ * enrich-task.ts: test/alerts/context-projection.test.ts checks that what it reads is the same on the projection.
+ */
+const TASKCACHE_FIELDS: ReadonlyArray<{ paths: readonly string[]; fewValues?: true }> = [
+  { paths: ['registry.path', 'winlog.event_data.TargetObject'] },
+  { paths: ['registry.data.strings', 'winlog.event_data.Details'] },
+  { paths: ['registry.data.bytes'] },
+  { paths: ['process.entity_id'] },
+  { paths: ['winlog.channel'], fewValues: true },
+  { paths: ['winlog.provider_name'], fewValues: true },
+  { paths: ['event.provider'], fewValues: true },
+  { paths: ['winlog.event_id'] },
+  { paths: ['event.code'] },
+  { paths: ['event.dataset'], fewValues: true },
+  { paths: ['event.module'], fewValues: true },
+  { paths: ['winlog.record_id'] },
+];
+const PROJECTION = TASKCACHE_FIELDS.map(({ paths, fewValues }) => ({ fewValues, choices: paths.map((path) => ({ parts: path.split('.'), get: getter(path) })) }));
+/** One copy of each value of the fields with few values (channel, provider, dataset), instead of one per event. */
+const SHARED_VALUES = new Map<string, string>();
+const MAX_SHARED_VALUES = 1024;
+
+/**
+ * The event as the context window keeps it: a TaskCache write with only the fields enrichment reads from it (the
+ * first present of each list above), sharing the event's origin object (correlation.ts tells the match's own
+ * write apart by it); other events as they are.
+ */
+export function projectForContext(ev: NormalizedEvent, kind: ContextKind): NormalizedEvent {
+  if (kind !== 'taskcache') return ev;
+  const doc: Record<string, unknown> = {};
+  for (const { fewValues, choices } of PROJECTION) {
+    for (const { parts, get } of choices) {
+      let v = get(ev.doc);
+      if (v === undefined) continue;
+      if (fewValues && typeof v === 'string') {
+        const shared = SHARED_VALUES.get(v);
+        if (shared !== undefined) v = shared;
+        else if (SHARED_VALUES.size < MAX_SHARED_VALUES) SHARED_VALUES.set(v, v);
+      }
+      let o = doc;
+      for (let i = 0; i < parts.length - 1; i++) {
+        const k = parts[i]!;
+        if (!hasOwn(o, k)) setOwn(o, k, {});
+        o = o[k] as Record<string, unknown>;
+      }
+      setOwn(o, parts[parts.length - 1]!, v);
+      break;
+    }
+  }
+  const out: NormalizedEvent = { doc: doc as NormalizedEvent['doc'], timestamp: ev.timestamp, host: ev.host, origin: ev.origin };
+  if (ev.order !== undefined) out.order = ev.order;
+  return out;
 }
 
 /**

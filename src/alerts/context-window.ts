@@ -4,9 +4,11 @@
 //   `identityRetentionMs`, so that a source whose clock is hours off another (OTRF exports: Security in local
 //   time, Sysmon in UTC) still finds the task's identity when the other source's events arrive hours later in
 //   the hunt's order.
-// Time is measured per clock (channel): a clock hours ahead never evicts another's events.
+// Time is measured per clock (channel): a clock hours ahead never evicts another's events. TaskCache writes are
+// kept as the few fields enrichment reads from them (projectForContext): on a busy fleet they are most of what a
+// day of identity holds.
 import type { NormalizedEvent } from '../normalize/types.js';
-import { alignedTime, classify, type ContextEvent, type ContextKind } from './context-events.js';
+import { alignedTime, classify, projectForContext, type ContextEvent, type ContextKind } from './context-events.js';
 
 /** A FIFO over an array with a moving head (amortized O(1) shift, compacted when half is dead). */
 class Fifo<T> {
@@ -96,7 +98,7 @@ export class ContextWindow {
       q = new Fifo();
       queues.set(c.clock, q);
     }
-    q.push({ ev, kind: c.kind, eventId: c.eventId, clock: c.clock, aligned, seq: this.seq++ });
+    q.push({ ev: projectForContext(ev, c.kind), kind: c.kind, eventId: c.eventId, clock: c.clock, aligned, seq: this.seq++ });
     host.sizes[cls]++;
     const horizon = newest - this.retention[cls];
     for (let front = q.peek(); front && front.ev.timestamp < horizon; front = q.peek()) {

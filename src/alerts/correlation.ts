@@ -33,10 +33,15 @@ export class Correlation {
   constructor(matchEvents: ReadonlyArray<NormalizedEvent | null>, host: string, window: ContextWindow) {
     this.events = matchEvents.filter((e): e is NormalizedEvent => e !== null);
     const inMatch = new Set<NormalizedEvent>(this.events);
+    // The window keeps a TaskCache write as a projection of the event (projectForContext), which shares the
+    // event's origin object: that is how the match's own write is told apart.
+    const matchOrigins = new Set<object>(this.events.map((e) => e.origin));
     const matchCtx = this.events.map(toContext);
     this.lastAligned = matchCtx.length ? matchCtx[matchCtx.length - 1]!.aligned : 0;
     for (const m of matchCtx) this.anchors.set(m.clock, m.aligned);
-    for (const c of window.events(host)) if (!inMatch.has(c.ev)) this.pool.push(c);
+    for (const c of window.events(host)) {
+      if (!inMatch.has(c.ev) && !(c.kind === 'taskcache' && matchOrigins.has(c.ev.origin))) this.pool.push(c);
+    }
     this.candidates = [...matchCtx, ...this.pool];
   }
 
