@@ -1,7 +1,7 @@
 // Which events enrichment can use, recognised once when observed so the hunt's hot path stays cheap.
 import type { NormalizedEvent } from '../normalize/types.js';
 import { hasOwn, setOwn } from '../formats/own-keys.js';
-import { asNum, asStr, channelOf, data, eventIdOf, getter, sourceKindOf } from './fields.js';
+import { asNum, asStr, channelOf, data, eventIdOf, getter, lowerCached, sourceKindOf } from './fields.js';
 
 export type ContextKind =
   | 'logon' // 4624 network/remote logon
@@ -72,7 +72,7 @@ function isSvchostParent(doc: Record<string, unknown>): boolean {
 }
 
 function clockOf(doc: Record<string, unknown>, channel: string): string {
-  return channel || (asStr(G_DATASET(doc)) ?? asStr(G_MODULE(doc)) ?? '').toLowerCase();
+  return channel || lowerCached(asStr(G_DATASET(doc)) ?? asStr(G_MODULE(doc)) ?? '');
 }
 
 function isTaskCache(doc: Record<string, unknown>): boolean {

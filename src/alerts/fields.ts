@@ -114,8 +114,8 @@ export function channelOf(doc: EcsDocument): string {
 
 const LOWER = new Map<string, string>();
 
-/** Lower-casing of the few distinct channel names, without a new string per event. */
-function lowerCached(s: string): string {
+/** Lower-casing of the few distinct channel (or dataset) names, without a new string per event. */
+export function lowerCached(s: string): string {
   let l = LOWER.get(s);
   if (l === undefined) {
     l = s.toLowerCase();

@@ -383,6 +383,8 @@ class RunReader {
   private lines: string[] = [];
   private at = 0;
   private readonly pieces: LinePieces;
+  /** The file name of the last origin read. */
+  private lastFile = '';
 
   private constructor(private readonly file: FileHandle, private readonly path: string, chunkBytes: number) {
     this.pieces = new LinePieces(file, chunkBytes);
@@ -425,6 +427,9 @@ class RunReader {
     let event: NormalizedEvent;
     try {
       const [timestamp, order, , host, origin, doc] = JSON.parse(head) as [number, number, string, string, NormalizedEvent['origin'], NormalizedEvent['doc'] | null];
+      // One copy of the file name for a stretch of events from one file (kept context holds many origins).
+      if (origin.file === this.lastFile) origin.file = this.lastFile;
+      else this.lastFile = origin.file;
       event = { doc: doc ?? HELD, timestamp, host, origin, order };
     } catch (err) {
       throw this.damaged((err as Error).message);
