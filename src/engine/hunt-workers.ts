@@ -5,7 +5,8 @@
 // over workers: each event carries its input order (source index, position in the source). Problems, counts and
 // untimed events come back as messages, at most `CREDITS` batches ahead of the consumer. NDJSON lines a worker
 // held undecoded (source-pipeline.ts `hold`) it decodes itself once every thread's second-stage keys are known:
-// at the end, workers report their keys, receive everyone's, and then sort what they decode into their runs.
+// at the end, workers report their keys, receive everyone's, and then sort what they decode into their runs, while
+// the calling thread decodes its own.
 import { Worker } from 'node:worker_threads';
 import type { InputSource, Origin } from '../formats/index.js';
 import type { NormalizedEvent } from '../normalize/types.js';
@@ -75,6 +76,8 @@ export interface SourceHandlers {
   /** A worker's second-stage keys (once every source is done); returns every thread's once all have reported. */
   keys(keys: SecondStageKeyLists): void;
   allKeys(): SecondStageKeyLists;
+  /** Decodes the calling thread's own held lines (every key is known), while the workers decode theirs. */
+  replayLocal(): Promise<void>;
   /** A worker's sorted runs, and what its held lines gave (the outputs go to the source's sink, as `sink` does). */
   runs(paths: string[], stats: SortStats, replayed: Replayed): void;
   /** A worker failed after reading sources: the events of those sources that it held are lost. */
@@ -226,15 +229,16 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
       ),
     );
     const keys = handlers.allKeys();
-    await Promise.all(
-      alive().map(
+    await Promise.all([
+      ...alive().map(
         (p) =>
           new Promise<void>((resolve) => {
             p.flushed = resolve;
             p.worker.postMessage({ t: 'replay', keys } satisfies ToWorker);
           }),
       ),
-    );
+      handlers.replayLocal(),
+    ]);
   } finally {
     await Promise.all(pool.map((p) => p.worker.terminate()));
   }

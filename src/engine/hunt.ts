@@ -364,6 +364,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
           if (local.pruner) addKeys(local.pruner.keys, keys);
         },
         allKeys: () => keyLists(local.pruner?.keys ?? []),
+        replayLocal: replayHeld,
         runs: (paths, stats, replayed) => {
           session.adoptSortedRuns(paths, stats);
           for (const [i, out] of replayed.outputs) deliver(out, sinks.get(i) ?? sinkFor(i));
@@ -376,8 +377,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       });
     } else {
       for (let i = 0; i < sources.length; i++) await runLocal(i);
+      await replayHeld();
     }
-    await replayHeld();
     currentFile = undefined;
     progress();
   } catch (err) {
