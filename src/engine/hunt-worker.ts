@@ -98,7 +98,6 @@ function replaySink(i: number, outputs: Replayed['outputs']): SourceSink {
 async function runQueue(): Promise<void> {
   running = true;
   for (let job = queue.shift(); job; job = queue.shift()) {
-    if (queue[0]) pipeline!.prefetch(queue[0].source);
     await run(job.id, job.source);
   }
   running = false;

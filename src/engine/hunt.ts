@@ -343,7 +343,6 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const local = new SourcePipeline(options.rules, spec, options.coverageRules, extra, options.onNormalized);
   const coverage = local.coverage;
   const runLocal = async (i: number) => {
-    if (!parallel && i + 1 < sources.length) local.prefetch(sources[i + 1]!);
     done(i, await local.run(sources[i]!, sinkFor(i)));
   };
   try {

@@ -1,7 +1,7 @@
 // One input, read → normalized → bounded in time → left out when no rule or enrichment can use it: the part of a
 // hunt that needs no other input, so it runs the same in the calling thread and in a worker thread (hunt-workers.ts).
 // What it produces goes to a `SourceSink`; the sorting, rules and alerts stay with the caller.
-import { prefetchSource, readHeldLine, readSource, type HeldLine, type InputItem, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
+import { readHeldLine, readSource, type HeldLine, type InputItem, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
 import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker } from './coverage.js';
@@ -86,7 +86,6 @@ export class SourcePipeline {
   private readonly lineKeys: ReturnType<typeof heldLineKeys>;
   private readonly timeOffsetMs: number;
   private skippedRecords = 0;
-  private readonly prefetched = new Map<string, Promise<Buffer>>();
   /** Coverage over every normalized event within the bounds (before events are left out). */
   readonly coverage: CoverageTracker | undefined;
 
@@ -109,7 +108,6 @@ export class SourcePipeline {
     const recordFilter = spec.prefilter && !extra.filter ? recordFilterForRules([...rules, ...(coverageRules ?? [])], { coverage: coverageRules !== undefined || onNormalized !== undefined }) : undefined;
     this.readOptions = {
       ...extra,
-      prefetched: this.prefetched,
       ...(spec.format && { format: spec.format }),
       ...(this.lineFilter && { lineFilter: this.lineFilter }),
       // Rejections are counted: the reader skips a record exactly when the filter says no.
@@ -119,10 +117,6 @@ export class SourcePipeline {
     this.timeOffsetMs = typeof offset === 'number' && Number.isFinite(offset) ? offset : 0;
   }
 
-  /** Starts reading `source` (the one to run next) while the current one is decoded. */
-  prefetch(source: InputSource): void {
-    prefetchSource(source, this.prefetched);
-  }
 
   /** The event a gated NDJSON line held by the sort stands for (normalization is deterministic: the same one). */
   revive(line: string, held: NormalizedEvent): NormalizedEvent {
