@@ -19,8 +19,14 @@ import { emptyCounts, type PipelineSpec, type SourceCounts, type SourceSink } fr
 /** Outputs per message: enough to amortize messaging, few enough to keep latency and memory low. */
 export const BATCH_SIZE = 256;
 export const CREDITS = 8;
-/** Sources given to a worker at once (the next is queued there while it reads one). */
+/**
+ * Sources given to a worker ahead: at least AHEAD, and as many more as make AHEAD_BYTES (thousands of small EVTX
+ * files would otherwise leave it waiting for the next one after each).
+ */
 const AHEAD = 2;
+const AHEAD_BYTES = 4 << 20;
+/** Longest the calling thread reads sources without letting the workers' messages in. */
+const YIELD_MS = 10;
 
 /** What every worker is set up with (plain data: rules travel as their definitions and are compiled there). */
 export interface WorkerSetup {
@@ -188,12 +194,13 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     return pw;
   };
 
-  // Gives the next sources to workers, keeping each up to `AHEAD` sources so that none waits for the next one.
+  const full = (pw: PooledWorker): boolean => pw.jobs.length >= AHEAD && pw.jobs.reduce((sum, j) => sum + (j.source.size ?? AHEAD_BYTES), 0) >= AHEAD_BYTES;
+  // Gives the next sources to workers, keeping each supplied (`full`) so that none waits for the next one.
   function assign(): void {
     while (queue.length > 0 && threads > 0) {
       const alive = pool.filter((p) => !p.dead);
       let pw = alive.length < threads ? undefined : alive.reduce((a, b) => (b.jobs.length < a.jobs.length ? b : a));
-      if (!pw || pw.jobs.length >= AHEAD) {
+      if (!pw || full(pw)) {
         if (alive.length >= threads) return;
         pw = spawn();
       }
@@ -209,8 +216,15 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     assign();
     for (const job of jobs) if (job.source.path === '-') await handlers.local(job.id);
     // The calling thread is one of the `workers` pipelines: it reads the next source in line whenever it is free.
+    let yielded = performance.now();
     for (let job = queue.shift(); job; job = queue.shift()) {
       await handlers.local(job.id);
+      // Let the workers' messages in (their ends, batches and credits) every few milliseconds: small files read
+      // from the page cache never wait on I/O, and a worker waiting for an answer sits idle.
+      if (performance.now() - yielded > YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        yielded = performance.now();
+      }
       job.done = true;
       if (--remaining === 0) allDone();
       else assign();

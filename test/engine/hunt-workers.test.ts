@@ -96,3 +96,45 @@ test('stdin among files is read in the calling thread, in its turn', async () =>
     assert.deepEqual(comparable(two.r), comparable(one.r));
   });
 });
+
+test('workers keep getting sources while the calling thread reads ones that never wait on I/O', async () => {
+  const { pipeSourcesInWorkers } = await import('../../src/engine/hunt-workers.js');
+  const { emptyCounts } = await import('../../src/engine/source-pipeline.js');
+  const { rules } = await loadRules();
+  await withDir(async (dir) => {
+    // Many small files, as a folder of EVTX logs is: the calling thread's turn at each takes a few milliseconds
+    // without yielding, like a file read whole from the page cache.
+    const sources = Array.from({ length: 300 }, (_, i) => {
+      const path = join(dir, `f${String(i).padStart(3, '0')}.ndjson`);
+      writeFileSync(path, '{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":["process"]}}\n');
+      // Sized as EVTX logs are (the size only steers how many a worker is given ahead).
+      return { path, size: 1 << 20 };
+    });
+    const byWorker = new Set<number>();
+    const local = new Set<number>();
+    await pipeSourcesInWorkers(
+      sources,
+      { rules: rules.map((r) => r.rule), spec: { normalize: {}, from: -Infinity, to: Infinity, prefilter: false, relevantOnly: true, hold: false }, runDir: dir, sort: {} },
+      2,
+      {
+        sink: () => ({ problem() {}, notNormalized() {}, event() {}, hold() {} }),
+        done: (i) => {
+          if (!local.has(i)) byWorker.add(i);
+        },
+        coverage() {},
+        local: async (i) => {
+          local.add(i);
+          const until = performance.now() + 3;
+          while (performance.now() < until);
+        },
+        keys() {},
+        allKeys: () => [],
+        replayLocal: async () => {},
+        runs() {},
+        lost() {},
+      },
+    );
+    assert.equal(byWorker.size + local.size, sources.length);
+    assert.ok(byWorker.size >= sources.length / 4, `the worker read ${byWorker.size} of ${sources.length} sources`);
+  });
+});
