@@ -186,7 +186,8 @@ export async function expandPaths(paths: string[]): Promise<ExpandedSource[]> {
       await walk(path, out, new Set());
       if (out.length === before) out.push({ path, error: 'directory holds no files' });
     } else {
-      out.push({ path, size: st.size });
+      // A named pipe or device (`hunt <(zcat logs.gz)`) has no size to go by: it is streamed, never read whole.
+      out.push(st.isFile() ? { path, size: st.size } : { path });
     }
   }
   // Each file once, at its first place.

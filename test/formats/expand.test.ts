@@ -81,3 +81,18 @@ test('a FIFO or socket inside a directory or glob is not read but reported as a 
     server.close();
   }
 });
+
+test('a FIFO named on the command line (`hunt <(zcat logs.gz)`) has no size, so it is streamed, not read whole', { skip: process.platform === 'win32' && 'no FIFOs on Windows' }, async () => {
+  const dir = tempDir();
+  const fifo = join(dir, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  const sources = await expandInputs([fifo]);
+  assert.deepEqual(sources, [{ path: fifo }]);
+  const { spawn } = await import('node:child_process');
+  const writer = spawn('sh', ['-c', `printf '{"n":1}\\n{"n":2}\\n' > "$0"`, fifo]);
+  const closed = new Promise((resolve) => writer.on('close', resolve));
+  const docs = [];
+  for await (const item of readSource(sources[0]!)) if (item.kind === 'document') docs.push(item.doc);
+  assert.deepEqual(docs, [{ n: 1 }, { n: 2 }]);
+  await closed;
+});
