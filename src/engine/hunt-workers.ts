@@ -20,11 +20,12 @@ import { emptyCounts, type PipelineSpec, type SourceCounts, type SourceSink } fr
 export const BATCH_SIZE = 256;
 export const CREDITS = 8;
 /**
- * Sources given to a worker ahead: at least AHEAD, and as many more as make AHEAD_BYTES (thousands of small EVTX
- * files would otherwise leave it waiting for the next one after each).
+ * Sources given to a worker ahead: at least AHEAD, and as many more as make AHEAD_BYTES, up to MAX_AHEAD (thousands
+ * of small EVTX files would otherwise leave it waiting for the next one after each).
  */
 const AHEAD = 2;
 const AHEAD_BYTES = 4 << 20;
+const MAX_AHEAD = 64;
 /** Longest the calling thread reads sources without letting the workers' messages in. */
 const YIELD_MS = 10;
 
@@ -194,7 +195,8 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     return pw;
   };
 
-  const full = (pw: PooledWorker): boolean => pw.jobs.length >= AHEAD && pw.jobs.reduce((sum, j) => sum + (j.source.size ?? AHEAD_BYTES), 0) >= AHEAD_BYTES;
+  const full = (pw: PooledWorker): boolean =>
+    pw.jobs.length >= MAX_AHEAD || (pw.jobs.length >= AHEAD && pw.jobs.reduce((sum, j) => sum + (j.source.size ?? AHEAD_BYTES), 0) >= AHEAD_BYTES);
   // Gives the next sources to workers, keeping each supplied (`full`) so that none waits for the next one.
   function assign(): void {
     while (queue.length > 0 && threads > 0) {
