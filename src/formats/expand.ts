@@ -2,7 +2,8 @@
 // (`*`, `?`, `[...]`, `**` across directories) and "-" for stdin. Order is stable: arguments as given,
 // directory contents and glob matches sorted by name. Paths that cannot be read are kept, carrying the
 // reason, so the reader reports them in place and the other inputs are still read.
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
 export interface ExpandedSource {
@@ -40,11 +41,15 @@ function errorText(err: unknown): string {
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Files under `dir`, recursively, sorted; hidden entries (".git", ".DS_Store") are left out. */
+/**
+ * Files under `dir`, recursively, sorted; hidden entries (".git", ".DS_Store") are left out. Synchronous calls: a
+ * folder of collected logs holds thousands of files, and an asynchronous stat costs ten times a synchronous one
+ * (20,000 files: 1 s), with nothing else to do meanwhile.
+ */
 async function walk(dir: string, out: ExpandedSource[], seen: Set<string>): Promise<void> {
   let real: string;
   try {
-    real = await realpath(dir);
+    real = realpathSync(dir);
   } catch (err) {
     out.push({ path: dir, implicit: true, error: errorText(err) });
     return;
@@ -53,7 +58,7 @@ async function walk(dir: string, out: ExpandedSource[], seen: Set<string>): Prom
   seen.add(real);
   let names: string[];
   try {
-    names = (await readdir(dir)).sort(byName);
+    names = readdirSync(dir).sort(byName);
   } catch (err) {
     out.push({ path: dir, implicit: true, error: errorText(err) });
     return;
@@ -63,7 +68,7 @@ async function walk(dir: string, out: ExpandedSource[], seen: Set<string>): Prom
     const path = join(dir, name);
     let st;
     try {
-      st = await stat(path);
+      st = statSync(path);
     } catch (err) {
       out.push({ path, implicit: true, error: errorText(err) });
       continue;
@@ -117,7 +122,7 @@ async function glob(pattern: string): Promise<string[]> {
     const seg = rest[k]!;
     let names: string[];
     try {
-      names = (await readdir(dir)).sort(byName);
+      names = readdirSync(dir).sort(byName);
     } catch {
       return;
     }
