@@ -1,6 +1,5 @@
 // Which events enrichment can use, recognised once when observed so the hunt's hot path stays cheap.
 import type { NormalizedEvent } from '../normalize/types.js';
-import { hasOwn, setOwn } from '../formats/own-keys.js';
 import { asNum, asStr, channelOf, data, eventIdOf, getter, lowerCached, sourceKindOf } from './fields.js';
 
 export type ContextKind =
@@ -184,12 +183,8 @@ export function projectForContext(ev: NormalizedEvent, kind: ContextKind): Norma
         else if (SHARED_VALUES.size < MAX_SHARED_VALUES) SHARED_VALUES.set(v, v);
       }
       let o = doc;
-      for (let i = 0; i < parts.length - 1; i++) {
-        const k = parts[i]!;
-        if (!hasOwn(o, k)) setOwn(o, k, {});
-        o = o[k] as Record<string, unknown>;
-      }
-      setOwn(o, parts[parts.length - 1]!, v);
+      for (let i = 0; i < parts.length - 1; i++) o = (o[parts[i]!] ??= {}) as Record<string, unknown>;
+      o[parts[parts.length - 1]!] = v;
       break;
     }
   }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { hunt, type HuntOptions, type HuntResult } from '../../src/engine/hunt.js';
+import { pipeSourcesInWorkers } from '../../src/engine/hunt-workers.js';
 import { loadRules } from '../../src/rules/index.js';
 import { SCENARIOS, renderSimulation, simulate } from '../../src/simulate/index.js';
 import type { Alert } from '../../src/alerts/index.js';
@@ -98,8 +99,6 @@ test('stdin among files is read in the calling thread, in its turn', async () =>
 });
 
 test('workers keep getting sources while the calling thread reads ones that never wait on I/O', async () => {
-  const { pipeSourcesInWorkers } = await import('../../src/engine/hunt-workers.js');
-  const { emptyCounts } = await import('../../src/engine/source-pipeline.js');
   const { rules } = await loadRules();
   await withDir(async (dir) => {
     // Many small files, as a folder of EVTX logs is: the calling thread's turn at each takes a few milliseconds
