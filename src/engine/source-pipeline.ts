@@ -117,7 +117,6 @@ export class SourcePipeline {
     this.timeOffsetMs = typeof offset === 'number' && Number.isFinite(offset) ? offset : 0;
   }
 
-
   /** The event a gated NDJSON line held by the sort stands for (normalization is deterministic: the same one). */
   revive(line: string, held: NormalizedEvent): NormalizedEvent {
     const r = normalize({ kind: 'document', doc: JSON.parse(line) as Record<string, unknown>, origin: held.origin }, this.spec.normalize);
