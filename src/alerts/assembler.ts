@@ -22,6 +22,10 @@ export interface AlertAssemblerOptions {
   maxPendingPerHost?: number;
   /** Cap on remembered alert uuids for deduplication (default 1,000,000; oldest forgotten first). */
   maxRemembered?: number;
+  /** TaskCache writes kept in memory; later ones wait on disk (default 4,096; see context-window.ts). */
+  taskCacheInMemory?: number;
+  /** Where the directory for context kept on disk is made (default the system's temp directory). */
+  tempDir?: string;
 }
 
 interface Pending {
@@ -63,6 +67,8 @@ export class AlertAssembler {
       retentionMs: 2 * this.windowMs + 5 * 60_000,
       maxPerHost: Math.max(1, options.maxContextEventsPerHost ?? 50_000),
       ...(options.identityRetentionMs !== undefined ? { identityRetentionMs: options.identityRetentionMs } : {}),
+      ...(options.taskCacheInMemory !== undefined ? { taskCacheInMemory: options.taskCacheInMemory } : {}),
+      ...(options.tempDir !== undefined ? { tempDir: options.tempDir } : {}),
     });
   }
 
@@ -142,7 +148,7 @@ export class AlertAssembler {
     return built;
   }
 
-  /** End of input: every alert still waiting. */
+  /** End of input: every alert still waiting. The context kept is let go (and its files on disk deleted). */
   finish(): Alert[] {
     const all: Pending[] = [];
     for (const list of this.pending.values()) all.push(...list.items);
@@ -150,7 +156,11 @@ export class AlertAssembler {
     const out: Alert[] = [];
     for (const list of this.built.values()) out.push(...list);
     this.built.clear();
-    out.push(...this.build(all));
+    try {
+      out.push(...this.build(all));
+    } finally {
+      this.context.close();
+    }
     return out;
   }
 
@@ -165,6 +175,11 @@ export class AlertAssembler {
   /** Context events held (all hosts): bounded by the retention window and the per-host cap. */
   get contextEventCount(): number {
     return this.context.size();
+  }
+
+  /** TaskCache writes kept on disk rather than in memory, so far. */
+  get spilledContextCount(): number {
+    return this.context.spilledCount;
   }
 
   /** Matches dropped as already reported. */

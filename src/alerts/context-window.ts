@@ -6,9 +6,10 @@
 //   the hunt's order.
 // Time is measured per clock (channel): a clock hours ahead never evicts another's events. TaskCache writes are
 // kept as the few fields enrichment reads from them (projectForContext): on a busy fleet they are most of what a
-// day of identity holds.
+// day of identity holds, so past a budget they go to disk (spilled-events.ts) and are read back for alerts only.
 import type { NormalizedEvent } from '../normalize/types.js';
 import { alignedTime, classify, projectForContext, type ContextEvent, type ContextKind } from './context-events.js';
+import { SpilledEvent, SpilledEvents } from './spilled-events.js';
 
 /** A FIFO over an array with a moving head (amortized O(1) shift, compacted when half is dead). */
 class Fifo<T> {
@@ -40,6 +41,9 @@ class Fifo<T> {
 
 type RetentionClass = 0 | 1; // 0 short, 1 identity
 
+/** A kept event: its document in memory, or on disk for TaskCache writes past the budget. */
+type Kept = Omit<ContextEvent, 'ev'> & { ev: NormalizedEvent | SpilledEvent };
+
 function classOf(kind: ContextKind): RetentionClass {
   return kind === 'task' || kind === 'taskcache' ? 1 : 0;
 }
@@ -48,7 +52,7 @@ class HostWindow {
   /** Newest raw time per clock. */
   readonly newest = new Map<string, number>();
   /** Per class: clock → events. */
-  readonly queues: [Map<string, Fifo<ContextEvent>>, Map<string, Fifo<ContextEvent>>] = [new Map(), new Map()];
+  readonly queues: [Map<string, Fifo<Kept>>, Map<string, Fifo<Kept>>] = [new Map(), new Map()];
   readonly sizes: [number, number] = [0, 0];
   /** Newest aligned time seen on this host (all events, not only kept ones). */
   alignedNow = -Infinity;
@@ -63,6 +67,10 @@ export interface ContextWindowOptions {
   identityRetentionMs?: number;
   /** Most identity events kept per host (default 10,000). */
   maxIdentityPerHost?: number;
+  /** TaskCache writes kept in memory (all hosts); later ones go to disk until some leave (default 4,096). */
+  taskCacheInMemory?: number;
+  /** Where the directory for those on disk is made (default the system's temp directory). */
+  tempDir?: string;
 }
 
 export class ContextWindow {
@@ -70,10 +78,17 @@ export class ContextWindow {
   private seq = 0;
   private readonly retention: [number, number];
   private readonly caps: [number, number];
+  private readonly taskCacheBudget: number;
+  private taskCacheInMemory = 0;
+  private spill: SpilledEvents | undefined;
+  private spilled = 0;
+  /** The documents of one host's spilled events, read back for its last alert (its next ones often follow). */
+  private recalled: { host: string; events: Map<SpilledEvent, NormalizedEvent> } | undefined;
 
-  constructor(options: ContextWindowOptions) {
+  constructor(private readonly options: ContextWindowOptions) {
     this.retention = [options.retentionMs, Math.max(options.retentionMs, options.identityRetentionMs ?? 24 * 3600_000)];
     this.caps = [options.maxPerHost, Math.max(1, options.maxIdentityPerHost ?? 10_000)];
+    this.taskCacheBudget = Math.max(0, options.taskCacheInMemory ?? 4096);
   }
 
   /** Notes the host's time and keeps the event when enrichment can use it. */
@@ -98,18 +113,31 @@ export class ContextWindow {
       q = new Fifo();
       queues.set(c.clock, q);
     }
-    q.push({ ev: projectForContext(ev, c.kind), kind: c.kind, eventId: c.eventId, clock: c.clock, aligned, seq: this.seq++ });
+    let kept: NormalizedEvent | SpilledEvent = projectForContext(ev, c.kind);
+    if (c.kind === 'taskcache') {
+      if (this.taskCacheInMemory < this.taskCacheBudget) this.taskCacheInMemory++;
+      else {
+        kept = (this.spill ??= new SpilledEvents(this.options.tempDir)).add(kept);
+        this.spilled++;
+      }
+    }
+    q.push({ ev: kept, kind: c.kind, eventId: c.eventId, clock: c.clock, aligned, seq: this.seq++ });
     host.sizes[cls]++;
     const horizon = newest - this.retention[cls];
-    for (let front = q.peek(); front && front.ev.timestamp < horizon; front = q.peek()) {
-      q.shift();
-      host.sizes[cls]--;
-    }
+    for (let front = q.peek(); front && front.ev.timestamp < horizon; front = q.peek()) this.drop(host, cls, q);
     while (host.sizes[cls] > this.caps[cls] && this.evictOldestArrival(host, cls));
   }
 
+  /** Takes the front event of `q` out of the window. */
+  private drop(host: HostWindow, cls: RetentionClass, q: Fifo<Kept>): void {
+    const k = q.shift()!;
+    host.sizes[cls]--;
+    if (k.ev instanceof SpilledEvent) this.spill!.release(k.ev);
+    else if (k.kind === 'taskcache') this.taskCacheInMemory--;
+  }
+
   private evictOldestArrival(host: HostWindow, cls: RetentionClass): boolean {
-    let victim: Fifo<ContextEvent> | undefined;
+    let victim: Fifo<Kept> | undefined;
     let seq = Infinity;
     for (const q of host.queues[cls].values()) {
       const f = q.peek();
@@ -119,8 +147,7 @@ export class ContextWindow {
       }
     }
     if (!victim) return false;
-    victim.shift();
-    host.sizes[cls]--;
+    this.drop(host, cls, victim);
     return true;
   }
 
@@ -129,11 +156,39 @@ export class ContextWindow {
     return this.hosts.get(host)?.alignedNow ?? -Infinity;
   }
 
-  /** Every kept event of the host, clock by clock, oldest first within a clock. */
+  /** Every kept event of the host, clock by clock, oldest first within a clock (those on disk read back). */
   *events(host: string): IterableIterator<ContextEvent> {
     const h = this.hosts.get(host);
     if (!h) return;
-    for (const queues of h.queues) for (const q of queues.values()) yield* q;
+    for (const queues of h.queues) {
+      for (const q of queues.values()) {
+        for (const k of q) yield k.ev instanceof SpilledEvent ? { ...k, ev: this.recall(host, k.ev) } : (k as ContextEvent);
+      }
+    }
+  }
+
+  private recall(host: string, s: SpilledEvent): NormalizedEvent {
+    if (this.recalled?.host !== host) this.recalled = { host, events: new Map() };
+    let ev = this.recalled.events.get(s);
+    if (!ev) {
+      ev = this.spill!.read(s);
+      this.recalled.events.set(s, ev);
+    }
+    return ev;
+  }
+
+  /** TaskCache writes that went to disk so far. */
+  get spilledCount(): number {
+    return this.spilled;
+  }
+
+  /** Empties the window and deletes its files on disk (the end of input). */
+  close(): void {
+    this.spill?.close();
+    this.spill = undefined;
+    this.recalled = undefined;
+    this.hosts.clear();
+    this.taskCacheInMemory = 0;
   }
 
   /** Events kept (for one host, or all) — for tests and memory accounting. */

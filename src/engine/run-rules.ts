@@ -9,7 +9,7 @@ import { ExternalSorter, type ExternalSortOptions, type Revive, type SortStats }
 import { ReorderWindow, type LateEvent } from './reorder-window.js';
 import { RuleDispatcher } from './rule-dispatch.js';
 import { usableBy } from './sequence-pruning.js';
-import { AlertAssembler } from '../alerts/index.js';
+import { AlertAssembler, type AlertAssemblerOptions } from '../alerts/index.js';
 
 /**
  * How events reach the rules in time order:
@@ -34,6 +34,8 @@ export interface RunRulesOptions {
   sort?: ExternalSortOptions;
   /** Passed to the alert assembler: how long after a match its surrounding context is collected. */
   contextWindowMs?: number;
+  /** Passed to the alert assembler: TaskCache writes kept in memory before the rest wait on disk (default 4,096). */
+  taskCacheInMemory?: number;
   postProcess?: AlertPostProcessor;
   /** Called for every alert as it is completed (suppressed ones too, with `suppressed_by` set). */
   onAlert?: (alert: Alert, rule: Rule) => void;
@@ -132,7 +134,12 @@ export class RuleSession {
     const ordering = options.ordering ?? 'sort';
     this.collect = options.collect ?? true;
     this.usable = options.relevantOnly && ordering === 'sort' ? usableBy(rules) : undefined;
-    this.assembler = new AlertAssembler(options.contextWindowMs !== undefined ? { contextWindowMs: options.contextWindowMs } : {});
+    const assembler: AlertAssemblerOptions = {};
+    if (options.contextWindowMs !== undefined) assembler.contextWindowMs = options.contextWindowMs;
+    if (options.taskCacheInMemory !== undefined) assembler.taskCacheInMemory = options.taskCacheInMemory;
+    // Context kept on disk goes where the user sent the sort's runs.
+    if (options.sort?.tempDir !== undefined) assembler.tempDir = options.sort.tempDir;
+    this.assembler = new AlertAssembler(assembler);
     this.stats = rules.map((r) => ({ ruleId: r.rule.ruleId, name: r.rule.name, severity: r.rule.severity, events: 0, matches: 0, alerts: 0, suppressed: 0 }));
     rules.forEach((r, i) => {
       this.statsByRule.set(r.rule, this.stats[i]!);

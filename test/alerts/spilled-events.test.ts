@@ -1,0 +1,140 @@
+// TaskCache writes past the in-memory budget wait on disk (spilled-events.ts): read back, they are the events
+// that were written; their files go when their events leave the window or the hunt ends; and the alerts are the
+// same whether the context was kept in memory or on disk.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { classify, registryPath } from '../../src/alerts/context-events.js';
+import { ContextWindow } from '../../src/alerts/context-window.js';
+import { Correlation } from '../../src/alerts/correlation.js';
+import { SpilledEvents } from '../../src/alerts/spilled-events.js';
+import { runRules } from '../../src/engine/index.js';
+import type { InputItem } from '../../src/formats/index.js';
+import { normalize, type NormalizedEvent } from '../../src/normalize/index.js';
+import { loadRules } from '../../src/rules/index.js';
+import { SCENARIOS, simulate, toWinlogbeat } from '../../src/simulate/index.js';
+
+function scratch(): string {
+  return mkdtempSync(join(tmpdir(), 'seqhunt-spill-test-'));
+}
+
+/** Files under `dir`, one level down (the store makes one directory there). */
+const filesUnder = (dir: string): string[] => readdirSync(dir, { recursive: true }).map(String).filter((p) => p.endsWith('.ndjson'));
+
+const taskCacheWrite = (i: number, data: string): NormalizedEvent => ({
+  doc: {
+    registry: { path: `HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tasks\\{${String(i).padStart(8, '0')}-0000-0000-0000-000000000000}\\Actions`, data: { bytes: data, strings: [data] } },
+    process: { entity_id: `p-${i}` },
+    event: { dataset: 'endpoint.events.registry', module: 'endpoint', category: ['registry'], type: ['change'] },
+    winlog: { record_id: i },
+  },
+  timestamp: 1_700_000_000_000 + i * 1000,
+  host: `h-${i % 3}`,
+  origin: { file: 'x.ndjson', line: i + 1 },
+  ...(i % 2 === 0 ? { order: i } : {}),
+});
+
+test('a spilled event reads back as written, its origin the same object; files go with their events', () => {
+  const dir = scratch();
+  try {
+    const store = new SpilledEvents(dir);
+    const big = 'é'.repeat(200_000); // 400 KB of UTF-8 each: 21 of them fill more than one 8 MiB segment
+    const events = Array.from({ length: 42 }, (_, i) => taskCacheWrite(i, `${i}:${big}:\u{1F600}`));
+    const handles = events.map((e) => store.add(e));
+    assert.ok(store.files >= 2, `several segments (${store.files})`);
+    for (let i = 0; i < events.length; i++) {
+      const back = store.read(handles[i]!);
+      assert.deepEqual(back, events[i]);
+      assert.equal(back.origin, events[i]!.origin, 'the origin object is shared (correlation tells the match apart by it)');
+    }
+    const before = store.files;
+    // Every event of the first segment leaves: that file goes; the one being written stays.
+    const first = handles.filter((h) => h.segment === handles[0]!.segment);
+    for (const h of first) store.release(h);
+    assert.equal(store.files, before - 1);
+    assert.equal(filesUnder(dir).length, before - 1);
+    for (const h of handles.slice(first.length)) store.release(h);
+    assert.equal(store.files, 1, 'the segment being written is kept');
+    store.close();
+    assert.deepEqual(readdirSync(dir), [], 'close removes the directory');
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the window gives the same context with TaskCache writes on disk, and lets their files go as they expire', () => {
+  const dir = scratch();
+  try {
+    const events = Array.from({ length: 60 }, (_, i) => taskCacheWrite(i, `data-${i}`));
+    assert.ok(events.every((e) => classify(e)?.kind === 'taskcache'));
+    const options = { retentionMs: 60_000, maxPerHost: 1000, identityRetentionMs: 3600_000 };
+    const inMemory = new ContextWindow(options);
+    const onDisk = new ContextWindow({ ...options, taskCacheInMemory: 5, tempDir: dir });
+    for (const e of events) {
+      inMemory.observe(e);
+      onDisk.observe(e);
+    }
+    assert.equal(onDisk.spilledCount, 55);
+    for (const host of ['h-0', 'h-1', 'h-2']) {
+      assert.deepEqual([...onDisk.events(host)], [...inMemory.events(host)], host);
+      const own = events.filter((e) => e.host === host).at(-1)!;
+      const a = new Correlation([own], host, onDisk);
+      const b = new Correlation([own], host, inMemory);
+      assert.deepEqual(a.pool.map((c) => registryPath(c.ev.doc)), b.pool.map((c) => registryPath(c.ev.doc)));
+      assert.equal(a.pool.length, b.pool.length);
+      assert.ok(a.pool.length < events.filter((e) => e.host === host).length, "the match's own write is left out");
+    }
+    assert.equal(filesUnder(dir).length, 1);
+    // Two hours later on every host, every write has expired: the window holds only the new ones (in memory again,
+    // as the budget has room), and close deletes the file.
+    const later = (i: number) => ({ ...taskCacheWrite(100 + i, 'later'), timestamp: events[59]!.timestamp + 2 * 3600_000, host: `h-${i}` });
+    for (let i = 0; i < 3; i++) onDisk.observe(later(i));
+    assert.equal(onDisk.size(), 3);
+    onDisk.close();
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('every scenario, in each form, gives the same alerts with its TaskCache writes kept on disk', async () => {
+  const { rules } = await loadRules({ builtin: true });
+  const dir = scratch();
+  let alerts = 0;
+  let sawFiles = 0;
+  try {
+    for (const s of SCENARIOS) {
+      const t = simulate(s.id);
+      const forms: Array<[string, InputItem[]]> = [
+        ['windows', t.windows.map((event, i): InputItem => ({ kind: 'windows', event, origin: { file: s.id, record: i + 1 } }))],
+        ['winlogbeat', t.windows.map((event, i): InputItem => ({ kind: 'document', doc: toWinlogbeat(event), origin: { file: `${s.id}.wlb`, line: i + 1 } }))],
+        ['defend', t.defend.map((doc, i): InputItem => ({ kind: 'document', doc: structuredClone(doc), origin: { file: `${s.id}.defend`, line: i + 1 } }))],
+      ];
+      for (const [form, items] of forms) {
+        const events = () =>
+          items.flatMap((item) => {
+            const r = normalize(structuredClone(item));
+            return r.ok ? [r.event] : [];
+          });
+        const expected = await runRules(rules, events());
+        const got = await runRules(rules, events(), {
+          taskCacheInMemory: 0,
+          sort: { tempDir: dir },
+          onAlert: () => {
+            sawFiles = Math.max(sawFiles, filesUnder(dir).length);
+          },
+        });
+        assert.deepEqual(got.alerts, expected.alerts, `${s.id} (${form})`);
+        alerts += got.alerts.length;
+        assert.deepEqual(readdirSync(dir), [], `${s.id} (${form}): nothing left on disk`);
+      }
+    }
+    assert.ok(alerts >= 20, `the scenarios raise alerts (${alerts})`);
+    assert.ok(sawFiles > 0, 'context was on disk while alerts were built');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
