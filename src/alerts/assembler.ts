@@ -177,11 +177,6 @@ export class AlertAssembler {
     return this.context.size();
   }
 
-  /** TaskCache writes kept on disk rather than in memory, so far. */
-  get spilledContextCount(): number {
-    return this.context.spilledCount;
-  }
-
   /** Matches dropped as already reported. */
   get duplicateCount(): number {
     return this.duplicates;

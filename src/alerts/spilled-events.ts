@@ -57,8 +57,6 @@ export class SpilledEvents {
   private readonly segments = new Set<Segment>();
   private closed = false;
   private made = 0;
-  /** Events written so far (for the hunt's counters and tests). */
-  spilled = 0;
   private readonly buffer = Buffer.allocUnsafe(64 * 1024);
 
   /** `tempParent`: where the scratch directory is made (default the system's temp directory). */
@@ -76,7 +74,6 @@ export class SpilledEvents {
     seg.pendingBytes += length;
     if (seg.pendingBytes >= FLUSH_BYTES) seg.flush();
     seg.live++;
-    this.spilled++;
     return out;
   }
 
