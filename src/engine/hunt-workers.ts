@@ -20,12 +20,17 @@ import { emptyCounts, type PipelineSpec, type SourceCounts, type SourceSink } fr
 export const BATCH_SIZE = 256;
 export const CREDITS = 8;
 /**
- * Sources given to a worker ahead: at least AHEAD, and as many more as make AHEAD_BYTES, up to MAX_AHEAD (thousands
- * of small EVTX files would otherwise leave it waiting for the next one after each).
+ * How much a worker is given at a time: sources until they make AHEAD_BYTES, up to MAX_AHEAD of them (thousands of
+ * small EVTX files would otherwise leave it waiting for the next one after each). A big source is given alone: one
+ * more queued behind it would be taken from whichever thread frees up first, and four equal files then split 3:1.
  */
-const AHEAD = 2;
 const AHEAD_BYTES = 4 << 20;
 const MAX_AHEAD = 64;
+
+/** Whether a worker holding sources of these sizes (undefined: unknown, as from a pipe) has enough to go on with. */
+export function suppliedEnough(sizes: ReadonlyArray<number | undefined>): boolean {
+  return sizes.length >= MAX_AHEAD || sizes.reduce<number>((sum, size) => sum + (size ?? AHEAD_BYTES), 0) >= AHEAD_BYTES;
+}
 /** Longest the calling thread reads sources without letting the workers' messages in. */
 const YIELD_MS = 10;
 
@@ -135,7 +140,9 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
   const threads = workers - 1;
   const pool: PooledWorker[] = [];
   const jobs: Job[] = sources.map((source, id) => ({ id, source, sink: undefined, done: false, worker: undefined }));
-  const queue = jobs.filter((j) => j.source.path !== '-');
+  // Largest first, so that the small ones left at the end even out the threads' shares (the order sources are read
+  // in does not change the result: every event carries its input order).
+  const queue = jobs.filter((j) => j.source.path !== '-').sort((a, b) => (b.source.size ?? 0) - (a.source.size ?? 0) || a.id - b.id);
   let remaining = queue.length;
   let allDone: () => void = () => {};
   const finished = new Promise<void>((resolve) => (allDone = resolve));
@@ -195,8 +202,7 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
     return pw;
   };
 
-  const full = (pw: PooledWorker): boolean =>
-    pw.jobs.length >= MAX_AHEAD || (pw.jobs.length >= AHEAD && pw.jobs.reduce((sum, j) => sum + (j.source.size ?? AHEAD_BYTES), 0) >= AHEAD_BYTES);
+  const full = (pw: PooledWorker): boolean => suppliedEnough(pw.jobs.map((j) => j.source.size));
   // Gives the next sources to workers, keeping each supplied (`full`) so that none waits for the next one.
   function assign(): void {
     while (queue.length > 0 && threads > 0) {

@@ -98,42 +98,63 @@ test('stdin among files is read in the calling thread, in its turn', async () =>
   });
 });
 
-test('workers keep getting sources while the calling thread reads ones that never wait on I/O', async () => {
+/**
+ * Runs sources through one worker and the calling thread, whose turn at a source busy-waits `localMs` (a file read
+ * from the page cache never waits on I/O); returns the sources the worker read and the calling thread's, in order.
+ */
+async function spread(dir: string, sources: Array<{ path: string; size: number }>, localMs: number): Promise<{ byWorker: Set<number>; local: number[] }> {
   const { rules } = await loadRules();
-  await withDir(async (dir) => {
-    // Many small files, as a folder of EVTX logs is: the calling thread's turn at each takes a few milliseconds
-    // without yielding, like a file read whole from the page cache.
-    const sources = Array.from({ length: 300 }, (_, i) => {
-      const path = join(dir, `f${String(i).padStart(3, '0')}.ndjson`);
-      writeFileSync(path, '{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":["process"]}}\n');
-      // Sized as EVTX logs are (the size only steers how many a worker is given ahead).
-      return { path, size: 1 << 20 };
-    });
-    const byWorker = new Set<number>();
-    const local = new Set<number>();
-    await pipeSourcesInWorkers(
-      sources,
-      { rules: rules.map((r) => r.rule), spec: { normalize: {}, from: -Infinity, to: Infinity, prefilter: false, relevantOnly: true, hold: false }, runDir: dir, sort: {} },
-      2,
-      {
-        sink: () => ({ problem() {}, notNormalized() {}, event() {}, hold() {} }),
-        done: (i) => {
-          if (!local.has(i)) byWorker.add(i);
-        },
-        coverage() {},
-        local: async (i) => {
-          local.add(i);
-          const until = performance.now() + 3;
-          while (performance.now() < until);
-        },
-        keys() {},
-        allKeys: () => [],
-        replayLocal: async () => {},
-        runs() {},
-        lost() {},
+  const byWorker = new Set<number>();
+  const local: number[] = [];
+  await pipeSourcesInWorkers(
+    sources,
+    { rules: rules.map((r) => r.rule), spec: { normalize: {}, from: -Infinity, to: Infinity, prefilter: false, relevantOnly: true, hold: false }, runDir: dir, sort: {} },
+    2,
+    {
+      sink: () => ({ problem() {}, notNormalized() {}, event() {}, hold() {} }),
+      done: (i) => {
+        if (!local.includes(i)) byWorker.add(i);
       },
-    );
-    assert.equal(byWorker.size + local.size, sources.length);
-    assert.ok(byWorker.size >= sources.length / 4, `the worker read ${byWorker.size} of ${sources.length} sources`);
+      coverage() {},
+      local: async (i) => {
+        local.push(i);
+        const until = performance.now() + localMs;
+        while (performance.now() < until);
+      },
+      keys() {},
+      allKeys: () => [],
+      replayLocal: async () => {},
+      runs() {},
+      lost() {},
+    },
+  );
+  assert.equal(byWorker.size + local.length, sources.length);
+  return { byWorker, local };
+}
+
+/** A one-line NDJSON file; `size` is what the source claims, which is all that steers how sources are spread. */
+function source(dir: string, i: number, size: number): { path: string; size: number } {
+  const path = join(dir, `f${String(i).padStart(3, '0')}.ndjson`);
+  writeFileSync(path, '{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":["process"]}}\n');
+  return { path, size };
+}
+
+test('workers keep getting sources while the calling thread reads ones that never wait on I/O', async () => {
+  await withDir(async (dir) => {
+    // Many small files, as a folder of EVTX logs is: the calling thread's turn at each takes a few milliseconds.
+    const { byWorker } = await spread(dir, Array.from({ length: 300 }, (_, i) => source(dir, i, 1 << 20)), 3);
+    assert.ok(byWorker.size >= 75, `the worker read ${byWorker.size} of 300 sources`);
+  });
+});
+
+test('a big source is given to a worker alone, and the largest sources are read first', async () => {
+  await withDir(async (dir) => {
+    // While the worker starts (far longer than the calling thread's few milliseconds per source), the calling
+    // thread takes every source not yet given: a second big one queued behind the worker's first would wait for
+    // it, which on four equal files left one thread reading three.
+    const sizes = [1 << 20, 400 << 20, 2 << 20, 300 << 20, 350 << 20];
+    const { byWorker, local } = await spread(dir, sizes.map((size, i) => source(dir, i, size)), 2);
+    assert.deepEqual([...byWorker], [1]);
+    assert.deepEqual(local, [4, 3, 2, 0]);
   });
 });
