@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { asByteStream, peekBytes, utf16ToUtf8, type ByteStream } from './bytes.js';
+import { asByteStream, fileChunks, peekBytes, utf16ToUtf8, type ByteStream } from './bytes.js';
 import { describeHead, sniff } from './sniff.js';
 import { readJson, type JsonLineFilter } from './json/read.js';
 import { readEventXml } from './event-xml/read.js';
@@ -84,6 +84,8 @@ interface Context {
   implicit: boolean;
   /** The plain file the stream reads, when it can be opened again for random access (zip). */
   path?: string;
+  /** Lends the file's chunks from now on (or stops), when the stream is the file's own (`LendingStream`). */
+  lend?: (on: boolean) => void;
 }
 
 type Base = { file: string; member?: string };
@@ -123,8 +125,9 @@ export async function* readSource(source: InputSource, options: InputOptions = {
         // prefetching included, from the page cache. A cold disk now waits here instead of beside the decoding.
         input = chunksOf(readFileSync(source.path));
       } else {
-        const fh = await open(source.path, 'r');
-        input = fh.createReadStream({ highWaterMark: FILE_CHUNK });
+        const chunks = fileChunks(await open(source.path, 'r'), FILE_CHUNK);
+        ctx.lend = (on) => chunks.lend(on);
+        input = chunks;
       }
       ctx.path = source.path;
     } catch (err) {
@@ -189,7 +192,10 @@ async function* readAny(input: ByteStream, base: Base, options: InputOptions, ct
       case 'xml':
       case 'json': {
         const text = sniffed.encoding === 'utf-8' ? peeked.stream : utf16ToUtf8(peeked.stream, sniffed.encoding);
-        yield* kind === 'xml' ? readEventXml(text, base, ctx.implicit ? 'note' : 'warning') : readJson(text, base, options.lineFilter ? { lineFilter: options.lineFilter } : {});
+        // The JSON reader may borrow the file's chunks: UTF-8 text comes straight from the file (gzip and zip
+        // members are read with a new context, without `lend`).
+        const lend = sniffed.encoding === 'utf-8' ? ctx.lend : undefined;
+        yield* kind === 'xml' ? readEventXml(text, base, ctx.implicit ? 'note' : 'warning') : readJson(text, base, { ...(options.lineFilter && { lineFilter: options.lineFilter }), ...(lend && { lend }) });
         return;
       }
       default:

@@ -1,8 +1,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expandInputs, readSource } from '../../src/formats/index.js';
+import { expandInputs, readSource, type InputItem, type JsonLineFilter } from '../../src/formats/index.js';
+import { fileChunks } from '../../src/formats/bytes.js';
 import { chunked, collect, docs, problems, readFileItems, removeTempDirs, tempDir } from './helpers/read.js';
 
 after(removeTempDirs);
@@ -68,4 +70,101 @@ test('XML that holds no events (a Sysmon config beside the logs) is a warning wh
   assert.match(problems(named)[0]!.message, /without any <Event>/);
   const walked = await collect(readSource({ path: join(dir, 'sysmonconfig.xml'), implicit: true }));
   assert.deepEqual(walked.map((i) => (i.kind === 'problem' ? i.severity : i.kind)), ['note']);
+});
+
+/**
+ * NDJSON of a few MB: lines across chunk boundaries, a chunk (256 KiB) that ends with its last line, multi-byte
+ * text, a line longer than a chunk, a Kelvin sign (which reads the chunk as UTF-8 rather than bytewise).
+ */
+function bigNdjson(tail: string): string {
+  const lines: string[] = [];
+  let bytes = 0;
+  const push = (line: string) => {
+    lines.push(line);
+    bytes += Buffer.byteLength(line) + 1;
+  };
+  for (let i = 0; i < 9000; i++) {
+    const pad = 'x'.repeat((i * 37) % 400);
+    push(JSON.stringify({ n: i, keep: i % 3 === 0, text: i % 7 === 0 ? `é日本 ${pad}` : pad }));
+    if (i === 3000) push(JSON.stringify({ n: -1, keep: true, long: 'y'.repeat(700_000) }));
+    if (i === 6000) push(JSON.stringify({ n: -2, keep: true, kelvin: 'tas\u212Acache' }));
+    if (i === 1500) {
+      // Pads the file so that the next chunk boundary falls right after a newline.
+      const boundary = Math.ceil((bytes + 100) / (256 * 1024)) * 256 * 1024;
+      const line = JSON.stringify({ keep: true, pad: '' });
+      push(line.replace('""', `"${'z'.repeat(boundary - bytes - line.length - 1)}"`));
+      assert.equal(bytes % (256 * 1024), 0);
+    }
+  }
+  return lines.join('\n') + '\n' + tail;
+}
+
+/** A line filter (as the pre-filter is one) that picks the lines holding `keep":true`. */
+function keepFilter(): JsonLineFilter {
+  return {
+    skipped: 0,
+    scan(text, from, to, onLine) {
+      for (let start = from; start < to; ) {
+        let end = text.indexOf('\n', start);
+        if (end === -1 || end > to) end = to;
+        if (text.slice(start, end).includes('keep":true')) onLine(start, end, false);
+        else this.skipped++;
+        start = end + 1;
+      }
+    },
+  };
+}
+
+test('a big NDJSON file, its chunks lent to the line reader, reads as the same file read whole', async () => {
+  const dir = tempDir();
+  // A malformed line hands the rest of the file to the scanner (which keeps the chunks it reads): a pretty-printed
+  // document after it, more lines, and a last line without a newline.
+  const pretty = `{\n  "pretty": true,\n${Array.from({ length: 2000 }, (_, i) => `  "k${i}": "${'p'.repeat(500)}"`).join(',\n')}\n}\n`;
+  const text = bigNdjson('{"keep":true, "broken": \n' + pretty + '{"after": 1, "keep":true}\n'.repeat(20_000) + '{"last": 1}');
+  const path = join(dir, 'big.ndjson');
+  writeFileSync(path, text);
+  const size = Buffer.byteLength(text);
+  assert.ok(size > 2 * 1024 * 1024, 'many more chunks (256 KiB) than lent buffers');
+  // Without a size the file is read in chunks (lent to the line reader); with one this small, read whole.
+  // This filter never holds a line, so only input items come out.
+  const read = (source: { path: string; size?: number }, filter?: () => JsonLineFilter) => collect(readSource(source, filter ? { lineFilter: filter() } : {}) as AsyncGenerator<InputItem>);
+  for (const filter of [undefined, keepFilter]) {
+    const streamed = await read({ path }, filter);
+    const whole = await read({ path, size }, filter);
+    assert.equal(JSON.stringify(streamed), JSON.stringify(whole));
+    assert.equal(problems(streamed).length, 1);
+    assert.ok(docs(streamed).some((d) => (d as { long?: string }).long?.length === 700_000));
+    assert.ok(docs(streamed).some((d) => d.pretty === true));
+    assert.equal(docs(streamed).filter((d) => d.after === 1).length, 20_000);
+  }
+});
+
+test('a lending file stream hands out its own chunks until it lends, then reuses a few buffers', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'bytes.bin');
+  const bytes = Buffer.alloc(10 * 1000 + 7, 0);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) % 251;
+  writeFileSync(path, bytes);
+  const file = await open(path, 'r');
+  const stream = fileChunks(file, 1000);
+  const it = stream[Symbol.asyncIterator]();
+  const owned = [(await it.next()).value!, (await it.next()).value!];
+  stream.lend(true);
+  const lent: Uint8Array[] = [];
+  for (let k = 0; k < 6; k++) lent.push(Buffer.from((await it.next()).value!));
+  const lentBuffers = new Set<ArrayBufferLike>();
+  stream.lend(false);
+  const rest: Uint8Array[] = [];
+  for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value);
+  // Owned chunks are intact after everything else was read; the whole file came through in order.
+  assert.deepEqual(Buffer.concat([...owned, ...lent, ...rest]), bytes);
+  assert.equal(rest.at(-1)!.length, 7);
+  assert.equal(file.fd, -1, 'closed at the end');
+  // Lent chunks share their buffers, three in turn.
+  const again = fileChunks(await open(path, 'r'), 1000);
+  again.lend(true);
+  const it2 = again[Symbol.asyncIterator]();
+  for (let k = 0; k < 6; k++) lentBuffers.add((await it2.next()).value!.buffer);
+  assert.equal(lentBuffers.size, 3);
+  await it2.return!(undefined);
 });

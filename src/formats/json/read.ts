@@ -30,7 +30,7 @@ export interface JsonLineFilter {
 }
 
 /** Reads JSON from a UTF-8 byte stream; malformed documents become `problem` items and reading goes on. */
-export async function* readJson(input: ByteStream, base: { file: string; member?: string }, options: { lineFilter?: JsonLineFilter } = {}): AsyncGenerator<ReadItem> {
+export async function* readJson(input: ByteStream, base: { file: string; member?: string }, options: { lineFilter?: JsonLineFilter; lend?: (on: boolean) => void } = {}): AsyncGenerator<ReadItem> {
   // NDJSON (the first line is a whole object) is read line by line: JSON.parse on each line, and a pre-filter can
   // skip lines unparsed. Anything else (arrays, pretty-printed or concatenated documents, search responses spread
   // over lines) goes through the scanner, which finds document boundaries byte by byte.
@@ -64,7 +64,7 @@ export async function* readJson(input: ByteStream, base: { file: string; member?
     },
   };
   if (firstLine !== undefined && isWholeObjectLine(firstLine)) {
-    yield* readJsonLines(replay, base, options.lineFilter);
+    yield* readJsonLines(replay, base, options.lineFilter, options.lend);
   } else {
     yield* readJsonScanned(replay, base);
   }
@@ -85,7 +85,10 @@ function isWholeObjectLine(line: string): boolean {
  * (a malformed line, or a switch to arrays or pretty-printed documents) the rest of the input, from that line
  * on, goes to the scanner, which reports problems precisely and resumes after them.
  */
-async function* readJsonLines(input: ByteStream, base: { file: string; member?: string }, filter: JsonLineFilter | undefined): AsyncGenerator<ReadItem> {
+async function* readJsonLines(input: ByteStream, base: { file: string; member?: string }, filter: JsonLineFilter | undefined, lend?: (on: boolean) => void): AsyncGenerator<ReadItem> {
+  // What this keeps of a chunk past the next pull is copied (strings decoded from it, the partial line `carry`
+  // joined to the next chunk), so it can borrow the input's chunks (`LendingStream`).
+  lend?.(true);
   const pending: ReadItem[] = [];
   const bulk = { count: 0 };
   let carry: Buffer = Buffer.alloc(0);
@@ -198,7 +201,9 @@ async function* readJsonLines(input: ByteStream, base: { file: string; member?: 
       pending.length = 0;
     }
     if (from >= 0) {
-      const rest = buf.subarray(from, done ? buf.length - 1 : buf.length);
+      // The scanner keeps chunks as it likes: its own copy of the rest of this one, and the next ones to keep.
+      lend?.(false);
+      const rest = Buffer.from(buf.subarray(from, done ? buf.length - 1 : buf.length));
       const tail: ByteStream = {
         async *[Symbol.asyncIterator]() {
           yield rest;
