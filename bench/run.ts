@@ -1,7 +1,8 @@
 // `npm run bench`: prepares the inputs and measures seqhunt beside the floors and the reference tools, in one
 // run on this machine. A benchmark, not a test: it prints a table of ratios and writes bench/out/results.json.
 //
-// Options: --ndjson-mb N (default 1000), --evtx-mb N (default 300), --only ndjson|evtx, --keep (reuse inputs).
+// Options: --ndjson-mb N (default 1000), --evtx-mb N (default 300), --only ndjson|evtx, --keep (reuse inputs),
+// --runs N (default 3: each measure but the Python references is run N times and the best time counts).
 // Environment: EQL_PY=<checkout of endgameinc/eql> adds the Python reference engine, run with Debian's
 // /usr/bin/python3 and its python3-lark (PyPI is not reachable here).
 import { spawnSync } from 'node:child_process';
@@ -19,15 +20,20 @@ const { values: opts } = parseArgs({
     'evtx-mb': { type: 'string', default: '300' },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '3' },
   },
 });
+/** Runs of each measure but the slow Python references (run once): the best one counts. */
+const runs = Math.max(1, Number(opts.runs));
 const seqhunt = join(root, 'bin', 'seqhunt.js');
 const flagship = readFileSync(join(root, 'DEVELOPERS.md'), 'utf8').match(/```\n(sequence by host\.id[\s\S]*?)```/)![1]!;
 
 interface Measure {
   input: string;
   tool: string;
+  /** The best of `runs`. */
   seconds: number;
+  runs: number[];
   peakMb: number;
   bytes: number;
   events?: number;
@@ -35,18 +41,30 @@ interface Measure {
 }
 const results: Measure[] = [];
 
-/** Runs a shell command under /usr/bin/time -v; wall time from the clock here, peak RSS from time. */
-function measure(input: string, tool: string, command: string, bytes: number, events?: number): Measure {
-  const started = process.hrtime.bigint();
-  const run = spawnSync('/usr/bin/time', ['-v', 'bash', '-c', command], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
-  if (run.status !== 0) process.stderr.write(`! ${tool} exited ${run.status}: ${run.stderr.split('\n').slice(0, 5).join(' | ')}\n`);
-  const m: Measure = { input, tool, seconds, peakMb: rss ? Number(rss[1]) / 1024 : NaN, bytes, events, output: run.stdout.trim().split('\n').pop() };
+/**
+ * Runs a shell command under /usr/bin/time -v, `repeat` times: the best wall time (from the clock here; the other
+ * runs show how noisy the machine was), the highest peak RSS (from time), the last run's output.
+ */
+function measure(input: string, tool: string, command: string, bytes: number, events?: number, repeat = runs): Measure {
+  const times: number[] = [];
+  let peakMb = NaN;
+  let output: string | undefined;
+  for (let i = 0; i < repeat; i++) {
+    const started = process.hrtime.bigint();
+    const run = spawnSync('/usr/bin/time', ['-v', 'bash', '-c', command], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    times.push(Number(process.hrtime.bigint() - started) / 1e9);
+    const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
+    if (rss) peakMb = Math.max(Number.isNaN(peakMb) ? 0 : peakMb, Number(rss[1]) / 1024);
+    if (run.status !== 0) process.stderr.write(`! ${tool} exited ${run.status}: ${run.stderr.split('\n').slice(0, 5).join(' | ')}\n`);
+    output = run.stdout.trim().split('\n').pop();
+  }
+  const seconds = Math.min(...times);
+  const m: Measure = { input, tool, seconds, runs: times, peakMb, bytes, events, output };
   results.push(m);
   // Saved after every measure, so that a run cut short keeps what it measured.
   writeFileSync(join(out, 'results.json'), JSON.stringify({ when: new Date().toISOString(), complete: false, results }, null, 2));
-  process.stderr.write(`  ${tool.padEnd(44)} ${seconds.toFixed(2).padStart(8)} s  ${m.peakMb.toFixed(0).padStart(6)} MB  -> ${m.output ?? ''}\n`);
+  const all = times.length > 1 ? ` (runs: ${times.map((t) => t.toFixed(2)).join(', ')})` : '';
+  process.stderr.write(`  ${tool.padEnd(44)} ${seconds.toFixed(2).padStart(8)} s  ${m.peakMb.toFixed(0).padStart(6)} MB  -> ${m.output ?? ''}${all}\n`);
   return m;
 }
 
@@ -99,7 +117,7 @@ async function ndjson(): Promise<void> {
   if (process.env.EQL_PY) {
     const queryFile = join(out, 'flagship.eql');
     writeFileSync(queryFile, flagship);
-    measure('ndjson', 'python eql (reference)', `${one} /usr/bin/python3 ${q(join(root, 'bench', 'eql_reference.py'))} ${q(process.env.EQL_PY)} ${q(file)} ${q(queryFile)}`, bytes, truth.events);
+    measure('ndjson', 'python eql (reference)', `${one} /usr/bin/python3 ${q(join(root, 'bench', 'eql_reference.py'))} ${q(process.env.EQL_PY)} ${q(file)} ${q(queryFile)}`, bytes, truth.events, 1);
   } else {
     process.stderr.write('  (python eql reference skipped: set EQL_PY to a checkout of endgameinc/eql)\n');
   }
@@ -133,7 +151,7 @@ function evtx(): void {
   process.stderr.write(`EVTX ${dir}: ${readdirSync(dir).length} files (corpus repeated), ${(total / 1e6).toFixed(0)} MB\n`);
   measure('evtx', 'read (cat)', `cat ${q(dir)}/* > /dev/null`, total);
   if (spawnSync('which', ['evtxexport']).status === 0) measure('evtx', 'evtxexport -f xml (reference)', `for f in ${q(dir)}/*; do ${one} evtxexport -f xml "$f"; done > /dev/null 2>&1; echo done`, total);
-  if (spawnSync('which', ['evtx_dump.py']).status === 0) measure('evtx', 'python-evtx evtx_dump.py (reference)', `for f in ${q(dir)}/*; do ${one} evtx_dump.py "$f"; done > /dev/null 2>&1; echo done`, total);
+  if (spawnSync('which', ['evtx_dump.py']).status === 0) measure('evtx', 'python-evtx evtx_dump.py (reference)', `for f in ${q(dir)}/*; do ${one} evtx_dump.py "$f"; done > /dev/null 2>&1; echo done`, total, undefined, 1);
   measure('evtx', 'seqhunt evtx dump --json (1 core)', `${one} node ${q(seqhunt)} evtx dump --json ${q(dir)}/* > /dev/null 2>&1; echo done`, total);
   measure('evtx', 'seqhunt hunt (1 core)', `${one} node ${q(seqhunt)} hunt ${q(dir)} --format ndjson -o /dev/null 2>/dev/null; echo done`, total);
   measure('evtx', 'seqhunt hunt (2 cores)', `node ${q(seqhunt)} hunt ${q(dir)} --format ndjson -o /dev/null 2>/dev/null; echo done`, total);

@@ -28,7 +28,7 @@ const AHEAD_BYTES = 4 << 20;
 const MAX_AHEAD = 64;
 
 /** Whether a worker holding sources of these sizes (undefined: unknown, as from a pipe) has enough to go on with. */
-export function suppliedEnough(sizes: ReadonlyArray<number | undefined>): boolean {
+function suppliedEnough(sizes: ReadonlyArray<number | undefined>): boolean {
   return sizes.length >= MAX_AHEAD || sizes.reduce<number>((sum, size) => sum + (size ?? AHEAD_BYTES), 0) >= AHEAD_BYTES;
 }
 /** Longest the calling thread reads sources without letting the workers' messages in. */
