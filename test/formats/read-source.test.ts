@@ -86,8 +86,6 @@ function bigNdjson(tail: string): string {
   for (let i = 0; i < 9000; i++) {
     const pad = 'x'.repeat((i * 37) % 400);
     push(JSON.stringify({ n: i, keep: i % 3 === 0, text: i % 7 === 0 ? `é日本 ${pad}` : pad }));
-    if (i === 3000) push(JSON.stringify({ n: -1, keep: true, long: 'y'.repeat(700_000) }));
-    if (i === 6000) push(JSON.stringify({ n: -2, keep: true, kelvin: 'tas\u212Acache' }));
     if (i === 1500) {
       // Pads the file so that the next chunk boundary falls right after a newline.
       const boundary = Math.ceil((bytes + 100) / (256 * 1024)) * 256 * 1024;
@@ -95,6 +93,8 @@ function bigNdjson(tail: string): string {
       push(line.replace('""', `"${'z'.repeat(boundary - bytes - line.length - 1)}"`));
       assert.equal(bytes % (256 * 1024), 0);
     }
+    if (i === 3000) push(JSON.stringify({ n: -1, keep: true, long: 'y'.repeat(700_000) }));
+    if (i === 6000) push(JSON.stringify({ n: -2, keep: true, kelvin: 'tas\u212Acache' }));
   }
   return lines.join('\n') + '\n' + tail;
 }
@@ -152,7 +152,6 @@ test('a lending file stream hands out its own chunks until it lends, then reuses
   stream.lend(true);
   const lent: Uint8Array[] = [];
   for (let k = 0; k < 6; k++) lent.push(Buffer.from((await it.next()).value!));
-  const lentBuffers = new Set<ArrayBufferLike>();
   stream.lend(false);
   const rest: Uint8Array[] = [];
   for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value);
@@ -164,6 +163,7 @@ test('a lending file stream hands out its own chunks until it lends, then reuses
   const again = fileChunks(await open(path, 'r'), 1000);
   again.lend(true);
   const it2 = again[Symbol.asyncIterator]();
+  const lentBuffers = new Set<ArrayBufferLike>();
   for (let k = 0; k < 6; k++) lentBuffers.add((await it2.next()).value!.buffer);
   assert.equal(lentBuffers.size, 3);
   await it2.return!(undefined);
