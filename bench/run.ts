@@ -40,6 +40,8 @@ interface Measure {
   output?: string;
 }
 const results: Measure[] = [];
+/** Writes what was measured so far to bench/out/results.json. */
+const save = (complete: boolean) => writeFileSync(join(out, 'results.json'), JSON.stringify({ when: new Date().toISOString(), complete, results }, null, 2));
 
 /**
  * Runs a shell command under /usr/bin/time -v, `repeat` times: the best wall time (from the clock here; the other
@@ -62,7 +64,7 @@ function measure(input: string, tool: string, command: string, bytes: number, ev
   const m: Measure = { input, tool, seconds, runs: times, peakMb, bytes, events, output };
   results.push(m);
   // Saved after every measure, so that a run cut short keeps what it measured.
-  writeFileSync(join(out, 'results.json'), JSON.stringify({ when: new Date().toISOString(), complete: false, results }, null, 2));
+  save(false);
   const all = times.length > 1 ? ` (runs: ${times.map((t) => t.toFixed(2)).join(', ')})` : '';
   process.stderr.write(`  ${tool.padEnd(44)} ${seconds.toFixed(2).padStart(8)} s  ${m.peakMb.toFixed(0).padStart(6)} MB  -> ${m.output ?? ''}${all}\n`);
   return m;
@@ -112,8 +114,8 @@ async function ndjson(): Promise<void> {
   // What two cores give this machine at best: two separate one-core processes at once, each on two of the files
   // (each sees only its half, so their alerts are not comparable; a reference for the ratio above, not a result).
   const half = (names: string[]) => names.map((n) => q(join(parts, n))).join(' ');
-  const one2 = (core: number, names: string[]) => `taskset -c ${core} node ${q(seqhunt)} hunt ${half(names)} --format ndjson -o /dev/null 2>/dev/null`;
-  measure('ndjson x4 files', 'two 1-core processes at once, 2 files each', `${one2(0, ['part-00.ndjson', 'part-01.ndjson'])} & ${one2(1, ['part-02.ndjson', 'part-03.ndjson'])} & wait; echo done`, bytes, truth.events);
+  const pinnedHunt = (core: number, names: string[]) => `taskset -c ${core} node ${q(seqhunt)} hunt ${half(names)} --format ndjson -o /dev/null 2>/dev/null`;
+  measure('ndjson x4 files', 'two 1-core processes at once, 2 files each', `${pinnedHunt(0, ['part-00.ndjson', 'part-01.ndjson'])} & ${pinnedHunt(1, ['part-02.ndjson', 'part-03.ndjson'])} & wait; echo done`, bytes, truth.events);
   if (process.env.EQL_PY) {
     const queryFile = join(out, 'flagship.eql');
     writeFileSync(queryFile, flagship);
@@ -183,7 +185,7 @@ function table(): void {
   if (hunt && small) ratios.push(`| peak RSS, 10x input vs 1x (target <= 1.20) | ${(hunt.peakMb / small.peakMb).toFixed(2)} (${small.peakMb.toFixed(0)} -> ${hunt.peakMb.toFixed(0)} MB; target < 300 MB) |`);
   const text = [...lines, '', '| ratio (speed: how many times faster seqhunt is) | value |', '|---|---|', ...ratios].join('\n');
   process.stdout.write(`\n${text}\n`);
-  writeFileSync(join(out, 'results.json'), JSON.stringify({ when: new Date().toISOString(), complete: true, results }, null, 2));
+  save(true);
 }
 
 if (opts.only !== 'evtx') await ndjson();

@@ -3,7 +3,7 @@
 // directory contents and glob matches sorted by name. Paths that cannot be read are kept, carrying the
 // reason, so the reader reports them in place and the other inputs are still read.
 import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
 export interface ExpandedSource {
@@ -101,7 +101,7 @@ export function segmentRegExp(segment: string): RegExp {
   return new RegExp(`^${dotOk ? '' : '(?!\\.)'}${re}$`);
 }
 
-/** Paths matching a glob pattern, sorted. */
+/** Paths matching a glob pattern, sorted (synchronous calls, as `walk` makes). */
 async function glob(pattern: string): Promise<string[]> {
   const parts = pattern.split(/[\\/]+/);
   const absolute = pattern.startsWith('/') || pattern.startsWith(sep);
@@ -132,7 +132,7 @@ async function glob(pattern: string): Promise<string[]> {
         if (name.startsWith('.')) continue;
         const path = display(dir, name);
         try {
-          if ((await stat(path)).isDirectory()) await match(path, k);
+          if (statSync(path).isDirectory()) await match(path, k);
         } catch {
           /* unreadable entries do not match */
         }
@@ -145,7 +145,7 @@ async function glob(pattern: string): Promise<string[]> {
       const path = display(dir, name);
       if (k + 1 < rest.length) {
         try {
-          if (!(await stat(path)).isDirectory()) continue;
+          if (!statSync(path).isDirectory()) continue;
         } catch {
           continue;
         }
