@@ -86,18 +86,18 @@ test('the in-memory buffer is bounded by estimated bytes, not only by count (lar
   }
 });
 
-test('by default, events of a few KB spill well before the 20,000-event cap', () => {
+test('by default, events of a few KB spill well before the 5,000-event cap', () => {
   const dir = mkdtempSync(join(tmpdir(), 'seqhunt-sort-test-'));
   const sorter = new ExternalSorter({ tempDir: dir });
   try {
     const text = 't'.repeat(4000);
     let firstSpillAt = 0;
-    for (let i = 0; i < 20_000 && firstSpillAt === 0; i++) {
+    for (let i = 0; i < 5_000 && firstSpillAt === 0; i++) {
       sorter.add({ doc: { text, n: i }, timestamp: i, host: 'h', origin: { file: 'f', line: i + 1 } });
       if (sorter.stats.spilledRuns > 0) firstSpillAt = i + 1;
     }
-    // 16 MiB of ~4.2 KB events: about 4,000 held, whatever the count cap says.
-    assert.ok(firstSpillAt > 2_000 && firstSpillAt < 5_000, `first spill after ${firstSpillAt} events`);
+    // 4 MiB of ~4.2 KB events: about 1,000 held, whatever the count cap says.
+    assert.ok(firstSpillAt > 500 && firstSpillAt < 2_000, `first spill after ${firstSpillAt} events`);
   } finally {
     sorter.cleanup();
     rmSync(dir, { recursive: true, force: true });
