@@ -48,14 +48,39 @@ function classOf(kind: ContextKind): RetentionClass {
   return kind === 'task' || kind === 'taskcache' ? 1 : 0;
 }
 
+/** One clock of a host: its newest raw time, and its kept events per class (made on first use). */
+class ClockWindow {
+  newest = -Infinity;
+  readonly queues: [Fifo<Kept> | undefined, Fifo<Kept> | undefined] = [undefined, undefined];
+  constructor(readonly clock: string) {}
+}
+
+// Arrays, not Maps: a host has a clock or two, and a fleet has thousands of hosts (three Maps each took ~1 KB).
 class HostWindow {
-  /** Newest raw time per clock. */
-  readonly newest = new Map<string, number>();
-  /** Per class: clock → events. */
-  readonly queues: [Map<string, Fifo<Kept>>, Map<string, Fifo<Kept>>] = [new Map(), new Map()];
+  readonly clocks: ClockWindow[] = [];
+  /** Per class: the clocks holding such events, in the order they first did (the order `events` gives). */
+  readonly queued: [ClockWindow[], ClockWindow[]] = [[], []];
   readonly sizes: [number, number] = [0, 0];
   /** Newest aligned time seen on this host (all events, not only kept ones). */
   alignedNow = -Infinity;
+  /** The host's name, one string for all its spilled events (each event's own copy would be kept otherwise). */
+  constructor(readonly name: string) {}
+
+  clock(name: string): ClockWindow {
+    for (const c of this.clocks) if (c.clock === name) return c;
+    const c = new ClockWindow(name);
+    this.clocks.push(c);
+    return c;
+  }
+
+  queue(clock: ClockWindow, cls: RetentionClass): Fifo<Kept> {
+    let q = clock.queues[cls];
+    if (!q) {
+      q = clock.queues[cls] = new Fifo();
+      this.queued[cls].push(clock);
+    }
+    return q;
+  }
 }
 
 export interface ContextWindowOptions {
@@ -95,7 +120,7 @@ export class ContextWindow {
   observe(ev: NormalizedEvent): void {
     let host = this.hosts.get(ev.host);
     if (!host) {
-      host = new HostWindow();
+      host = new HostWindow(ev.host);
       this.hosts.set(ev.host, host);
     }
     const aligned = alignedTime(ev);
@@ -104,20 +129,15 @@ export class ContextWindow {
     if (!Number.isFinite(ev.timestamp)) return;
     const c = classify(ev);
     if (!c) return;
-    const newest = Math.max(host.newest.get(c.clock) ?? -Infinity, ev.timestamp);
-    host.newest.set(c.clock, newest);
+    const clock = host.clock(c.clock);
+    const newest = (clock.newest = Math.max(clock.newest, ev.timestamp));
     const cls = classOf(c.kind);
-    const queues = host.queues[cls];
-    let q = queues.get(c.clock);
-    if (!q) {
-      q = new Fifo();
-      queues.set(c.clock, q);
-    }
+    const q = host.queue(clock, cls);
     let kept: NormalizedEvent | SpilledEvent = projectForContext(ev, c.kind);
     if (c.kind === 'taskcache') {
       if (this.taskCacheInMemory < this.taskCacheBudget) this.taskCacheInMemory++;
       else {
-        kept = (this.spill ??= new SpilledEvents(this.options.tempDir)).add(kept);
+        kept = (this.spill ??= new SpilledEvents(this.options.tempDir)).add(kept, host.name);
         this.spilled++;
       }
     }
@@ -139,7 +159,8 @@ export class ContextWindow {
   private evictOldestArrival(host: HostWindow, cls: RetentionClass): boolean {
     let victim: Fifo<Kept> | undefined;
     let seq = Infinity;
-    for (const q of host.queues[cls].values()) {
+    for (const clock of host.queued[cls]) {
+      const q = clock.queues[cls]!;
       const f = q.peek();
       if (f && f.seq < seq) {
         seq = f.seq;
@@ -160,9 +181,9 @@ export class ContextWindow {
   *events(host: string): IterableIterator<ContextEvent> {
     const h = this.hosts.get(host);
     if (!h) return;
-    for (const queues of h.queues) {
-      for (const q of queues.values()) {
-        for (const k of q) yield k.ev instanceof SpilledEvent ? { ...k, ev: this.recall(host, k.ev) } : (k as ContextEvent);
+    for (let cls = 0; cls < 2; cls++) {
+      for (const clock of h.queued[cls]!) {
+        for (const k of clock.queues[cls]!) yield k.ev instanceof SpilledEvent ? { ...k, ev: this.recall(host, k.ev) } : (k as ContextEvent);
       }
     }
   }

@@ -62,14 +62,18 @@ export class SpilledEvents {
   /** `tempParent`: where the scratch directory is made (default the system's temp directory). */
   constructor(private readonly tempParent: string = tmpdir()) {}
 
-  /** Writes the event's document and returns what stands for it in memory. */
-  add(ev: NormalizedEvent): SpilledEvent {
+  /**
+   * Writes the event's document and returns what stands for it in memory. `host`: a string equal to `ev.host`
+   * to keep instead of it (the caller's one copy for many events).
+   */
+  add(ev: NormalizedEvent, host: string = ev.host): SpilledEvent {
     if (this.closed) throw new Error('spilled events: used after close');
     const text = JSON.stringify(ev.doc) + '\n';
     const length = Buffer.byteLength(text);
     let seg = this.current;
     if (!seg || seg.size + length > SEGMENT_BYTES) seg = this.newSegment();
-    const out = new SpilledEvent(seg, seg.size, length, ev.timestamp, ev.host, ev.origin, ev.order);
+    if (host !== ev.host) throw new Error('spilled events: the host given is not the event\'s');
+    const out = new SpilledEvent(seg, seg.size, length, ev.timestamp, host, ev.origin, ev.order);
     seg.pending.push(text);
     seg.pendingBytes += length;
     if (seg.pendingBytes >= FLUSH_BYTES) seg.flush();

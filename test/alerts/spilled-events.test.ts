@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classify, registryPath } from '../../src/alerts/context-events.js';
+import { classify, projectForContext, registryPath } from '../../src/alerts/context-events.js';
 import { ContextWindow } from '../../src/alerts/context-window.js';
 import { Correlation } from '../../src/alerts/correlation.js';
 import { SpilledEvents } from '../../src/alerts/spilled-events.js';
@@ -95,6 +95,34 @@ test('the window gives the same context with TaskCache writes on disk, and lets 
     assert.equal(onDisk.size(), 3);
     onDisk.close();
     assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a host\'s events come class by class, clocks in the order they first held one, and the cap takes the oldest arrival', () => {
+  const dir = scratch();
+  try {
+    const window = new ContextWindow({ retentionMs: 3600_000, maxPerHost: 100, maxIdentityPerHost: 3, taskCacheInMemory: 1, tempDir: dir });
+    const on = (clock: string, e: NormalizedEvent): NormalizedEvent => ({ ...e, host: 'h', doc: { ...e.doc, event: { ...(e.doc.event as object), dataset: clock } } });
+    const logon: NormalizedEvent = { doc: { event: { code: '4648', dataset: 'a' } }, timestamp: 1_699_999_999_500, host: 'h', origin: { file: 'x.ndjson', line: 1 } };
+    const writes = [on('b', taskCacheWrite(1, 'b1')), on('a', taskCacheWrite(3, 'a3')), on('b', taskCacheWrite(4, 'b4')), on('c', taskCacheWrite(5, 'c5'))];
+    window.observe(logon); // clock a is seen first, but holds an identity event only after clock b does
+    window.observe(writes[0]!);
+    window.observe(writes[1]!);
+    window.observe(writes[2]!);
+    assert.equal(window.spilledCount, 2, 'past the budget of one, writes go to disk');
+    const seen = () => [...window.events('h')].map((c) => `${c.kind}:${c.clock}:${c.ev.timestamp}`);
+    const t = (e: NormalizedEvent) => e.timestamp;
+    // The short class first; then identity, clock b (first to hold one) before clock a, oldest first within b.
+    assert.deepEqual(seen(), [`explicit-logon:a:${t(logon)}`, `taskcache:b:${t(writes[0]!)}`, `taskcache:b:${t(writes[2]!)}`, `taskcache:a:${t(writes[1]!)}`]);
+    // A fourth write on a third clock: the cap of 3 takes the oldest arrival, from clock b.
+    window.observe(writes[3]!);
+    assert.deepEqual(seen(), [`explicit-logon:a:${t(logon)}`, `taskcache:b:${t(writes[2]!)}`, `taskcache:a:${t(writes[1]!)}`, `taskcache:c:${t(writes[3]!)}`]);
+    // Read back from disk, they are the events observed (as kept: projected), on the host as given.
+    for (const c of window.events('h')) if (c.kind === 'taskcache') assert.deepEqual(c.ev, projectForContext(writes.find((w) => w.timestamp === c.ev.timestamp)!, 'taskcache'));
+    assert.deepEqual([...window.events('elsewhere')], []);
+    window.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
