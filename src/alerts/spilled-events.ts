@@ -68,11 +68,11 @@ export class SpilledEvents {
    */
   add(ev: NormalizedEvent, host: string = ev.host): SpilledEvent {
     if (this.closed) throw new Error('spilled events: used after close');
+    if (host !== ev.host) throw new Error('spilled events: the host given is not the event\'s');
     const text = JSON.stringify(ev.doc) + '\n';
     const length = Buffer.byteLength(text);
     let seg = this.current;
     if (!seg || seg.size + length > SEGMENT_BYTES) seg = this.newSegment();
-    if (host !== ev.host) throw new Error('spilled events: the host given is not the event\'s');
     const out = new SpilledEvent(seg, seg.size, length, ev.timestamp, host, ev.origin, ev.order);
     seg.pending.push(text);
     seg.pendingBytes += length;
