@@ -19,7 +19,9 @@ class Fifo<T> {
     return this.items.length - this.head;
   }
   push(v: T): void {
-    this.items.push(v);
+    // A first push would reserve 17 slots; most hosts keep one or two events per clock.
+    if (this.items.length === 0) this.items = [v];
+    else this.items.push(v);
   }
   peek(): T | undefined {
     return this.items[this.head];
@@ -48,20 +50,29 @@ function classOf(kind: ContextKind): RetentionClass {
   return kind === 'task' || kind === 'taskcache' ? 1 : 0;
 }
 
+const NO_CLOCKS: readonly ClockWindow[] = Object.freeze([]);
+
 /** One clock of a host: its newest raw time, and its kept events per class (made on first use). */
 class ClockWindow {
   newest = -Infinity;
-  readonly queues: [Fifo<Kept> | undefined, Fifo<Kept> | undefined] = [undefined, undefined];
+  short: Fifo<Kept> | undefined = undefined;
+  identity: Fifo<Kept> | undefined = undefined;
   constructor(readonly clock: string) {}
+
+  queue(cls: RetentionClass): Fifo<Kept> | undefined {
+    return cls === 0 ? this.short : this.identity;
+  }
 }
 
-// Arrays, not Maps: a host has a clock or two, and a fleet has thousands of hosts (three Maps per host took about
-// 450 bytes more).
+// Fields and exactly sized arrays, not Maps or tuples: a host has a clock or two, and a fleet thousands of hosts
+// (three Maps per host took about 450 bytes more, and each small array pushed to reserves 17 slots).
 class HostWindow {
-  readonly clocks: ClockWindow[] = [];
+  clocks: readonly ClockWindow[] = NO_CLOCKS;
   /** Per class: the clocks holding such events, in the order they first did (the order `events` gives). */
-  readonly queued: [ClockWindow[], ClockWindow[]] = [[], []];
-  readonly sizes: [number, number] = [0, 0];
+  shortClocks: readonly ClockWindow[] = NO_CLOCKS;
+  identityClocks: readonly ClockWindow[] = NO_CLOCKS;
+  shortSize = 0;
+  identitySize = 0;
   /** Newest aligned time seen on this host (all events, not only kept ones). */
   alignedNow = -Infinity;
   /** The host's name, one string for all its spilled events (each event's own copy would be kept otherwise). */
@@ -70,17 +81,36 @@ class HostWindow {
   clock(name: string): ClockWindow {
     for (const c of this.clocks) if (c.clock === name) return c;
     const c = new ClockWindow(name);
-    this.clocks.push(c);
+    this.clocks = [...this.clocks, c];
     return c;
   }
 
   queue(clock: ClockWindow, cls: RetentionClass): Fifo<Kept> {
-    let q = clock.queues[cls];
+    let q = clock.queue(cls);
     if (!q) {
-      q = clock.queues[cls] = new Fifo();
-      this.queued[cls].push(clock);
+      q = new Fifo();
+      if (cls === 0) {
+        clock.short = q;
+        this.shortClocks = [...this.shortClocks, clock];
+      } else {
+        clock.identity = q;
+        this.identityClocks = [...this.identityClocks, clock];
+      }
     }
     return q;
+  }
+
+  clocksOf(cls: RetentionClass): readonly ClockWindow[] {
+    return cls === 0 ? this.shortClocks : this.identityClocks;
+  }
+
+  size(cls: RetentionClass): number {
+    return cls === 0 ? this.shortSize : this.identitySize;
+  }
+
+  count(cls: RetentionClass, delta: 1 | -1): void {
+    if (cls === 0) this.shortSize += delta;
+    else this.identitySize += delta;
   }
 }
 
@@ -143,16 +173,16 @@ export class ContextWindow {
       }
     }
     q.push({ ev: kept, kind: c.kind, eventId: c.eventId, clock: c.clock, aligned, seq: this.seq++ });
-    host.sizes[cls]++;
+    host.count(cls, 1);
     const horizon = newest - this.retention[cls];
     for (let front = q.peek(); front && front.ev.timestamp < horizon; front = q.peek()) this.drop(host, cls, q);
-    while (host.sizes[cls] > this.caps[cls] && this.evictOldestArrival(host, cls));
+    while (host.size(cls) > this.caps[cls] && this.evictOldestArrival(host, cls));
   }
 
   /** Takes the front event of `q` out of the window. */
   private drop(host: HostWindow, cls: RetentionClass, q: Fifo<Kept>): void {
     const k = q.shift()!;
-    host.sizes[cls]--;
+    host.count(cls, -1);
     if (k.ev instanceof SpilledEvent) this.spill!.release(k.ev);
     else if (k.kind === 'taskcache') this.taskCacheInMemory--;
   }
@@ -160,8 +190,8 @@ export class ContextWindow {
   private evictOldestArrival(host: HostWindow, cls: RetentionClass): boolean {
     let victim: Fifo<Kept> | undefined;
     let seq = Infinity;
-    for (const clock of host.queued[cls]) {
-      const q = clock.queues[cls]!;
+    for (const clock of host.clocksOf(cls)) {
+      const q = clock.queue(cls)!;
       const f = q.peek();
       if (f && f.seq < seq) {
         seq = f.seq;
@@ -182,9 +212,9 @@ export class ContextWindow {
   *events(host: string): IterableIterator<ContextEvent> {
     const h = this.hosts.get(host);
     if (!h) return;
-    for (let cls = 0; cls < 2; cls++) {
-      for (const clock of h.queued[cls]!) {
-        for (const k of clock.queues[cls]!) yield k.ev instanceof SpilledEvent ? { ...k, ev: this.recall(host, k.ev) } : (k as ContextEvent);
+    for (const cls of [0, 1] as const) {
+      for (const clock of h.clocksOf(cls)) {
+        for (const k of clock.queue(cls)!) yield k.ev instanceof SpilledEvent ? { ...k, ev: this.recall(host, k.ev) } : (k as ContextEvent);
       }
     }
   }
@@ -217,10 +247,10 @@ export class ContextWindow {
   size(host?: string): number {
     if (host !== undefined) {
       const h = this.hosts.get(host);
-      return h ? h.sizes[0] + h.sizes[1] : 0;
+      return h ? h.shortSize + h.identitySize : 0;
     }
     let n = 0;
-    for (const h of this.hosts.values()) n += h.sizes[0] + h.sizes[1];
+    for (const h of this.hosts.values()) n += h.shortSize + h.identitySize;
     return n;
   }
 }
