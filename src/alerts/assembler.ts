@@ -22,7 +22,7 @@ export interface AlertAssemblerOptions {
   maxPendingPerHost?: number;
   /** Cap on remembered alert uuids for deduplication (default 1,000,000; oldest forgotten first). */
   maxRemembered?: number;
-  /** TaskCache writes kept in memory; later ones wait on disk (default 4,096; see context-window.ts). */
+  /** TaskCache writes kept in memory; later ones wait on disk (default 1,024; see context-window.ts). */
   taskCacheInMemory?: number;
   /** Where the directory for context kept on disk is made (default the system's temp directory). */
   tempDir?: string;

@@ -123,7 +123,7 @@ export interface ContextWindowOptions {
   identityRetentionMs?: number;
   /** Most identity events kept per host (default 10,000). */
   maxIdentityPerHost?: number;
-  /** TaskCache writes kept in memory (all hosts); later ones go to disk until some leave (default 4,096). */
+  /** TaskCache writes kept in memory (all hosts); later ones go to disk until some leave (default 1,024). */
   taskCacheInMemory?: number;
   /** Where the directory for those on disk is made (default the system's temp directory). */
   tempDir?: string;
@@ -144,7 +144,7 @@ export class ContextWindow {
   constructor(private readonly options: ContextWindowOptions) {
     this.retention = [options.retentionMs, Math.max(options.retentionMs, options.identityRetentionMs ?? 24 * 3600_000)];
     this.caps = [options.maxPerHost, Math.max(1, options.maxIdentityPerHost ?? 10_000)];
-    this.taskCacheBudget = Math.max(0, options.taskCacheInMemory ?? 4096);
+    this.taskCacheBudget = Math.max(0, options.taskCacheInMemory ?? 1024);
   }
 
   /** Notes the host's time and keeps the event when enrichment can use it. */

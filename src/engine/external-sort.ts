@@ -56,7 +56,7 @@ const MIN_RUN_FOR_HEAP_SPILL = 8192;
 const WRITE_CHUNK = 1 << 20;
 /** Read buffers of all the runs merged at once share this budget (each between the two bounds below; 8 MiB read
  * no faster, and the final merge is when the heap is largest). */
-const READ_BUDGET = 2 << 20;
+const READ_BUDGET = 1 << 20;
 const MIN_READ_CHUNK = 64 << 10;
 const MAX_READ_CHUNK = 1 << 20;
 

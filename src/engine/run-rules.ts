@@ -34,7 +34,7 @@ export interface RunRulesOptions {
   sort?: ExternalSortOptions;
   /** Passed to the alert assembler: how long after a match its surrounding context is collected. */
   contextWindowMs?: number;
-  /** Passed to the alert assembler: TaskCache writes kept in memory before the rest wait on disk (default 4,096). */
+  /** Passed to the alert assembler: TaskCache writes kept in memory before the rest wait on disk (default 1,024). */
   taskCacheInMemory?: number;
   postProcess?: AlertPostProcessor;
   /** Called for every alert as it is completed (suppressed ones too, with `suppressed_by` set). */
