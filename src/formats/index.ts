@@ -125,7 +125,8 @@ export async function* readSource(source: InputSource, options: InputOptions = {
         // prefetching included, from the page cache. A cold disk now waits here instead of beside the decoding.
         input = chunksOf(readFileSync(source.path));
       } else {
-        const chunks = fileChunks(await open(source.path, 'r'), FILE_CHUNK);
+        // A size is known for regular files only (expand.ts): a FIFO (`<(zcat …)`) cannot be read at offsets.
+        const chunks = fileChunks(await open(source.path, 'r'), FILE_CHUNK, source.size !== undefined);
         ctx.lend = (on) => chunks.lend(on);
         input = chunks;
       }

@@ -159,12 +159,52 @@ test('a lending file stream hands out its own chunks until it lends, then reuses
   assert.deepEqual(Buffer.concat([...owned, ...lent, ...rest]), bytes);
   assert.equal(rest.at(-1)!.length, 7);
   assert.equal(file.fd, -1, 'closed at the end');
-  // Lent chunks share their buffers, three in turn.
+  // Lent chunks share their buffers, four in turn (one being read ahead), and each stays as it was through the next
+  // two pulls, however long the reader takes with them (the read ahead has long finished when it is checked).
   const again = fileChunks(await open(path, 'r'), 1000);
   again.lend(true);
   const it2 = again[Symbol.asyncIterator]();
   const lentBuffers = new Set<ArrayBufferLike>();
-  for (let k = 0; k < 6; k++) lentBuffers.add((await it2.next()).value!.buffer);
-  assert.equal(lentBuffers.size, 3);
+  const pulled: Uint8Array[] = [];
+  for (let k = 0; k < 8; k++) {
+    const chunk = (await it2.next()).value!;
+    lentBuffers.add(chunk.buffer);
+    pulled.push(chunk);
+    await new Promise((r) => setTimeout(r, 5));
+    for (let j = Math.max(0, k - 2); j <= k; j++) {
+      assert.deepEqual(Buffer.from(pulled[j]!), bytes.subarray(j * 1000, j * 1000 + 1000), `chunk ${j}, ${k - j} pull(s) later`);
+    }
+  }
+  assert.equal(lentBuffers.size, 4);
   await it2.return!(undefined);
+  assert.equal((await it2.next()).done, true);
+});
+
+test('a lending file stream stopped early, or failing, leaves no read behind and closes the file', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'bytes.bin');
+  writeFileSync(path, Buffer.alloc(50_000, 7));
+  const file = await open(path, 'r');
+  const it = fileChunks(file, 1000)[Symbol.asyncIterator]();
+  await it.next();
+  await it.return!(undefined); // a read ahead is in flight: it ends before the file is closed
+  assert.equal(file.fd, -1, 'closed');
+  // A read that fails ahead of being asked for is reported when it is asked for, not as an unhandled rejection.
+  const failing = await open(path, 'r');
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const realRead = failing.read.bind(failing);
+    let reads = 0;
+    (failing as { read: unknown }).read = (...args: Parameters<typeof realRead>) => (++reads === 2 ? Promise.reject(new Error('EIO: i/o error, read')) : realRead(...args));
+    const it2 = fileChunks(failing, 1000)[Symbol.asyncIterator]();
+    assert.equal((await it2.next()).value!.length, 1000);
+    await new Promise((r) => setTimeout(r, 20)); // the second read has failed by now, unasked for
+    await assert.rejects(it2.next(), /EIO/);
+    assert.deepEqual(unhandled, []);
+    assert.equal(failing.fd, -1, 'closed after the error');
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 });
