@@ -9,7 +9,7 @@
 // day of identity holds, so past a budget they go to disk (spilled-events.ts) and are read back for alerts only.
 import type { NormalizedEvent } from '../normalize/types.js';
 import { alignedTime, classify, projectForContext, type ContextEvent, type ContextKind } from './context-events.js';
-import { SpilledEvent, SpilledEvents } from './spilled-events.js';
+import { SpilledEvents, type SpilledHandle } from './spilled-events.js';
 
 /** A FIFO over an array with a moving head (amortized O(1) shift, compacted when half is dead). */
 class Fifo<T> {
@@ -43,8 +43,8 @@ class Fifo<T> {
 
 type RetentionClass = 0 | 1; // 0 short, 1 identity
 
-/** A kept event: its document in memory, or on disk for TaskCache writes past the budget. */
-type Kept = Omit<ContextEvent, 'ev'> & { ev: NormalizedEvent | SpilledEvent };
+/** A kept event: in memory, or a handle to one on disk (TaskCache writes past the budget: no object each). */
+type Kept = ContextEvent | SpilledHandle;
 
 function classOf(kind: ContextKind): RetentionClass {
   return kind === 'task' || kind === 'taskcache' ? 1 : 0;
@@ -139,7 +139,7 @@ export class ContextWindow {
   private spill: SpilledEvents | undefined;
   private spilled = 0;
   /** The documents of one host's spilled events, read back for its last alert (its next ones often follow). */
-  private recalled: { host: string; events: Map<SpilledEvent, NormalizedEvent> } | undefined;
+  private recalled: { host: string; events: Map<SpilledHandle, NormalizedEvent> } | undefined;
 
   constructor(private readonly options: ContextWindowOptions) {
     this.retention = [options.retentionMs, Math.max(options.retentionMs, options.identityRetentionMs ?? 24 * 3600_000)];
@@ -164,18 +164,18 @@ export class ContextWindow {
     const newest = (clock.newest = Math.max(clock.newest, ev.timestamp));
     const cls = classOf(c.kind);
     const q = host.queue(clock, cls);
-    let kept: NormalizedEvent | SpilledEvent = projectForContext(ev, c.kind);
-    if (c.kind === 'taskcache') {
-      if (this.taskCacheInMemory < this.taskCacheBudget) this.taskCacheInMemory++;
-      else {
-        kept = (this.spill ??= new SpilledEvents(this.options.tempDir)).add(kept, host.name);
-        this.spilled++;
-      }
+    const projected = projectForContext(ev, c.kind);
+    const seq = this.seq++;
+    if (c.kind === 'taskcache' && this.taskCacheInMemory >= this.taskCacheBudget) {
+      q.push((this.spill ??= new SpilledEvents(this.options.tempDir)).add(projected, host.name, { eventId: c.eventId, aligned, seq }));
+      this.spilled++;
+    } else {
+      if (c.kind === 'taskcache') this.taskCacheInMemory++;
+      q.push({ ev: projected, kind: c.kind, eventId: c.eventId, clock: c.clock, aligned, seq });
     }
-    q.push({ ev: kept, kind: c.kind, eventId: c.eventId, clock: c.clock, aligned, seq: this.seq++ });
     host.count(cls, 1);
     const horizon = newest - this.retention[cls];
-    for (let front = q.peek(); front && front.ev.timestamp < horizon; front = q.peek()) this.drop(host, cls, q);
+    for (let front = q.peek(); front !== undefined && this.timeOf(front) < horizon; front = q.peek()) this.drop(host, cls, q);
     while (host.size(cls) > this.caps[cls] && this.evictOldestArrival(host, cls));
   }
 
@@ -183,8 +183,14 @@ export class ContextWindow {
   private drop(host: HostWindow, cls: RetentionClass, q: Fifo<Kept>): void {
     const k = q.shift()!;
     host.count(cls, -1);
-    if (k.ev instanceof SpilledEvent) this.spill!.release(k.ev);
-    else if (k.kind === 'taskcache') this.taskCacheInMemory--;
+    if (typeof k === 'number') {
+      this.spill!.release(k);
+      this.recalled?.events.delete(k); // the handle may be given out again
+    } else if (k.kind === 'taskcache') this.taskCacheInMemory--;
+  }
+
+  private timeOf(k: Kept): number {
+    return typeof k === 'number' ? this.spill!.timestamp(k) : k.ev.timestamp;
   }
 
   private evictOldestArrival(host: HostWindow, cls: RetentionClass): boolean {
@@ -193,8 +199,10 @@ export class ContextWindow {
     for (const clock of host.clocksOf(cls)) {
       const q = clock.queue(cls)!;
       const f = q.peek();
-      if (f && f.seq < seq) {
-        seq = f.seq;
+      if (f === undefined) continue;
+      const s = typeof f === 'number' ? this.spill!.seq(f) : f.seq;
+      if (s < seq) {
+        seq = s;
         victim = q;
       }
     }
@@ -214,16 +222,22 @@ export class ContextWindow {
     if (!h) return;
     for (const cls of [0, 1] as const) {
       for (const clock of h.clocksOf(cls)) {
-        for (const k of clock.queue(cls)!) yield k.ev instanceof SpilledEvent ? { ...k, ev: this.recall(host, k.ev) } : (k as ContextEvent);
+        for (const k of clock.queue(cls)!) {
+          if (typeof k !== 'number') yield k;
+          else {
+            const { eventId, aligned, seq } = this.spill!.meta(k);
+            yield { ev: this.recall(host, k), kind: 'taskcache', eventId, clock: clock.clock, aligned, seq };
+          }
+        }
       }
     }
   }
 
-  private recall(host: string, s: SpilledEvent): NormalizedEvent {
+  private recall(host: string, s: SpilledHandle): NormalizedEvent {
     if (this.recalled?.host !== host) this.recalled = { host, events: new Map() };
     let ev = this.recalled.events.get(s);
     if (!ev) {
-      ev = this.spill!.read(s);
+      ev = this.spill!.read(s, host);
       this.recalled.events.set(s, ev);
     }
     return ev;

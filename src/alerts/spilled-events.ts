@@ -1,7 +1,8 @@
 // Kept events written to disk. TaskCache writes are kept a day for task identity (context-window.ts); on a
 // busy fleet that is most of what a hunt holds, and it grows with the input (about 1.5 KB each as objects).
 // Past a budget, their projected documents go to files in a scratch directory, and memory keeps only where each
-// one is: a `SpilledEvent` of about 150 bytes. They are read back only when an alert of their host is built.
+// one is and what the window orders and evicts it by: a handle into columns (typed arrays, no object per event
+// but its origin), about 120 bytes each where a handle object and the window's record of it took about 250. They are read back only when an alert of their host is built.
 // Files are segments of SEGMENT_BYTES: a segment whose events have all left the window is deleted, so a stream
 // that runs for weeks keeps about a day of them on disk.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -38,17 +39,38 @@ class Segment {
   }
 }
 
-/** An event whose document is on disk: what the window needs to order and evict it stays in memory. */
-export class SpilledEvent {
-  constructor(
-    readonly segment: Segment,
-    readonly offset: number,
-    readonly length: number,
-    readonly timestamp: number,
-    readonly host: string,
-    readonly origin: NormalizedEvent['origin'],
-    readonly order: number | undefined,
-  ) {}
+/** A spilled event: an index into the store's columns, valid until `release`d (then it may be given out again). */
+export type SpilledHandle = number;
+
+/** What the context window keeps of a spilled event besides where it is (context-events.ts `ContextEvent`). */
+export interface SpilledMeta {
+  eventId: number | undefined;
+  aligned: number;
+  seq: number;
+}
+
+/** Growable columns of numbers, one row per handle. */
+class Columns {
+  capacity = 0;
+  offset = new Float64Array(0);
+  length = new Float64Array(0);
+  timestamp = new Float64Array(0);
+  /** NaN: no input order. */
+  order = new Float64Array(0);
+  /** NaN: no event id. */
+  eventId = new Float64Array(0);
+  aligned = new Float64Array(0);
+  seq = new Float64Array(0);
+
+  grow(): void {
+    const capacity = Math.max(1024, this.capacity * 2);
+    for (const name of ['offset', 'length', 'timestamp', 'order', 'eventId', 'aligned', 'seq'] as const) {
+      const next = new Float64Array(capacity);
+      next.set(this[name]);
+      this[name] = next;
+    }
+    this.capacity = capacity;
+  }
 }
 
 export class SpilledEvents {
@@ -58,50 +80,104 @@ export class SpilledEvents {
   private closed = false;
   private made = 0;
   private readonly buffer = Buffer.allocUnsafe(64 * 1024);
+  private readonly columns = new Columns();
+  /** Per handle: its segment and its origin (kept as the object: correlation tells events apart by it). */
+  private readonly segmentOf: Array<Segment | undefined> = [];
+  private readonly originOf: Array<NormalizedEvent['origin'] | undefined> = [];
+  /** Handles released, to be given out again. */
+  private readonly free: number[] = [];
+  private rows = 0;
 
   /** `tempParent`: where the scratch directory is made (default the system's temp directory). */
   constructor(private readonly tempParent: string = tmpdir()) {}
 
   /**
-   * Writes the event's document and returns what stands for it in memory. `host`: a string equal to `ev.host`
-   * to keep instead of it (the caller's one copy for many events).
+   * Writes the event's document and returns what stands for it in memory. `host`: a string equal to `ev.host`,
+   * which `read` is given back (the caller keeps one copy for many events).
    */
-  add(ev: NormalizedEvent, host: string = ev.host): SpilledEvent {
+  add(ev: NormalizedEvent, host: string, meta: SpilledMeta): SpilledHandle {
     if (this.closed) throw new Error('spilled events: used after close');
     if (host !== ev.host) throw new Error('spilled events: the host given is not the event\'s');
     const text = JSON.stringify(ev.doc) + '\n';
     const length = Buffer.byteLength(text);
     let seg = this.current;
     if (!seg || seg.size + length > SEGMENT_BYTES) seg = this.newSegment();
-    const out = new SpilledEvent(seg, seg.size, length, ev.timestamp, host, ev.origin, ev.order);
+    let h = this.free.pop();
+    if (h === undefined) {
+      h = this.rows++;
+      if (h >= this.columns.capacity) this.columns.grow();
+    }
+    const c = this.columns;
+    c.offset[h] = seg.size;
+    c.length[h] = length;
+    c.timestamp[h] = ev.timestamp;
+    c.order[h] = ev.order ?? Number.NaN;
+    c.eventId[h] = meta.eventId ?? Number.NaN;
+    c.aligned[h] = meta.aligned;
+    c.seq[h] = meta.seq;
+    this.segmentOf[h] = seg;
+    this.originOf[h] = ev.origin;
     seg.pending.push(text);
     seg.pendingBytes += length;
     if (seg.pendingBytes >= FLUSH_BYTES) seg.flush();
     seg.live++;
-    return out;
+    return h;
   }
 
-  /** The event as it was given to `add` (its document read back from disk). */
-  read(s: SpilledEvent): NormalizedEvent {
-    const seg = s.segment;
-    if (s.offset + s.length > seg.written) seg.flush();
-    const buf = s.length <= this.buffer.length ? this.buffer : Buffer.allocUnsafe(s.length);
+  timestamp(h: SpilledHandle): number {
+    return this.columns.timestamp[h]!;
+  }
+
+  meta(h: SpilledHandle): SpilledMeta {
+    const c = this.columns;
+    const id = c.eventId[h]!;
+    return { eventId: Number.isNaN(id) ? undefined : id, aligned: c.aligned[h]!, seq: c.seq[h]! };
+  }
+
+  seq(h: SpilledHandle): number {
+    return this.columns.seq[h]!;
+  }
+
+  /** The file holding the event's document (for tests). */
+  fileOf(h: SpilledHandle): string {
+    return this.segment(h).path;
+  }
+
+  /** The event as it was given to `add` (its document read back from disk), on `host`. */
+  read(h: SpilledHandle, host: string): NormalizedEvent {
+    const seg = this.segment(h);
+    const c = this.columns;
+    const offset = c.offset[h]!;
+    const length = c.length[h]!;
+    if (offset + length > seg.written) seg.flush();
+    const buf = length <= this.buffer.length ? this.buffer : Buffer.allocUnsafe(length);
     let got = 0;
-    while (got < s.length) {
-      const n = readSync(seg.fd, buf, got, s.length - got, s.offset + got);
-      if (n === 0) throw new Error(`spilled events: ${seg.path} ends before offset ${s.offset + s.length}`);
+    while (got < length) {
+      const n = readSync(seg.fd, buf, got, length - got, offset + got);
+      if (n === 0) throw new Error(`spilled events: ${seg.path} ends before offset ${offset + length}`);
       got += n;
     }
-    const doc = JSON.parse(buf.toString('utf8', 0, s.length)) as NormalizedEvent['doc'];
-    const ev: NormalizedEvent = { doc, timestamp: s.timestamp, host: s.host, origin: s.origin };
-    if (s.order !== undefined) ev.order = s.order;
+    const doc = JSON.parse(buf.toString('utf8', 0, length)) as NormalizedEvent['doc'];
+    const ev: NormalizedEvent = { doc, timestamp: c.timestamp[h]!, host, origin: this.originOf[h]! };
+    const order = c.order[h]!;
+    if (!Number.isNaN(order)) ev.order = order;
     return ev;
   }
 
   /** The event has left the window: its segment is deleted once none of its events is left. */
-  release(s: SpilledEvent): void {
-    s.segment.live--;
-    this.dropIfDone(s.segment);
+  release(h: SpilledHandle): void {
+    const seg = this.segment(h);
+    this.segmentOf[h] = undefined;
+    this.originOf[h] = undefined;
+    this.free.push(h);
+    seg.live--;
+    this.dropIfDone(seg);
+  }
+
+  private segment(h: SpilledHandle): Segment {
+    const seg = this.segmentOf[h];
+    if (!seg) throw new Error(`spilled events: no event ${h}`);
+    return seg;
   }
 
   private dropIfDone(seg: Segment): void {

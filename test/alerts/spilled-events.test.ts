@@ -36,26 +36,35 @@ const taskCacheWrite = (i: number, data: string): NormalizedEvent => ({
   ...(i % 2 === 0 ? { order: i } : {}),
 });
 
-test('a spilled event reads back as written, its origin the same object; files go with their events', () => {
+test('a spilled event reads back as written, its origin the same object; files go with their events; handles are reused', () => {
   const dir = scratch();
   try {
     const store = new SpilledEvents(dir);
     const big = 'é'.repeat(200_000); // 400 KB of UTF-8 each: 21 of them fill more than one 8 MiB segment
     const events = Array.from({ length: 42 }, (_, i) => taskCacheWrite(i, `${i}:${big}:\u{1F600}`));
-    const handles = events.map((e) => store.add(e));
+    const meta = (i: number) => ({ eventId: i % 3 === 0 ? undefined : 13, aligned: events[i]!.timestamp - i, seq: 1000 + i });
+    const handles = events.map((e, i) => store.add(e, e.host, meta(i)));
     assert.ok(store.files >= 2, `several segments (${store.files})`);
     for (let i = 0; i < events.length; i++) {
-      const back = store.read(handles[i]!);
+      const back = store.read(handles[i]!, events[i]!.host);
       assert.deepEqual(back, events[i]);
       assert.equal(back.origin, events[i]!.origin, 'the origin object is shared (correlation tells the match apart by it)');
+      assert.deepEqual(store.meta(handles[i]!), meta(i));
+      assert.equal(store.timestamp(handles[i]!), events[i]!.timestamp);
     }
+    assert.throws(() => store.add(events[0]!, 'another-host', meta(0)), /host given is not the event's/);
     const before = store.files;
     // Every event of the first segment leaves: that file goes; the one being written stays.
-    const first = handles.filter((h) => h.segment === handles[0]!.segment);
+    const first = handles.filter((h) => store.fileOf(h) === store.fileOf(handles[0]!));
     for (const h of first) store.release(h);
     assert.equal(store.files, before - 1);
     assert.equal(filesUnder(dir).length, before - 1);
-    for (const h of handles.slice(first.length)) store.release(h);
+    assert.throws(() => store.read(first[0]!, 'h-0'), /no event/);
+    // A released handle is given out again, and then stands for the new event.
+    const again = store.add(events[5]!, events[5]!.host, meta(5));
+    assert.ok(first.includes(again), 'a released handle is reused');
+    assert.deepEqual(store.read(again, events[5]!.host), events[5]);
+    for (const h of [...handles.slice(first.length), again]) store.release(h);
     assert.equal(store.files, 1, 'the segment being written is kept');
     store.close();
     assert.deepEqual(readdirSync(dir), [], 'close removes the directory');
@@ -122,6 +131,25 @@ test('a host\'s events come class by class, clocks in the order they first held 
     // Read back from disk, they are the events observed (as kept: projected), on the host as given.
     for (const c of window.events('h')) if (c.kind === 'taskcache') assert.deepEqual(c.ev, projectForContext(writes.find((w) => w.timestamp === c.ev.timestamp)!, 'taskcache'));
     assert.deepEqual([...window.events('elsewhere')], []);
+    window.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a handle given out again after an event left the window reads as the new event, not the one read before', () => {
+  const dir = scratch();
+  try {
+    const window = new ContextWindow({ retentionMs: 3600_000, maxPerHost: 100, maxIdentityPerHost: 2, taskCacheInMemory: 0, tempDir: dir });
+    const writes = [1, 2, 3, 4].map((i) => ({ ...taskCacheWrite(i, `data-${i}`), host: 'h' }));
+    const data = () => [...window.events('h')].map((c) => (c.ev.doc.registry as { data: { bytes: string } }).data.bytes);
+    window.observe(writes[0]!);
+    window.observe(writes[1]!);
+    assert.deepEqual(data(), ['data-1', 'data-2']); // read back from disk, and remembered for the host's next alert
+    window.observe(writes[2]!); // the cap of 2 takes the first out: its handle is free
+    window.observe(writes[3]!); // … and given to this one
+    assert.deepEqual(data(), ['data-3', 'data-4']);
+    assert.equal(window.spilledCount, 4);
     window.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
