@@ -440,8 +440,9 @@ class RunReader {
     return revive(held, event);
   }
 
-  close(): Promise<void> {
-    return this.file.close();
+  async close(): Promise<void> {
+    await this.pieces.settle();
+    await this.file.close();
   }
 
   private take(line: string): void {

@@ -64,13 +64,14 @@ export class HeldLines {
 /** The held lines of a file `HeldLines` wrote, in the order they were added. */
 async function* readHeldLines(path: string): AsyncGenerator<HeldEntry> {
   const file = await open(path, 'r');
+  const pieces = new LinePieces(file, READ_CHUNK);
   try {
-    const pieces = new LinePieces(file, READ_CHUNK);
     for (let text = await pieces.next(); text !== undefined; text = await pieces.next()) {
       if (!text.endsWith('\n')) throw new Error(`${path}: held lines cut short`);
       for (let s = 0, nl = text.indexOf('\n'); nl !== -1; s = nl + 1, nl = text.indexOf('\n', s)) yield parseEntry(text, s, nl);
     }
   } finally {
+    await pieces.settle();
     await file.close();
   }
 }
