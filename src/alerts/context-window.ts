@@ -75,7 +75,7 @@ class HostWindow {
   identitySize = 0;
   /** Newest aligned time seen on this host (all events, not only kept ones). */
   alignedNow = -Infinity;
-  /** The host's name, one string for all its spilled events (each event's own copy would be kept otherwise). */
+  /** The host's name: its spilled events are read back with it (one copy for all of them). */
   constructor(readonly name: string) {}
 
   clock(name: string): ClockWindow {
@@ -167,7 +167,7 @@ export class ContextWindow {
     const projected = projectForContext(ev, c.kind);
     const seq = this.seq++;
     if (c.kind === 'taskcache' && this.taskCacheInMemory >= this.taskCacheBudget) {
-      q.push((this.spill ??= new SpilledEvents(this.options.tempDir)).add(projected, host.name, { eventId: c.eventId, aligned, seq }));
+      q.push((this.spill ??= new SpilledEvents(this.options.tempDir)).add(projected, { eventId: c.eventId, aligned, seq }));
       this.spilled++;
     } else {
       if (c.kind === 'taskcache') this.taskCacheInMemory++;

@@ -2,7 +2,8 @@
 // busy fleet that is most of what a hunt holds, and it grows with the input (about 1.5 KB each as objects).
 // Past a budget, their projected documents go to files in a scratch directory, and memory keeps only where each
 // one is and what the window orders and evicts it by: a handle into columns (typed arrays, no object per event
-// but its origin), about 120 bytes each where a handle object and the window's record of it took about 250. They are read back only when an alert of their host is built.
+// but its origin), about 120 bytes each where a handle object and the window's record of it took about 250. They
+// are read back only when an alert of their host is built.
 // Files are segments of SEGMENT_BYTES: a segment whose events have all left the window is deleted, so a stream
 // that runs for weeks keeps about a day of them on disk.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -92,12 +93,11 @@ export class SpilledEvents {
   constructor(private readonly tempParent: string = tmpdir()) {}
 
   /**
-   * Writes the event's document and returns what stands for it in memory. `host`: a string equal to `ev.host`,
-   * which `read` is given back (the caller keeps one copy for many events).
+   * Writes the event's document and returns what stands for it in memory. Its host is not kept: `read` is given
+   * it back (the caller keeps one copy of the name for all of a host's events).
    */
-  add(ev: NormalizedEvent, host: string, meta: SpilledMeta): SpilledHandle {
+  add(ev: NormalizedEvent, meta: SpilledMeta): SpilledHandle {
     if (this.closed) throw new Error('spilled events: used after close');
-    if (host !== ev.host) throw new Error('spilled events: the host given is not the event\'s');
     const text = JSON.stringify(ev.doc) + '\n';
     const length = Buffer.byteLength(text);
     let seg = this.current;
