@@ -20,6 +20,16 @@ function scratch(): string {
   return mkdtempSync(join(tmpdir(), 'seqhunt-spill-test-'));
 }
 
+/** Runs `body` with a scratch directory, removed afterwards. */
+function withScratch(body: (dir: string) => void): void {
+  const dir = scratch();
+  try {
+    body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Files under `dir`, one level down (the store makes one directory there). */
 const filesUnder = (dir: string): string[] => readdirSync(dir, { recursive: true }).map(String).filter((p) => p.endsWith('.ndjson'));
 
@@ -108,9 +118,8 @@ test('the window gives the same context with TaskCache writes on disk, and lets 
   }
 });
 
-test('a host\'s events come class by class, clocks in the order they first held one, and the cap takes the oldest arrival', () => {
-  const dir = scratch();
-  try {
+test('a host\'s events come class by class, clocks in the order they first held one, and the cap takes the oldest arrival', () =>
+  withScratch((dir) => {
     const window = new ContextWindow({ retentionMs: 3600_000, maxPerHost: 100, maxIdentityPerHost: 3, taskCacheInMemory: 1, tempDir: dir });
     const on = (clock: string, e: NormalizedEvent): NormalizedEvent => ({ ...e, host: 'h', doc: { ...e.doc, event: { ...(e.doc.event as object), dataset: clock } } });
     const logon: NormalizedEvent = { doc: { event: { code: '4648', dataset: 'a' } }, timestamp: 1_699_999_999_500, host: 'h', origin: { file: 'x.ndjson', line: 1 } };
@@ -131,14 +140,10 @@ test('a host\'s events come class by class, clocks in the order they first held 
     for (const c of window.events('h')) if (c.kind === 'taskcache') assert.deepEqual(c.ev, projectForContext(writes.find((w) => w.timestamp === c.ev.timestamp)!, 'taskcache'));
     assert.deepEqual([...window.events('elsewhere')], []);
     window.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a handle given out again after an event left the window reads as the new event, not the one read before', () => {
-  const dir = scratch();
-  try {
+test('a handle given out again after an event left the window reads as the new event, not the one read before', () =>
+  withScratch((dir) => {
     const window = new ContextWindow({ retentionMs: 3600_000, maxPerHost: 100, maxIdentityPerHost: 2, taskCacheInMemory: 0, tempDir: dir });
     const writes = [1, 2, 3, 4].map((i) => ({ ...taskCacheWrite(i, `data-${i}`), host: 'h' }));
     const data = () => [...window.events('h')].map((c) => (c.ev.doc.registry as { data: { bytes: string } }).data.bytes);
@@ -150,10 +155,7 @@ test('a handle given out again after an event left the window reads as the new e
     assert.deepEqual(data(), ['data-3', 'data-4']);
     assert.equal(window.spilledCount, 4);
     window.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('every scenario, in each form, gives the same alerts with its TaskCache writes kept on disk', async () => {
   const { rules } = await loadRules({ builtin: true });
