@@ -2,7 +2,8 @@
 // run on this machine. A benchmark, not a test: it prints a table of ratios and writes bench/out/results.json.
 //
 // Options: --ndjson-mb N (default 1000), --evtx-mb N (default 300), --only ndjson|evtx, --keep (reuse inputs),
-// --runs N (default 3: each measure but the Python references is run N times and the best time counts).
+// --runs N (default 3: each measure but the Python references is run N times and the best time counts; measures
+// compared by a ratio take turns, so that they see the same moments of a noisy machine).
 // Environment: EQL_PY=<checkout of endgameinc/eql> adds the Python reference engine, run with Debian's
 // /usr/bin/python3 and its python3-lark (PyPI is not reachable here).
 import { spawnSync } from 'node:child_process';
@@ -43,31 +44,55 @@ const results: Measure[] = [];
 /** Writes what was measured so far to bench/out/results.json. */
 const save = (complete: boolean) => writeFileSync(join(out, 'results.json'), JSON.stringify({ when: new Date().toISOString(), complete, results }, null, 2));
 
+/** What one measure runs: a shell command, and what it is measured on. */
+interface Spec {
+  input: string;
+  tool: string;
+  command: string;
+  bytes: number;
+  events?: number;
+}
+
+/** One run of a spec under /usr/bin/time -v: wall time (from the clock here), peak RSS (from time), output. */
+function runOnce(spec: Spec): { seconds: number; rssMb: number; output: string | undefined } {
+  const started = process.hrtime.bigint();
+  const run = spawnSync('/usr/bin/time', ['-v', 'bash', '-c', spec.command], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
+  if (run.status !== 0) process.stderr.write(`! ${spec.tool} exited ${run.status}: ${run.stderr.split('\n').slice(0, 5).join(' | ')}\n`);
+  return { seconds, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN, output: run.stdout.trim().split('\n').pop() };
+}
+
 /**
- * Runs a shell command under /usr/bin/time -v, `repeat` times: the best wall time (from the clock here; the other
- * runs show how noisy the machine was), the highest peak RSS (from time), the last run's output.
+ * Runs specs `repeat` times each, taking turns (the first, the second, …, then again), so that measures compared
+ * by a ratio see the same moments of a noisy machine. Per spec: the best wall time (the other runs show how noisy
+ * the machine was), the highest peak RSS, the last run's output.
  */
-function measure(input: string, tool: string, command: string, bytes: number, events?: number, repeat = runs): Measure {
-  const times: number[] = [];
-  let peakMb = NaN;
-  let output: string | undefined;
+function measureTogether(specs: Spec[], repeat = runs): Measure[] {
+  const done = specs.map((spec) => ({ spec, times: [] as number[], peakMb: Number.NaN, output: undefined as string | undefined }));
   for (let i = 0; i < repeat; i++) {
-    const started = process.hrtime.bigint();
-    const run = spawnSync('/usr/bin/time', ['-v', 'bash', '-c', command], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    times.push(Number(process.hrtime.bigint() - started) / 1e9);
-    const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
-    if (rss) peakMb = Math.max(Number.isNaN(peakMb) ? 0 : peakMb, Number(rss[1]) / 1024);
-    if (run.status !== 0) process.stderr.write(`! ${tool} exited ${run.status}: ${run.stderr.split('\n').slice(0, 5).join(' | ')}\n`);
-    output = run.stdout.trim().split('\n').pop();
+    for (const d of done) {
+      const r = runOnce(d.spec);
+      d.times.push(r.seconds);
+      if (!Number.isNaN(r.rssMb)) d.peakMb = Math.max(Number.isNaN(d.peakMb) ? 0 : d.peakMb, r.rssMb);
+      d.output = r.output;
+    }
   }
-  const seconds = Math.min(...times);
-  const m: Measure = { input, tool, seconds, runs: times, peakMb, bytes, events, output };
-  results.push(m);
-  // Saved after every measure, so that a run cut short keeps what it measured.
-  save(false);
-  const all = times.length > 1 ? ` (runs: ${times.map((t) => t.toFixed(2)).join(', ')})` : '';
-  process.stderr.write(`  ${tool.padEnd(44)} ${seconds.toFixed(2).padStart(8)} s  ${m.peakMb.toFixed(0).padStart(6)} MB  -> ${m.output ?? ''}${all}\n`);
-  return m;
+  return done.map(({ spec, times, peakMb, output }) => {
+    const seconds = Math.min(...times);
+    const m: Measure = { input: spec.input, tool: spec.tool, seconds, runs: times, peakMb, bytes: spec.bytes, events: spec.events, output };
+    results.push(m);
+    // Saved after every measure, so that a run cut short keeps what it measured.
+    save(false);
+    const all = times.length > 1 ? ` (runs: ${times.map((t) => t.toFixed(2)).join(', ')})` : '';
+    process.stderr.write(`  ${spec.tool.padEnd(44)} ${seconds.toFixed(2).padStart(8)} s  ${m.peakMb.toFixed(0).padStart(6)} MB  -> ${m.output ?? ''}${all}\n`);
+    return m;
+  });
+}
+
+/** One spec run `repeat` times in a row. */
+function measure(input: string, tool: string, command: string, bytes: number, events?: number, repeat = runs): Measure {
+  return measureTogether([{ input, tool, command, bytes, events }], repeat)[0]!;
 }
 
 function sizeOf(path: string): number {
@@ -96,9 +121,12 @@ async function ndjson(): Promise<void> {
   process.stderr.write(`NDJSON ${file}: ${truth.events} events, ${truth.attacks} true sequences\n`);
   measure('ndjson', 'read (cat)', `cat ${q(file)} > /dev/null`, bytes, truth.events);
   measure('ndjson', 'grep -c -F svchost', `grep -c -F svchost ${q(file)}`, bytes, truth.events);
-  measure('ndjson', 'node JSON.parse every line (floor)', `${one} node ${q(join(root, 'bench', 'floor-json-parse.mjs'))} ${q(file)}`, bytes, truth.events);
   const alerts = join(out, 'alerts.ndjson');
-  measure('ndjson', 'seqhunt hunt (1 core)', `${one} node ${q(seqhunt)} hunt ${q(file)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}`, bytes, truth.events);
+  const whole = { input: 'ndjson', bytes, events: truth.events };
+  measureTogether([
+    { ...whole, tool: 'node JSON.parse every line (floor)', command: `${one} node ${q(join(root, 'bench', 'floor-json-parse.mjs'))} ${q(file)}` },
+    { ...whole, tool: 'seqhunt hunt (1 core)', command: `${one} node ${q(seqhunt)} hunt ${q(file)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}` },
+  ]);
   // The same mode as the full input (the pre-filter is on by default only from 256 MiB), so that memory compares
   // like with like.
   measure('ndjson/10', 'seqhunt hunt --prefilter on (1 core), a tenth of the input', `${one} node ${q(seqhunt)} hunt ${q(small)} --prefilter on --format ndjson -o /dev/null 2>/dev/null; echo done`, sizeOf(small));
@@ -109,13 +137,16 @@ async function ndjson(): Promise<void> {
     mkdirSync(parts);
     spawnSync('split', ['-n', 'l/4', '-d', '--additional-suffix=.ndjson', file, join(parts, 'part-')]);
   }
-  measure('ndjson x4 files', 'seqhunt hunt (1 core)', `${one} node ${q(seqhunt)} hunt ${q(parts)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}`, bytes, truth.events);
-  measure('ndjson x4 files', 'seqhunt hunt (2 cores)', `node ${q(seqhunt)} hunt ${q(parts)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}`, bytes, truth.events);
   // What two cores give this machine at best: two separate one-core processes at once, each on two of the files
-  // (each sees only its half, so their alerts are not comparable; a reference for the ratio above, not a result).
+  // (each sees only its half, so their alerts are not comparable; a reference for the ratio, not a result).
   const half = (names: string[]) => names.map((n) => q(join(parts, n))).join(' ');
   const pinnedHunt = (core: number, names: string[]) => `taskset -c ${core} node ${q(seqhunt)} hunt ${half(names)} --format ndjson -o /dev/null 2>/dev/null`;
-  measure('ndjson x4 files', 'two 1-core processes at once, 2 files each', `${pinnedHunt(0, ['part-00.ndjson', 'part-01.ndjson'])} & ${pinnedHunt(1, ['part-02.ndjson', 'part-03.ndjson'])} & wait; echo done`, bytes, truth.events);
+  const x4 = { input: 'ndjson x4 files', bytes, events: truth.events };
+  measureTogether([
+    { ...x4, tool: 'seqhunt hunt (1 core)', command: `${one} node ${q(seqhunt)} hunt ${q(parts)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}` },
+    { ...x4, tool: 'seqhunt hunt (2 cores)', command: `node ${q(seqhunt)} hunt ${q(parts)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}` },
+    { ...x4, tool: 'two 1-core processes at once, 2 files each', command: `${pinnedHunt(0, ['part-00.ndjson', 'part-01.ndjson'])} & ${pinnedHunt(1, ['part-02.ndjson', 'part-03.ndjson'])} & wait; echo done` },
+  ]);
   if (process.env.EQL_PY) {
     const queryFile = join(out, 'flagship.eql');
     writeFileSync(queryFile, flagship);
@@ -152,11 +183,14 @@ function evtx(): void {
   }
   process.stderr.write(`EVTX ${dir}: ${readdirSync(dir).length} files (corpus repeated), ${(total / 1e6).toFixed(0)} MB\n`);
   measure('evtx', 'read (cat)', `cat ${q(dir)}/* > /dev/null`, total);
-  if (spawnSync('which', ['evtxexport']).status === 0) measure('evtx', 'evtxexport -f xml (reference)', `for f in ${q(dir)}/*; do ${one} evtxexport -f xml "$f"; done > /dev/null 2>&1; echo done`, total);
   if (spawnSync('which', ['evtx_dump.py']).status === 0) measure('evtx', 'python-evtx evtx_dump.py (reference)', `for f in ${q(dir)}/*; do ${one} evtx_dump.py "$f"; done > /dev/null 2>&1; echo done`, total, undefined, 1);
-  measure('evtx', 'seqhunt evtx dump --json (1 core)', `${one} node ${q(seqhunt)} evtx dump --json ${q(dir)}/* > /dev/null 2>&1; echo done`, total);
-  measure('evtx', 'seqhunt hunt (1 core)', `${one} node ${q(seqhunt)} hunt ${q(dir)} --format ndjson -o /dev/null 2>/dev/null; echo done`, total);
-  measure('evtx', 'seqhunt hunt (2 cores)', `node ${q(seqhunt)} hunt ${q(dir)} --format ndjson -o /dev/null 2>/dev/null; echo done`, total);
+  const evtx = { input: 'evtx', bytes: total };
+  measureTogether([
+    ...(spawnSync('which', ['evtxexport']).status === 0 ? [{ ...evtx, tool: 'evtxexport -f xml (reference)', command: `for f in ${q(dir)}/*; do ${one} evtxexport -f xml "$f"; done > /dev/null 2>&1; echo done` }] : []),
+    { ...evtx, tool: 'seqhunt evtx dump --json (1 core)', command: `${one} node ${q(seqhunt)} evtx dump --json ${q(dir)}/* > /dev/null 2>&1; echo done` },
+    { ...evtx, tool: 'seqhunt hunt (1 core)', command: `${one} node ${q(seqhunt)} hunt ${q(dir)} --format ndjson -o /dev/null 2>/dev/null; echo done` },
+    { ...evtx, tool: 'seqhunt hunt (2 cores)', command: `node ${q(seqhunt)} hunt ${q(dir)} --format ndjson -o /dev/null 2>/dev/null; echo done` },
+  ]);
 }
 
 function table(): void {
