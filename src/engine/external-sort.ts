@@ -387,7 +387,7 @@ class RunReader {
   /** The file name of the last origin read. */
   private lastFile = '';
 
-  private constructor(private readonly file: FileHandle, private readonly path: string, chunkBytes: number) {
+  private constructor(file: FileHandle, private readonly path: string, chunkBytes: number) {
     this.pieces = new LinePieces(file, chunkBytes);
   }
 
@@ -440,9 +440,8 @@ class RunReader {
     return revive(held, event);
   }
 
-  async close(): Promise<void> {
-    await this.pieces.settle();
-    await this.file.close();
+  close(): Promise<void> {
+    return this.pieces.close();
   }
 
   private take(line: string): void {

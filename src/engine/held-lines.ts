@@ -71,8 +71,7 @@ async function* readHeldLines(path: string): AsyncGenerator<HeldEntry> {
       for (let s = 0, nl = text.indexOf('\n'); nl !== -1; s = nl + 1, nl = text.indexOf('\n', s)) yield parseEntry(text, s, nl);
     }
   } finally {
-    await pieces.settle();
-    await file.close();
+    await pieces.close();
   }
 }
 

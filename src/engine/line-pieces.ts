@@ -1,10 +1,11 @@
 // Reads a file of '\n'-terminated UTF-8 lines back as text, whole lines at a time, for the engine's own files
-// (sort runs, held lines). Two buffers serve the whole file: the next bytes are read into one while lines are cut
-// from the other (the final merge and the held lines' replay waited 15-20% of their time on reads asked for only
+// (sort runs, held lines). The bytes come through `fileChunks`, which reads the next chunk while lines are cut
+// from this one (the final merge and the held lines' replay waited 15-20% of their time on reads asked for only
 // when needed). Each piece of text decoded is at most PIECE_BYTES unless one line is longer: small strings die
 // young in V8's heap, where a string per megabyte read would sit in the large-object space (and raise the peak)
 // until a full collection, and every line cut from it would keep it alive.
 import type { FileHandle } from 'node:fs/promises';
+import { fileChunks } from '../formats/bytes.js';
 
 /** Most bytes decoded into one string (well under V8's large-object threshold). */
 export const PIECE_BYTES = 64 << 10;
@@ -14,34 +15,23 @@ export class LinePieces {
   private have = 0;
   private start = 0;
   private eof = false;
-  /** Where the next bytes are read into, ahead of need, and that read. */
-  private readonly ahead: Buffer;
-  private pending: Promise<{ bytesRead: number }> | undefined;
-  private position = 0;
+  private readonly chunks: AsyncIterator<Uint8Array>;
 
   /**
-   * Reads `file` from its start, half of `bufferBytes` (at least PIECE_BYTES) at a time, so that what a read brings
-   * fits beside the part of a line left from the one before.
+   * Reads `file` from its start, half of `bufferBytes` (at least PIECE_BYTES) at a time, so that a chunk fits
+   * beside the part of a line left from the one before. The file is closed at its end, or by `close`.
    */
-  constructor(
-    private readonly file: FileHandle,
-    bufferBytes: number,
-  ) {
+  constructor(file: FileHandle, bufferBytes: number) {
     this.buf = Buffer.allocUnsafe(Math.max(2 * PIECE_BYTES, bufferBytes));
-    this.ahead = Buffer.allocUnsafe(this.buf.length >> 1);
+    const stream = fileChunks(file, this.buf.length >> 1);
+    // Each chunk is copied into `buf` at once, so it can be borrowed.
+    stream.lend(true);
+    this.chunks = stream[Symbol.asyncIterator]();
   }
 
-  /** Waits for a read still in flight (before the file is closed early). */
-  async settle(): Promise<void> {
-    await this.pending?.catch(() => undefined);
-    this.pending = undefined;
-  }
-
-  private readAhead(): Promise<{ bytesRead: number }> {
-    const read = this.file.read(this.ahead, 0, this.ahead.length, this.position);
-    // Handled where it is awaited; without a handler now, a read failing ahead of that would end the process.
-    read.catch(() => undefined);
-    return read;
+  /** Stops reading (a read still in flight ends first) and closes the file; nothing happens when already done. */
+  async close(): Promise<void> {
+    await this.chunks.return?.(undefined);
   }
 
   /**
@@ -72,23 +62,20 @@ export class LinePieces {
       this.buf.copyWithin(0, this.start, this.have);
       this.have -= this.start;
       this.start = 0;
-      const read = this.pending ?? this.readAhead();
-      this.pending = undefined;
-      const { bytesRead } = await read;
-      if (bytesRead === 0) {
+      const chunk = await this.chunks.next();
+      if (chunk.done) {
         this.eof = true;
         continue;
       }
-      this.position += bytesRead;
-      if (this.have + bytesRead > this.buf.length) {
+      const bytes = chunk.value;
+      if (this.have + bytes.length > this.buf.length) {
         // A line longer than what is left of the buffer: make room for it.
-        const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.have + bytesRead));
+        const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.have + bytes.length));
         this.buf.copy(bigger, 0, 0, this.have);
         this.buf = bigger;
       }
-      this.ahead.copy(this.buf, this.have, 0, bytesRead);
-      this.have += bytesRead;
-      this.pending = this.readAhead();
+      this.buf.set(bytes, this.have);
+      this.have += bytes.length;
     }
   }
 }
