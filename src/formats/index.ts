@@ -10,19 +10,21 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { asByteStream, fileChunks, peekBytes, utf16ToUtf8, type ByteStream } from './bytes.js';
 import { describeHead, sniff } from './sniff.js';
-import { readJson, type JsonLineFilter } from './json/read.js';
+import { readJson, readJsonLines, startsNdjson, type JsonLineFilter } from './json/read.js';
 import { readEventXml } from './event-xml/read.js';
 import { gunzip } from './archive/gzip.js';
 import { openZip, type ZipFile } from './archive/zip.js';
 import { expandPaths } from './expand.js';
 import { readEvtx, type EvtxStats } from './evtx/index.js';
+import { lineRange, rangeFrom, type LineRange, type PieceState } from './line-range.js';
 import type { InputFormat, InputItem, Origin, ProblemSeverity, ReadItem } from './types.js';
 
 export type { InputItem, HeldLine, ReadItem, InputFormat, Origin, WinEvent, WinSystem, DataValue, XmlElement, ProblemSeverity } from './types.js';
 export type { ByteStream } from './bytes.js';
 export { parseEventXml } from './event-xml/parse.js';
 export type { JsonLineFilter } from './json/read.js';
-export { readHeldLine } from './json/read.js';
+export { readHeldLine, shiftLineNumbers } from './json/read.js';
+export type { PieceState } from './line-range.js';
 
 export interface InputOptions {
   /** Force a format instead of sniffing the content (gzip and zip containers are still opened). */
@@ -38,6 +40,8 @@ export interface InputOptions {
   lineFilter?: JsonLineFilter;
   /** What "-" reads (default process.stdin): the CLI passes its own stdin. */
   stdin?: AsyncIterable<Uint8Array | string>;
+  /** Filled while reading a piece of a file (`InputSource.piece`). */
+  piece?: PieceState;
 }
 
 /** One input the user named, after expanding directories and globs ("-" is stdin). */
@@ -53,12 +57,41 @@ export interface InputSource {
   error?: string;
   /** Why a path found in a directory or glob is not read (not a regular file): `readSource` reports it as a note. */
   skipped?: string;
+  /**
+   * Only the lines that start in these bytes of a UTF-8 NDJSON file (line-range.ts), line numbers counted from the
+   * piece's first line: so that threads can share one big file. The first piece (start 0) is read as the whole file
+   * would be (its format found by content); the others are read as NDJSON lines straight away.
+   */
+  piece?: { start: number; end: number };
 }
 
 /** Expands files, directories (recursively) and globs into sources, in a stable order. */
 export async function expandInputs(paths: string[]): Promise<InputSource[]> {
   return expandPaths(paths);
 }
+
+/**
+ * Whether a file is UTF-8 NDJSON, as reading it would find from its first bytes (its first line a JSON object),
+ * so that it can be read in pieces (`InputSource.piece`); false when it cannot be read.
+ */
+export async function isNdjsonFile(path: string, format?: InputFormat): Promise<boolean> {
+  if (format !== undefined && format !== 'json') return false;
+  let file: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    file = await open(path, 'r');
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(NDJSON_HEAD_BYTES), 0, NDJSON_HEAD_BYTES, 0);
+    const head = buffer.subarray(0, bytesRead);
+    const sniffed = sniff(head);
+    return sniffed.kind === 'json' && sniffed.encoding === 'utf-8' && startsNdjson(head);
+  } catch {
+    return false;
+  } finally {
+    await file?.close();
+  }
+}
+
+/** Bytes `isNdjsonFile` reads: a first line longer than this leaves the file whole. */
+const NDJSON_HEAD_BYTES = 1 << 20;
 
 /** Reads several sources, one entry per source in order; consume each entry's `items` before taking the next. */
 export async function* readSources(sources: InputSource[], options: InputOptions & { lineFilter?: undefined } = {}): AsyncGenerator<{ source: InputSource; items: AsyncGenerator<InputItem> }> {
@@ -86,6 +119,8 @@ interface Context {
   path?: string;
   /** Lends the file's chunks from now on (or stops), when the stream is the file's own (`LendingStream`). */
   lend?: (on: boolean) => void;
+  /** When the stream is a piece of the file: anything but NDJSON lines reads on to the end of the file. */
+  piece?: LineRange;
 }
 
 type Base = { file: string; member?: string };
@@ -115,6 +150,10 @@ export async function* readSource(source: InputSource, options: InputOptions = {
   }
   const ctx: Context = { depth: 0, implicit: source.implicit === true };
   let input: ByteStream;
+  if (source.piece && source.path !== '-') {
+    yield* readPiece(source.path, source.piece, options, base, ctx);
+    return;
+  }
   if (source.path === '-') {
     input = asByteStream(options.stdin ?? (process.stdin as AsyncIterable<Uint8Array>));
   } else {
@@ -132,13 +171,40 @@ export async function* readSource(source: InputSource, options: InputOptions = {
       }
       ctx.path = source.path;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : messageOf(err);
-      yield problem('error', `cannot read ${source.path}: ${why}`, base);
+      yield problem('error', `cannot read ${source.path}: ${openError(err)}`, base);
       return;
     }
   }
   yield* readAny(input, base, options, ctx);
+}
+
+function openError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : messageOf(err);
+}
+
+/** A piece of an NDJSON file (`InputSource.piece`): the first as the whole file would be read, the others as lines. */
+async function* readPiece(path: string, piece: { start: number; end: number }, options: InputOptions, base: Base, ctx: Context): AsyncGenerator<ReadItem> {
+  let chunks: ReturnType<typeof fileChunks>;
+  try {
+    chunks = fileChunks(await open(path, 'r'), FILE_CHUNK, true, rangeFrom(piece.start));
+  } catch (err) {
+    yield problem('error', `cannot read ${path}: ${openError(err)}`, base);
+    return;
+  }
+  const range = lineRange(chunks, piece.start, piece.end, options.piece ?? { lines: 0, overran: false });
+  const lend = (on: boolean) => chunks.lend(on);
+  if (piece.start === 0) {
+    yield* readAny(range, base, options, { ...ctx, path, lend, piece: range });
+    return;
+  }
+  try {
+    yield* readJsonLines(range, base, options.lineFilter, lend, range, options.piece);
+  } catch (err) {
+    yield problem('error', `read error: ${messageOf(err)}`, base);
+  } finally {
+    await range[Symbol.asyncIterator]().return?.();
+  }
 }
 
 /**
@@ -167,6 +233,8 @@ async function* readAny(input: ByteStream, base: Base, options: InputOptions, ct
       return;
     }
     let kind = sniffed.kind;
+    // A piece read as anything but UTF-8 JSON is the whole file (readJson decides between lines and the scanner).
+    if (ctx.piece && !(kind === 'json' && (options.format ?? 'json') === 'json' && sniffed.encoding === 'utf-8')) ctx.piece.overrun();
     if (kind === 'gzip' || kind === 'zip') {
       if (ctx.depth >= MAX_NESTING) {
         await peeked.close();
@@ -196,7 +264,7 @@ async function* readAny(input: ByteStream, base: Base, options: InputOptions, ct
         // The JSON reader may borrow the file's chunks: UTF-8 text comes straight from the file (gzip and zip
         // members are read with a new context, without `lend`).
         const lend = sniffed.encoding === 'utf-8' ? ctx.lend : undefined;
-        yield* kind === 'xml' ? readEventXml(text, base, ctx.implicit ? 'note' : 'warning') : readJson(text, base, { ...(options.lineFilter && { lineFilter: options.lineFilter }), ...(lend && { lend }) });
+        yield* kind === 'xml' ? readEventXml(text, base, ctx.implicit ? 'note' : 'warning') : readJson(text, base, { ...(options.lineFilter && { lineFilter: options.lineFilter }), ...(lend && { lend }), ...(ctx.piece && { piece: ctx.piece, state: options.piece }) });
         return;
       }
       default:

@@ -1,6 +1,7 @@
 // JSON inputs → `document` items, unchanged: ECS documents (nested or dotted keys), flat exports (NXLog, OTRF),
 // elements of JSON arrays and the `_source` of Elasticsearch search hits. Normalization decides what they are.
 import type { ByteStream } from '../bytes.js';
+import type { LineRange, PieceState } from '../line-range.js';
 import type { HeldLine, InputItem, Origin, ReadItem } from '../types.js';
 import { JsonScanner, MAX_DEPTH, type ScanOutput } from './scan.js';
 
@@ -30,7 +31,11 @@ export interface JsonLineFilter {
 }
 
 /** Reads JSON from a UTF-8 byte stream; malformed documents become `problem` items and reading goes on. */
-export async function* readJson(input: ByteStream, base: { file: string; member?: string }, options: { lineFilter?: JsonLineFilter; lend?: (on: boolean) => void } = {}): AsyncGenerator<ReadItem> {
+export async function* readJson(
+  input: ByteStream,
+  base: { file: string; member?: string },
+  options: { lineFilter?: JsonLineFilter; lend?: (on: boolean) => void; piece?: LineRange; state?: PieceState } = {},
+): AsyncGenerator<ReadItem> {
   // NDJSON (the first line is a whole object) is read line by line: JSON.parse on each line, and a pre-filter can
   // skip lines unparsed. Anything else (arrays, pretty-printed or concatenated documents, search responses spread
   // over lines) goes through the scanner, which finds document boundaries byte by byte.
@@ -64,10 +69,18 @@ export async function* readJson(input: ByteStream, base: { file: string; member?
     },
   };
   if (firstLine !== undefined && isWholeObjectLine(firstLine)) {
-    yield* readJsonLines(replay, base, options.lineFilter, options.lend);
+    yield* readJsonLines(replay, base, options.lineFilter, options.lend, options.piece, options.state);
   } else {
+    options.piece?.overrun();
     yield* readJsonScanned(replay, base);
   }
+}
+
+/** Whether UTF-8 text starting with `head` is read as NDJSON: its first line (whole in `head`) is a JSON object. */
+export function startsNdjson(head: Uint8Array): boolean {
+  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  const nl = head.indexOf(10, bom);
+  return nl !== -1 && isWholeObjectLine(Buffer.from(head.buffer, head.byteOffset, head.length).toString('utf8', bom, nl));
 }
 
 function isWholeObjectLine(line: string): boolean {
@@ -83,9 +96,17 @@ function isWholeObjectLine(line: string): boolean {
 /**
  * NDJSON: one document per line, blank lines allowed. At the first line that is not a whole JSON document
  * (a malformed line, or a switch to arrays or pretty-printed documents) the rest of the input, from that line
- * on, goes to the scanner, which reports problems precisely and resumes after them.
+ * on, goes to the scanner, which reports problems precisely and resumes after them. A piece of a file
+ * (`range`) then reads on to the end of the file; `state` counts its lines.
  */
-async function* readJsonLines(input: ByteStream, base: { file: string; member?: string }, filter: JsonLineFilter | undefined, lend?: (on: boolean) => void): AsyncGenerator<ReadItem> {
+export async function* readJsonLines(
+  input: ByteStream,
+  base: { file: string; member?: string },
+  filter: JsonLineFilter | undefined,
+  lend?: (on: boolean) => void,
+  range?: LineRange,
+  state?: PieceState,
+): AsyncGenerator<ReadItem> {
   // What this keeps of a chunk past the next pull is copied (strings decoded from it, the partial line `carry`
   // joined to the next chunk), so it can borrow the input's chunks (`LendingStream`).
   lend?.(true);
@@ -203,6 +224,7 @@ async function* readJsonLines(input: ByteStream, base: { file: string; member?: 
     if (from >= 0) {
       // The scanner keeps chunks as it likes: its own copy of the rest of this one, and the next ones to keep.
       lend?.(false);
+      range?.overrun();
       const rest = Buffer.from(buf.subarray(from, done ? buf.length - 1 : buf.length));
       const tail: ByteStream = {
         async *[Symbol.asyncIterator]() {
@@ -219,8 +241,17 @@ async function* readJsonLines(input: ByteStream, base: { file: string; member?: 
     }
     carry = buf.subarray(last + 1);
   }
+  if (state) state.lines = line;
   yield* pending;
   if (bulk.count > 0) yield bulkNote(base, bulk.count);
+}
+
+/** The note JSON problems end with when they name lines other than their origin's (scan.ts, `parseErrorMessage`). */
+const LINES_NOTE = /\((?:document starts on line \d+, broken on line \d+|on line \d+|lines? \d+(?:-\d+)?)\)$/;
+
+/** A JSON problem's message with the lines it names `by` lines further on (for a piece of a file, line-range.ts). */
+export function shiftLineNumbers(message: string, by: number): string {
+  return by === 0 ? message : message.replace(LINES_NOTE, (note) => note.replace(/\d+/g, (n) => String(Number(n) + by)));
 }
 
 /**
