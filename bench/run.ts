@@ -126,6 +126,8 @@ async function ndjson(): Promise<void> {
   measureTogether([
     { ...whole, tool: 'node JSON.parse every line (floor)', command: `${one} node ${q(join(root, 'bench', 'floor-json-parse.mjs'))} ${q(file)}` },
     { ...whole, tool: 'seqhunt hunt (1 core)', command: `${one} node ${q(seqhunt)} hunt ${q(file)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}` },
+    // One big file on both cores: read in pieces (src/engine/file-pieces.ts).
+    { ...whole, tool: 'seqhunt hunt (2 cores)', command: `node ${q(seqhunt)} hunt ${q(file)} --format ndjson -o ${q(alerts)} 2>/dev/null; wc -l < ${q(alerts)}` },
   ]);
   // The same mode as the full input (the pre-filter is on by default only from 256 MiB), so that memory compares
   // like with like.
@@ -212,6 +214,7 @@ function table(): void {
   ratio('NDJSON hunt vs cat', hunt, by('ndjson', 'read (cat)'));
   ratio('EVTX hunt vs evtxexport -f xml (target >= 20)', by('evtx', 'seqhunt hunt (1 core)'), by('evtx', 'evtxexport -f xml (reference)'));
   ratio('EVTX hunt vs python-evtx', by('evtx', 'seqhunt hunt (1 core)'), by('evtx', 'python-evtx evtx_dump.py (reference)'));
+  ratio('1 file: 2 cores vs 1 core (read in pieces)', by('ndjson', 'seqhunt hunt (2 cores)'), hunt);
   ratio('4 files: 2 cores vs 1 core (target >= 1.7)', by('ndjson x4 files', 'seqhunt hunt (2 cores)'), by('ndjson x4 files', 'seqhunt hunt (1 core)'));
   ratio('4 files: two separate 1-core processes vs 1 core (the ceiling of this machine for the line above)', by('ndjson x4 files', 'two 1-core processes at once, 2 files each'), by('ndjson x4 files', 'seqhunt hunt (1 core)'));
   ratio('EVTX: 2 cores vs 1 core', by('evtx', 'seqhunt hunt (2 cores)'), by('evtx', 'seqhunt hunt (1 core)'));

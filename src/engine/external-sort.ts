@@ -203,19 +203,20 @@ export class ExternalSorter {
   }
 
   /**
-   * Every event added, in (timestamp, input order), but those whose gate `keep` rejects. Removes the temp files
-   * when done (or abandoned).
+   * Every event added, in (timestamp, input order), but those whose gate `keep` rejects (counted in `dropped`) and
+   * those whose input order `used` rejects (not counted: src/engine/file-pieces.ts). Removes the temp files when
+   * done (or abandoned).
    */
-  async *sorted(keep?: (gate: string) => boolean, revive?: Revive): AsyncGenerator<NormalizedEvent> {
+  async *sorted(keep?: (gate: string) => boolean, revive?: Revive, used?: (order: number) => boolean): AsyncGenerator<NormalizedEvent> {
     const last = this.buffer.sort(byTimeThenOrder);
     this.buffer = [];
     this.bufferedBytes = 0;
     try {
       if (this.runs.length === 0) {
-        for (const e of drain(last)) if (this.passes(this.gates.get(e), keep)) yield this.back(e, revive);
+        for (const e of drain(last)) if ((!used || used(e.order!)) && this.passes(this.gates.get(e), keep)) yield this.back(e, revive);
         return;
       }
-      yield* this.merge(last, keep, revive);
+      yield* this.merge(last, keep, revive, used);
     } finally {
       this.cleanup();
     }
@@ -331,6 +332,7 @@ export class ExternalSorter {
     memory: NormalizedEvent[],
     keep: ((gate: string) => boolean) | undefined,
     revive: Revive | undefined,
+    used: ((order: number) => boolean) | undefined,
   ): AsyncGenerator<NormalizedEvent> {
     await this.reduceRuns();
     const readers: RunReader[] = [];
@@ -349,13 +351,13 @@ export class ExternalSorter {
           // Released as yielded: the rules keep what they need, the rest becomes garbage during the merge.
           const event = memory[memAt]!;
           memory[memAt++] = undefined as unknown as NormalizedEvent;
-          if (this.passes(this.gates.get(event), keep)) yield this.back(event, revive);
+          if ((!used || used(event.order!)) && this.passes(this.gates.get(event), keep)) yield this.back(event, revive);
           if (memAt < memory.length) heap.push(memIndex, memory[memAt]!.timestamp, memory[memAt]!.order!);
           continue;
         }
         const reader = readers[source]!;
         // A gated line is dropped before its document is parsed.
-        if (this.passes(reader.gate, keep)) yield reader.event(revive);
+        if ((!used || used(reader.order)) && this.passes(reader.gate, keep)) yield reader.event(revive);
         if (reader.advanceSync() || (await reader.advance())) heap.push(source, reader.time, reader.order);
       }
     } finally {

@@ -4,15 +4,16 @@
 // (source-pipeline.ts), in this thread or, with `workers`, in this thread and worker threads (hunt-workers.ts).
 import { availableParallelism } from 'node:os';
 import { expandInputs, type InputFormat, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
-import type { NormalizeOptions, NormalizedEvent } from '../normalize/index.js';
+import { ClockCheck, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker, type CoverageReport } from './coverage.js';
 import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
 import { deliver, pipeSourcesInWorkers, type WorkerSetup } from './hunt-workers.js';
+import { FilePieces, PIECE_BYTES } from './file-pieces.js';
 import { HeldLines } from './held-lines.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { addKeys, gateKeeper, keyLists } from './sequence-pruning.js';
-import { SOURCE_ORDER_SPAN, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
+import { emptyCounts, SOURCE_ORDER_SPAN, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
 
 /**
  * The runtime's options (ordering, sort bounds, context window, callbacks) plus the inputs. Differences from
@@ -62,6 +63,11 @@ export interface HuntOptions extends RunRulesOptions {
   progressIntervalMs?: number;
   /** How many examples of each kind of problem are kept (default 10). */
   sampleLimit?: number;
+  /**
+   * With worker threads: UTF-8 NDJSON files of at least twice this many bytes are read in pieces of about this
+   * size, shared by the threads (file-pieces.ts; default PIECE_BYTES, 0: files whole). Never changes a result.
+   */
+  pieceBytes?: number;
 }
 
 export interface HuntProgress {
@@ -125,38 +131,52 @@ export interface HuntResult {
   coverage?: CoverageReport;
   /** Worker threads used (0: everything in this thread). */
   workers: number;
+  /** Pieces big NDJSON files were read in, by several threads at once (0: every file whole). */
+  pieces: number;
   /** The rules' side: events that reached them, late events, alerts per rule. */
   run: RunRulesResult;
   durationMs: number;
 }
 
 /**
- * Counts problems as sources report them, which with worker threads is in no fixed order; the samples kept are
- * the first `limit` in input order (up to `limit` per source are held, then sorted by source), so the summary
- * is the same however the inputs were read.
+ * Counts problems as sources (files, or pieces of files: `FilePieces`) report them, which with worker threads is in
+ * no fixed order; the samples kept are the first `limit` in input order (up to `limit` per source are held, then
+ * sorted by source), so the summary is the same however the inputs were read.
  */
-class Tally {
-  readonly result: ProblemTally = { count: 0, byFile: {}, samples: [] };
-  private readonly held: Array<ProblemSample & { source: number; seq: number }> = [];
-  private readonly perSource = new Map<number, number>();
+class Tally<S extends { origin: Origin; message: string }> {
+  private readonly held: Array<{ sample: S; source: number; seq: number }> = [];
+  /** Per source: how many, and the file they are in. */
+  private readonly counts = new Map<number, { count: number; file: string }>();
   private seq = 0;
 
-  constructor(private readonly limit: number) {}
+  /** `readerProblems`: messages are the readers' own, which may name lines (`FilePieces.placeProblem`). */
+  constructor(
+    private readonly limit: number,
+    private readonly readerProblems = false,
+  ) {}
 
-  add(origin: Origin, message: string, source: number): void {
-    const t = this.result;
-    t.count++;
-    t.byFile[origin.file] = (t.byFile[origin.file] ?? 0) + 1;
-    const n = this.perSource.get(source) ?? 0;
-    if (n >= this.limit) return;
-    this.perSource.set(source, n + 1);
-    this.held.push({ origin, message, source, seq: this.seq++ });
+  add(sample: S, source: number): void {
+    const c = this.counts.get(source) ?? this.counts.set(source, { count: 0, file: sample.origin.file }).get(source)!;
+    if (c.count++ >= this.limit) return;
+    this.held.push({ sample, source, seq: this.seq++ });
   }
 
-  finish(): ProblemTally {
-    this.held.sort((a, b) => a.source - b.source || a.seq - b.seq);
-    this.result.samples = this.held.slice(0, this.limit).map(({ origin, message }) => ({ origin, message }));
-    return this.result;
+  /** The count, per file, and the first samples, of the sources `pieces` uses, at their place in the file. */
+  finish(pieces: FilePieces): { count: number; byFile: Record<string, number>; samples: S[] } {
+    const byFile: Record<string, number> = {};
+    let count = 0;
+    for (const [source, c] of [...this.counts].sort((a, b) => a[0] - b[0])) {
+      if (!pieces.used(source)) continue;
+      count += c.count;
+      byFile[c.file] = (byFile[c.file] ?? 0) + c.count;
+    }
+    const kept = this.held.filter((h) => pieces.used(h.source)).sort((a, b) => a.source - b.source || a.seq - b.seq);
+    const samples = kept.slice(0, this.limit).map((h) => {
+      if (this.readerProblems) pieces.placeProblem(h.sample, h.source);
+      else pieces.placeOrigin(h.sample.origin, h.source);
+      return h.sample;
+    });
+    return { count, byFile, samples };
   }
 }
 
@@ -188,13 +208,19 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
 
   const streaming = sources.some((s) => s.path === '-');
   const ordering = options.ordering ?? (streaming ? 'window' : 'sort');
-  const fileSources = sources.filter((s) => s.path !== '-').length;
-  // One core (or one input): worker threads would only add their start-up and messaging to the same work.
   const cores = availableParallelism();
-  const wanted = options.workers === 'auto' ? (fileSources > 1 && cores > 1 ? Math.min(cores, fileSources) : 0) : (options.workers ?? 0);
   const inThreadOnly = options.onNormalized !== undefined || options.inputOptions?.filter !== undefined || options.inputOptions?.lineFilter !== undefined;
   // Only when sorting: the order events reach the rules in is then rebuilt from their input order (`order`).
-  const workers = inThreadOnly || fileSources === 0 || ordering !== 'sort' ? 0 : wanted;
+  const mayShare = !inThreadOnly && ordering === 'sort' && (options.workers === 'auto' ? cores > 1 : (options.workers ?? 0) > 1);
+  // Big NDJSON files in pieces that threads share (not with coverage, whose worker tallies are sums: a piece that
+  // read on past its end would count the next pieces' events twice).
+  const pieceBytes = options.pieceBytes ?? PIECE_BYTES;
+  const pieces = mayShare && pieceBytes > 0 && !options.coverageRules ? await FilePieces.cut(sources, options.inputFormat, pieceBytes) : FilePieces.whole(sources);
+  const units = pieces.units;
+  const fileUnits = units.filter((s) => s.path !== '-').length;
+  // One core (or one input): worker threads would only add their start-up and messaging to the same work.
+  const wanted = options.workers === 'auto' ? (fileUnits > 1 && cores > 1 ? Math.min(cores, fileUnits) : 0) : (options.workers ?? 0);
+  const workers = mayShare && fileUnits > 0 ? wanted : 0;
   // `workers` pipelines at once: this thread's and `workers - 1` worker threads'.
   const parallel = workers > 1;
   // Their sort buffers together hold what one thread's would, so that memory does not grow with their number
@@ -232,21 +258,26 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     relevantOnly: false,
   });
 
-  const malformed = new Tally(limit);
-  const warnings = new Tally(limit);
-  const notes = new Tally(limit);
-  const notNormalized = new Tally(limit);
-  // Per source, in input order at the end (sources may finish in any order with worker threads).
+  // Tallied per unit read (a file, or a piece of one), and put together in input order at the end.
+  const malformed = new Tally<ProblemSample>(limit, true);
+  const warnings = new Tally<ProblemSample>(limit, true);
+  const notes = new Tally<ProblemSample>(limit, true);
+  const notNormalized = new Tally<ProblemSample>(limit);
+  const untimed = new Tally<RunRulesResult['untimed']['samples'][number]>(limit);
+  const unitCounts = units.map(() => emptyCounts());
+  // Per file, in input order at the end (sources may finish in any order with worker threads).
   const sourceErrors: Array<Array<{ path: string; message: string }>> = sources.map(() => []);
-  const sourceClocks: Array<string | undefined> = sources.map(() => undefined);
+  const fileError = (i: number, message: string) => {
+    const errors = sourceErrors[pieces.fileOf[i]!]!;
+    // The pieces of a file that cannot be read all say so.
+    if (!errors.some((e) => e.message === message)) errors.push({ path: units[i]!.path, message });
+  };
   const reports: SourceReport[] = sources.map((s) => ({ path: s.path, ...(s.size !== undefined && { size: s.size }), records: 0, events: 0 }));
+  const unitsLeft = sources.map((_, f) => pieces.fileOf.filter((g) => g === f).length);
   const bytesTotal = sources.reduce((n, s) => n + (s.size ?? 0), 0);
   const interval = options.progressIntervalMs ?? 250;
+  // For progress: the final counts are put together from `unitCounts`.
   let records = 0;
-  let outsideRange = 0;
-  let unused = 0;
-  let skipped = 0;
-  let heldLines = 0;
   let heldDecoded = 0;
   let bytesDone = 0;
   let lastProgress = 0;
@@ -266,7 +297,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       // Counts arrive when a source is done; events pushed so far keep the display moving meanwhile.
       records: Math.max(records, pushed),
       events: Math.max(normalizedEvents, pushed),
-      checked: checked + unused + session.unusedCount,
+      checked: checked + unitCounts.reduce((n, c) => n + c.unused, 0) + session.unusedCount,
       alerts: session.alertCount,
       elapsedMs: lastProgress - started,
     });
@@ -277,22 +308,24 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
 
   // NDJSON lines held undecoded by this thread's pipeline (workers decode their own).
   const held = new HeldLines(() => session.sharedRunDir(), 'held.txt');
-  // Outputs of source i: problems tallied, events on to the rules. Counts arrive with `done`.
+  // Outputs of unit i: problems tallied, events on to the rules. Counts arrive with `done`.
   const sinks = new Map<number, SourceSink>();
   const sinkFor = (i: number): SourceSink => {
-    const report = reports[i]!;
-    currentFile = report.path;
+    currentFile = units[i]!.path;
     progress();
     let seq = 0;
     const sink: SourceSink = {
       problem: (item, recordsBefore) => {
-        if (item.severity === 'note') notes.add(item.origin, item.message, i);
-        else if (item.severity === 'warning') warnings.add(item.origin, item.message, i);
-        else if (wholeInput(item.origin) && recordsBefore === 0) sourceErrors[i]!.push({ path: report.path, message: item.message });
-        else malformed.add(item.origin, item.message, i);
+        const sample = { origin: item.origin, message: item.message };
+        if (item.severity === 'note') notes.add(sample, i);
+        else if (item.severity === 'warning') warnings.add(sample, i);
+        else if (wholeInput(item.origin) && recordsBefore === 0) fileError(i, item.message);
+        else malformed.add(sample, i);
       },
-      notNormalized: (origin, reason) => notNormalized.add(origin, reason, i),
+      notNormalized: (origin, reason) => notNormalized.add({ origin, message: reason }, i),
       event: (event, gate, line) => {
+        // Cannot be placed in time: counted with its place, never ordered with NaN (which would corrupt the sort).
+        if (!Number.isFinite(event.timestamp)) return untimed.add({ origin: event.origin, host: event.host, message: 'no usable timestamp' }, i);
         // Input order, as the workers give it (a held line's event already has the order of its line).
         if (ordered) event.order ??= i * SOURCE_ORDER_SPAN + seq++;
         session.push(event, gate, line);
@@ -304,23 +337,23 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     return sink;
   };
   const addCounts = (i: number, c: SourceCounts) => {
-    const report = reports[i]!;
-    report.records += c.records;
-    report.events += c.events;
+    const u = unitCounts[i]!;
+    u.records += c.records;
+    u.events += c.events;
+    u.outsideRange += c.outsideRange;
+    u.unused += c.unused;
+    u.skipped += c.skipped;
+    u.held += c.held;
     records += c.records;
     normalizedEvents += c.events;
-    outsideRange += c.outsideRange;
-    unused += c.unused;
-    skipped += c.skipped;
-    heldLines += c.held;
   };
   const done = (i: number, c: SourceCounts) => {
     addCounts(i, c);
-    const report = reports[i]!;
-    if (c.error) sourceErrors[i]!.push({ path: report.path, message: c.error });
-    sourceClocks[i] = c.clockWarning;
-    bytesDone += sources[i]!.size ?? 0;
-    filesDone++;
+    if (c.error) fileError(i, c.error);
+    if (c.clock) unitCounts[i]!.clock = c.clock;
+    pieces.done(i, c.piece);
+    bytesDone += units[i]!.size ?? 0;
+    if (--unitsLeft[pieces.fileOf[i]!]! === 0) filesDone++;
   };
   // Everything is read, and every second-stage key is known: held lines that may carry one are decoded now.
   const replayHeld = async () => {
@@ -343,7 +376,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const local = new SourcePipeline(options.rules, spec, options.coverageRules, extra, options.onNormalized);
   const coverage = local.coverage;
   const runLocal = async (i: number) => {
-    done(i, await local.run(sources[i]!, sinkFor(i)));
+    done(i, await local.run(units[i]!, sinkFor(i)));
   };
   try {
     if (parallel) {
@@ -354,7 +387,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         runDir: session.sharedRunDir(),
         sort: sortShare!,
       };
-      await pipeSourcesInWorkers(sources, setup, workers, {
+      await pipeSourcesInWorkers(units, setup, workers, {
         sink: sinkFor,
         done,
         coverage: (s) => coverage?.absorb(s),
@@ -371,11 +404,11 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
           heldDecoded += replayed.decoded;
         },
         lost: (lost, message) => {
-          for (const i of lost) sourceErrors[i]!.push({ path: sources[i]!.path, message: `${message}: its events are lost` });
+          for (const i of lost) fileError(i, `${message}: its events are lost`);
         },
       });
     } else {
-      for (let i = 0; i < sources.length; i++) await runLocal(i);
+      for (let i = 0; i < units.length; i++) await runLocal(i);
       await replayHeld();
     }
     currentFile = undefined;
@@ -385,25 +418,40 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     throw err;
   }
   // Everything is read: events that could only start a sequence whose next stage never came are left out.
-  const run = await session.finish(local.pruner && gateKeeper(local.pruner.keys), (line, held) => local.revive(line, held));
-  run.unused += unused;
+  // Pieces of files are put back as reading the whole file would give them (file-pieces.ts).
+  const run = await session.finish(local.pruner && gateKeeper(local.pruner.keys), (line, held) => local.revive(line, held), pieces.split ? pieces.placement : undefined);
+  // What the units read, put together per file (the units a file's reading does not use left out).
+  const total = emptyCounts();
+  const clocks = sources.map((s) => new ClockCheck(s.path));
+  unitCounts.forEach((c, i) => {
+    if (!pieces.used(i)) return;
+    const f = pieces.fileOf[i]!;
+    reports[f]!.records += c.records;
+    reports[f]!.events += c.events;
+    for (const k of ['records', 'outsideRange', 'unused', 'skipped', 'held'] as const) total[k] += c[k];
+    if (c.clock) clocks[f]!.absorb(c.clock);
+  });
+  run.unused += total.unused;
+  const { count: untimedCount, samples: untimedSamples } = untimed.finish(pieces);
+  run.untimed = { count: untimedCount, samples: untimedSamples };
   inputErrors.push(...sourceErrors.flat());
-  const clockWarnings = sourceClocks.filter((w): w is string => w !== undefined);
+  const clockWarnings = clocks.flatMap((c) => c.result()?.message ?? []);
   progress();
   return {
     sources: reports,
     inputErrors,
-    records,
-    outsideRange,
-    malformed: malformed.finish(),
-    warnings: warnings.finish(),
-    notes: notes.finish(),
-    notNormalized: notNormalized.finish(),
+    records: total.records,
+    outsideRange: total.outsideRange,
+    malformed: malformed.finish(pieces),
+    warnings: warnings.finish(pieces),
+    notes: notes.finish(pieces),
+    notNormalized: notNormalized.finish(pieces),
     clockWarnings,
-    skipped,
-    held: { lines: heldLines, decoded: heldDecoded },
+    skipped: total.skipped,
+    held: { lines: total.held, decoded: heldDecoded },
     ...(coverage && { coverage: coverage.report() }),
     workers: parallel ? workers : 0,
+    pieces: units.filter((u) => u.piece).length,
     run,
     durationMs: Date.now() - started,
   };

@@ -84,6 +84,14 @@ export interface RunRulesResult {
   duplicates: number;
 }
 
+/** Where sorted events come from, when inputs were read in pieces (src/engine/file-pieces.ts). */
+export interface Placement {
+  /** Whether events of this input order are used. */
+  used(order: number): boolean;
+  /** Puts an event at its place in its input (its line number). */
+  place(event: NormalizedEvent): void;
+}
+
 export interface EventFailures {
   count: number;
   /** The first few, with where the event was read. */
@@ -190,11 +198,15 @@ export class RuleSession {
 
   /**
    * `keep`: which gated events reach the rules (see `push`); those it rejects are counted as unused. `revive`: the
-   * event a held line stands for.
+   * event a held line stands for. `placement`: which sorted events are used, by input order, and their place in
+   * their input (pieces of a file, src/engine/file-pieces.ts).
    */
-  async finish(keep?: (gate: string) => boolean, revive?: Revive): Promise<RunRulesResult> {
+  async finish(keep?: (gate: string) => boolean, revive?: Revive, placement?: Placement): Promise<RunRulesResult> {
     if (this.sorter) {
-      for await (const event of this.sorter.sorted(keep, revive)) this.process(event);
+      for await (const event of this.sorter.sorted(keep, revive, placement && ((order) => placement.used(order)))) {
+        placement?.place(event);
+        this.process(event);
+      }
       this.unused += this.sorter.dropped;
     } else if (this.window) {
       this.window.flush();

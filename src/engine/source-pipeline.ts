@@ -1,8 +1,8 @@
 // One input, read → normalized → bounded in time → left out when no rule or enrichment can use it: the part of a
 // hunt that needs no other input, so it runs the same in the calling thread and in a worker thread (hunt-workers.ts).
 // What it produces goes to a `SourceSink`; the sorting, rules and alerts stay with the caller.
-import { readHeldLine, readSource, type HeldLine, type InputItem, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
-import { ClockCheck, normalize, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
+import { readHeldLine, readSource, type HeldLine, type InputItem, type InputOptions, type InputSource, type Origin, type PieceState } from '../formats/index.js';
+import { ClockCheck, normalize, type ClockTally, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker } from './coverage.js';
 import type { HeldLines } from './held-lines.js';
@@ -65,7 +65,10 @@ export interface SourceCounts {
   skipped: number;
   /** NDJSON lines held undecoded (`PipelineSpec.hold`); `replay` counts them again as records or skipped. */
   held: number;
-  clockWarning?: string;
+  /** Record times against Sysmon UtcTime (`ClockCheck`), when some event had both: joined per input by the caller. */
+  clock?: ClockTally;
+  /** A piece of a file (`InputSource.piece`): its lines, and whether it read on to the end of the file. */
+  piece?: PieceState;
   /** Why reading stopped early (cannot open, I/O error): this input only is lost from there on. */
   error?: string;
 }
@@ -129,8 +132,10 @@ export class SourcePipeline {
     const skippedBefore = (this.lineFilter?.skipped ?? 0) + this.skippedRecords;
     // Per input: record times vs Sysmon UtcTime off by whole hours means a mislabelled clock (summary warning).
     const clock = new ClockCheck(source.path);
+    if (source.piece) counts.piece = { lines: 0, overran: false };
+    const options = counts.piece ? { ...this.readOptions, piece: counts.piece } : this.readOptions;
     try {
-      for await (const item of readSource(source, this.readOptions)) {
+      for await (const item of readSource(source, options)) {
         const wait = sink.backlog?.();
         if (wait) await wait;
         if (item.kind === 'held') {
@@ -142,8 +147,7 @@ export class SourcePipeline {
       counts.error = describeError(err);
     } finally {
       counts.skipped = (this.lineFilter?.skipped ?? 0) + this.skippedRecords - skippedBefore;
-      const skew = clock.result();
-      if (skew) counts.clockWarning = skew.message;
+      if (clock.compared > 0) counts.clock = clock.tally();
     }
     return counts;
   }

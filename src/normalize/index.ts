@@ -30,7 +30,7 @@ import type { WinRecord } from './win-record.js';
 import { baseWindowsDoc } from './win-record.js';
 
 export type { EcsDocument, NormalizedEvent } from './types.js';
-export { ClockCheck, parseTime, formatIso, resolveTimeZone } from './time.js';
+export { ClockCheck, parseTime, formatIso, resolveTimeZone, type ClockTally } from './time.js';
 export type { ClockSkew, TimeZone } from './time.js';
 export { canonicalRegistryPath, registryPathParts } from './registry.js';
 export { canonicalGuid, canonicalIp } from './values.js';

@@ -252,6 +252,11 @@ export interface ClockSkew {
  * labelled as UTC (the OTRF clock caveat), and the summary should warn. Skews that are not whole hours (Sysmon
  * logs network events late) or that only a minority shows (cached events) are not reported.
  */
+export interface ClockTally {
+  count: number;
+  byHours: Array<[number, number]>;
+}
+
 export class ClockCheck {
   private readonly byHours = new Map<number, number>();
   private count = 0;
@@ -287,6 +292,16 @@ export class ClockCheck {
   /** Events compared so far. */
   get compared(): number {
     return this.count;
+  }
+
+  /** What it has counted, as plain data (to cross threads, or to join the checks of several pieces of an input). */
+  tally(): ClockTally {
+    return { count: this.count, byHours: [...this.byHours] };
+  }
+
+  absorb(t: ClockTally): void {
+    this.count += t.count;
+    for (const [h, c] of t.byHours) this.byHours.set(h, (this.byHours.get(h) ?? 0) + c);
   }
 
   /** The skew to warn about, or undefined when record times and UtcTime agree (or too few disagree alike). */

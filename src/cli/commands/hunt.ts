@@ -49,8 +49,9 @@ Options:
                           (never changes alerts; what is skipped is not checked for malformation nor
                           counted in coverage). auto (default): on when the inputs add up to 256 MiB or more
   --workers N|auto        read up to N inputs at once, in the main thread and N-1 worker threads (auto,
-                          the default: one per core when there are several inputs; 0 or 1: all in the
-                          main thread). Alerts are the same whatever N
+                          the default: one per core when there are several inputs, or an NDJSON file of
+                          128 MiB or more, which is then read in pieces; 0 or 1: all in the main
+                          thread). Alerts are the same whatever N
 
 Exit status: 0 the hunt completed (with or without alerts, malformed records reported); 1 with
 --fail-on-alert and alerts; 2 usage errors, unreadable inputs or broken rules (after the rest has run).

@@ -1,0 +1,114 @@
+// One big NDJSON file read by several threads at once: it is cut into pieces at line starts
+// (`InputSource.piece`, src/formats/line-range.ts), and each piece is read as a source of its own, its events
+// ordered after the pieces before it (input order is the piece's index, then the position in it). What the pieces
+// report is then put back as reading the whole file would have: line numbers in a piece count from its first line,
+// so the lines of the pieces before it are added (`place`), and a piece that did not stay NDJSON read on to the end
+// of the file, so what the pieces after it read is not used (`used`).
+import { isNdjsonFile, shiftLineNumbers, type InputFormat, type InputSource, type Origin, type PieceState } from '../formats/index.js';
+import type { Placement } from './run-rules.js';
+import { SOURCE_ORDER_SPAN } from './source-pipeline.js';
+
+/**
+ * Smallest piece: enough work (about half a second) that a thread's per-source costs stay small, small enough that
+ * threads which start at different times still end together.
+ */
+export const PIECE_BYTES = 64 << 20;
+
+/** The sources of a hunt as read: files whole, or in pieces. */
+export class FilePieces {
+  /** What is read, in input order: each file whole, or its pieces in order. */
+  readonly units: InputSource[] = [];
+  /** The file (index in the sources given) each unit reads. */
+  readonly fileOf: number[] = [];
+  /** Whether some file is read in pieces. */
+  split = false;
+  private readonly states: Array<PieceState | undefined> = [];
+  private bases: number[] | undefined;
+  private unused: boolean[] | undefined;
+
+  private constructor() {}
+
+  /** Every source whole. */
+  static whole(sources: readonly InputSource[]): FilePieces {
+    const p = new FilePieces();
+    sources.forEach((s, i) => p.push(s, i));
+    return p;
+  }
+
+  /** Regular UTF-8 NDJSON files of at least two pieces are cut into pieces of about `pieceBytes`; others stay whole. */
+  static async cut(sources: readonly InputSource[], format: InputFormat | undefined, pieceBytes = PIECE_BYTES): Promise<FilePieces> {
+    const p = new FilePieces();
+    for (let i = 0; i < sources.length; i++) {
+      const s = sources[i]!;
+      const n = s.size === undefined || s.path === '-' || s.error || s.skipped ? 1 : Math.floor(s.size / pieceBytes);
+      if (n < 2 || !(await isNdjsonFile(s.path, format))) {
+        p.push(s, i);
+        continue;
+      }
+      p.split = true;
+      const size = s.size!;
+      for (let k = 0; k < n; k++) {
+        const start = Math.floor((size * k) / n);
+        const end = Math.floor((size * (k + 1)) / n);
+        p.push({ ...s, size: end - start, piece: { start, end } }, i);
+      }
+    }
+    return p;
+  }
+
+  private push(source: InputSource, file: number): void {
+    this.units.push(source);
+    this.fileOf.push(file);
+  }
+
+  /** A unit is read: what its reading said of the piece (lines, overrun), when it was one. */
+  done(unit: number, piece: PieceState | undefined): void {
+    this.states[unit] = piece;
+  }
+
+  /** Once every unit is read: whether what a unit read is used (no piece before it in its file read on past it). */
+  used(unit: number): boolean {
+    return !this.settle().unused[unit];
+  }
+
+  /** Once every unit is read: turns a unit's line number into the file's. */
+  placeOrigin(origin: Origin, unit: number): void {
+    const base = this.settle().bases[unit]!;
+    if (base !== 0 && origin.line !== undefined) origin.line += base;
+  }
+
+  /** Once every unit is read: a unit's problem as the file's (its place, and the lines its message names). */
+  placeProblem(problem: { origin: Origin; message: string }, unit: number): void {
+    this.placeOrigin(problem.origin, unit);
+    problem.message = shiftLineNumbers(problem.message, this.settle().bases[unit]!);
+  }
+
+  /** The rule session's view (`Placement`): events by input order, the unit's index times SOURCE_ORDER_SPAN on. */
+  readonly placement: Placement = {
+    used: (order) => this.used(Math.floor(order / SOURCE_ORDER_SPAN)),
+    place: (event) => this.placeOrigin(event.origin, Math.floor(event.order! / SOURCE_ORDER_SPAN)),
+  };
+
+  private settle(): { bases: number[]; unused: boolean[] } {
+    if (!this.bases || !this.unused) {
+      const bases: number[] = [];
+      const unused: boolean[] = [];
+      let lines = 0;
+      let overran = false;
+      for (let u = 0; u < this.units.length; u++) {
+        if (u === 0 || this.fileOf[u] !== this.fileOf[u - 1]) {
+          lines = 0;
+          overran = false;
+        }
+        bases.push(lines);
+        unused.push(overran);
+        const state = this.states[u];
+        lines += state?.lines ?? 0;
+        overran ||= state?.overran === true;
+      }
+      this.bases = bases;
+      this.unused = unused;
+    }
+    return { bases: this.bases, unused: this.unused };
+  }
+}

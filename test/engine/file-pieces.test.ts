@@ -1,0 +1,127 @@
+// A big NDJSON file read in pieces by several threads (file-pieces.ts) must give exactly what reading it whole in
+// one thread gives: the same alerts in the same order, counts, problems with their line numbers, clock warnings; also when a piece meets content that is not NDJSON and reads on to the end of the file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hunt, type HuntOptions, type HuntResult } from '../../src/engine/hunt.js';
+import { loadRules } from '../../src/rules/index.js';
+import { SCENARIOS, renderSimulation, simulate } from '../../src/simulate/index.js';
+import type { Alert } from '../../src/alerts/index.js';
+
+function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-pieces-'));
+  return f(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** Lines of every scenario as Elastic Defend, and as Winlogbeat with record times 5 h ahead of Sysmon UtcTime. */
+function scenarioLines(): string[] {
+  const lines: string[] = [];
+  for (const s of SCENARIOS) {
+    const t = simulate(s.id);
+    lines.push(...renderSimulation(t, 'defend')[0]!.data.toString().split('\n').filter(Boolean));
+    for (const line of renderSimulation(t, 'winlogbeat')[0]!.data.toString().split('\n').filter(Boolean)) {
+      const doc = JSON.parse(line) as { event?: { created?: string } };
+      if (doc.event?.created) doc.event.created = new Date(Date.parse(doc.event.created) + 5 * 3600_000).toISOString();
+      lines.push(JSON.stringify(doc));
+    }
+  }
+  return lines;
+}
+
+async function run(inputs: string[], extra: Partial<HuntOptions>): Promise<{ r: HuntResult; alerts: string[] }> {
+  const { rules } = await loadRules();
+  const alerts: Alert[] = [];
+  const r = await hunt({ inputs, rules, onAlert: (a) => alerts.push(a), ...extra });
+  return { r, alerts: alerts.map((a) => JSON.stringify(a)) };
+}
+
+/** What must not depend on how the file was read. */
+function comparable(r: HuntResult): unknown {
+  const { durationMs: _d, workers: _w, pieces: _p, run, ...rest } = r;
+  const { sort: _s, ...runRest } = run;
+  return { ...rest, run: runRest };
+}
+
+test('a big NDJSON file read in pieces by two threads gives what reading it whole in one thread gives', async () => {
+  await withDir(async (dir) => {
+    const lines = scenarioLines();
+    // An event without a time (not normalized), blank and CRLF lines, multi-byte text; near the end, a cut-off object (from which reading
+    // goes on with the scanner, as it does when the whole file is read).
+    lines.splice(90, 0, '{"event":{"kind":"event","category":["process"]},"host":{"id":"h-untimed"},"process":{"name":"é€𝄞.exe"}}');
+    lines.splice(120, 0, '', '   ');
+    lines[150] += '\r';
+    const broken = lines.length - 20;
+    lines.splice(broken, 0, '{"broken": 1');
+    const path = join(dir, 'big.ndjson');
+    writeFileSync(path, lines.join('\n') + '\n');
+    for (const prefilter of [false, true]) {
+      const whole = await run([path], { workers: 0, prefilter });
+      assert.ok(whole.alerts.length > 5, 'the scenarios raise alerts');
+      assert.deepEqual(
+        whole.r.malformed.samples.map((s) => s.origin.line),
+        prefilter ? [] : [broken + 1],
+        'the damaged lines are reported at their lines (the pre-filter passes over lines without its words)',
+      );
+      assert.ok(whole.r.clockWarnings.length === 1 && /5 h ahead/.test(whole.r.clockWarnings[0]!), whole.r.clockWarnings.join());
+      if (!prefilter) assert.deepEqual(whole.r.notNormalized.samples.map((s) => s.origin.line), [91]);
+      for (const pieceBytes of [997, 4096, 30_000]) {
+        const pieces = await run([path], { workers: 2, prefilter, pieceBytes });
+        assert.equal(pieces.r.workers, 2);
+        assert.ok(pieces.r.pieces >= 2, `read in ${pieces.r.pieces} pieces`);
+        assert.deepEqual(pieces.alerts, whole.alerts, `pieces of ${pieceBytes} bytes, prefilter ${prefilter}`);
+        assert.deepEqual(comparable(pieces.r), comparable(whole.r), `pieces of ${pieceBytes} bytes, prefilter ${prefilter}`);
+      }
+    }
+  });
+});
+
+test('a piece that meets a document spread over lines reads on to the end, and the pieces after it are not used', async () => {
+  await withDir(async (dir) => {
+    const lines = scenarioLines();
+    const tail = lines.splice(Math.floor(lines.length / 2));
+    // Reading the whole file, the scanner takes over at the pretty-printed document and reads it whole.
+    const pretty = JSON.stringify(JSON.parse(tail.shift()!), null, 2).split('\n');
+    const path = join(dir, 'mixed.ndjson');
+    writeFileSync(path, [...lines, ...pretty, ...tail].join('\n') + '\n');
+    const whole = await run([path], { workers: 0 });
+    assert.equal(whole.r.malformed.count, 0, 'the scanner reads the pretty-printed document');
+    assert.equal(whole.r.records, lines.length + 1 + tail.length);
+    const pieces = await run([path], { workers: 2, pieceBytes: 4096 });
+    assert.ok(pieces.r.pieces >= 4);
+    assert.deepEqual(pieces.alerts, whole.alerts);
+    assert.deepEqual(comparable(pieces.r), comparable(whole.r));
+  });
+});
+
+test('files that are not NDJSON, or too small, are read whole; several inputs keep their order', async () => {
+  await withDir(async (dir) => {
+    const t = simulate(SCENARIOS[0]!.id);
+    // A JSON array: its first line is not a whole object.
+    const docs = renderSimulation(t, 'defend')[0]!.data.toString().split('\n').filter(Boolean);
+    writeFileSync(join(dir, 'a-array.json'), `[\n${docs.join(',\n')}\n]\n`);
+    writeFileSync(join(dir, 'b-lines.ndjson'), scenarioLines().join('\n') + '\n');
+    writeFileSync(join(dir, 'c-small.ndjson'), docs.slice(0, 3).join('\n') + '\n');
+    for (const f of renderSimulation(t, 'evtx', true)) writeFileSync(join(dir, `d-${f.name}`), f.data);
+    const whole = await run([dir], { workers: 0 });
+    const pieces = await run([dir], { workers: 2, pieceBytes: 8192 });
+    const bSize = pieces.r.sources.find((s) => s.path.endsWith('b-lines.ndjson'))!.size!;
+    assert.equal(pieces.r.pieces, Math.floor(bSize / 8192), 'only the big NDJSON file is cut');
+    assert.deepEqual(pieces.alerts, whole.alerts);
+    assert.deepEqual(comparable(pieces.r), comparable(whole.r));
+  });
+});
+
+test('with workers on auto, one big NDJSON file is shared by the cores', { skip: availableParallelism() < 2 && 'one core here' }, async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'big.ndjson');
+    writeFileSync(path, scenarioLines().join('\n') + '\n');
+    const auto = await run([path], { workers: 'auto', pieceBytes: 4096 });
+    assert.equal(auto.r.workers, availableParallelism() > 1 ? Math.min(availableParallelism(), auto.r.pieces) : 0);
+    assert.ok(auto.r.pieces >= 2);
+    const whole = await run([path], { workers: 'auto', pieceBytes: 0 });
+    assert.equal(whole.r.workers, 0, 'one file read whole: no worker');
+    assert.deepEqual(auto.alerts, whole.alerts);
+  });
+});
