@@ -20,6 +20,8 @@ export interface PieceState {
 export interface LineRange extends LendingStream {
   /** Reads on past the piece's end, to the end of the file (`PieceState.overran`). */
   overrun(): void;
+  /** True from the chunk that ends the piece on: `overrun` while reading it goes on past the end. */
+  readonly ending: boolean;
 }
 
 /** Where the stream a piece is cut from starts: the byte before the piece, which tells whether a line starts there. */
@@ -31,6 +33,7 @@ export const rangeFrom = (start: number): number => (start === 0 ? 0 : start - 1
  */
 export function lineRange(input: LendingStream, start: number, end: number, state: PieceState): LineRange {
   let released = false;
+  let ending = false;
   const limit = end - rangeFrom(start); // the piece's end, in the input's bytes
   async function* bytes(): AsyncGenerator<Uint8Array> {
     let pos = 0; // bytes of the input before `c`
@@ -52,6 +55,7 @@ export function lineRange(input: LendingStream, start: number, end: number, stat
       if (!released && limit - 1 - pos < c.length) {
         const nl = c.indexOf(10, Math.max(0, limit - 1 - pos));
         if (nl !== -1) {
+          ending = true;
           yield c.subarray(0, nl + 1);
           // The reader may have asked for the rest of the file while it read that last part.
           if (!released) return;
@@ -68,6 +72,9 @@ export function lineRange(input: LendingStream, start: number, end: number, stat
   return {
     [Symbol.asyncIterator]: () => it,
     lend: (on) => input.lend(on),
+    get ending() {
+      return ending && !released;
+    },
     overrun() {
       released = true;
       state.overran = true;

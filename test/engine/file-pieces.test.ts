@@ -47,13 +47,14 @@ function comparable(r: HuntResult): unknown {
 test('a big NDJSON file read in pieces by two threads gives what reading it whole in one thread gives', async () => {
   await withDir(async (dir) => {
     const lines = scenarioLines();
-    // An event without a time (not normalized), blank and CRLF lines, multi-byte text; near the end, a cut-off object (from which reading
-    // goes on with the scanner, as it does when the whole file is read).
+    // An event without a time (not normalized), blank and CRLF lines, multi-byte text, and cut-off objects (the
+    // scanner reads from each to the next line that is a whole object).
     lines.splice(90, 0, '{"event":{"kind":"event","category":["process"]},"host":{"id":"h-untimed"},"process":{"name":"é€𝄞.exe"}}');
     lines.splice(120, 0, '', '   ');
     lines[150] += '\r';
+    lines.splice(300, 0, '{"broken": 1');
     const broken = lines.length - 20;
-    lines.splice(broken, 0, '{"broken": 1');
+    lines.splice(broken, 0, '{"broken": 2');
     const path = join(dir, 'big.ndjson');
     writeFileSync(path, lines.join('\n') + '\n');
     for (const prefilter of [false, true]) {
@@ -61,7 +62,7 @@ test('a big NDJSON file read in pieces by two threads gives what reading it whol
       assert.ok(whole.alerts.length > 5, 'the scenarios raise alerts');
       assert.deepEqual(
         whole.r.malformed.samples.map((s) => s.origin.line),
-        prefilter ? [] : [broken + 1],
+        prefilter ? [] : [301, broken + 1],
         'the damaged lines are reported at their lines (the pre-filter passes over lines without its words)',
       );
       assert.ok(whole.r.clockWarnings.length === 1 && /5 h ahead/.test(whole.r.clockWarnings[0]!), whole.r.clockWarnings.join());
@@ -81,8 +82,9 @@ test('a piece that meets a document spread over lines reads on to the end, and t
   await withDir(async (dir) => {
     const lines = scenarioLines();
     const tail = lines.splice(Math.floor(lines.length / 2));
-    // Reading the whole file, the scanner takes over at the pretty-printed document and reads it whole.
-    const pretty = JSON.stringify(JSON.parse(tail.shift()!), null, 2).split('\n');
+    // Reading the whole file, the scanner takes over at the pretty-printed document and reads it whole; reading in
+    // pieces, the piece it starts in reads on (the document spans several pieces).
+    const pretty = JSON.stringify({ ...JSON.parse(tail.shift()!), padding: Array.from({ length: 2000 }, (_, i) => i) }, null, 2).split('\n');
     const path = join(dir, 'mixed.ndjson');
     writeFileSync(path, [...lines, ...pretty, ...tail].join('\n') + '\n');
     const whole = await run([path], { workers: 0 });

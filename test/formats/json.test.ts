@@ -25,6 +25,24 @@ test('a malformed line in the middle is a problem with its line; the lines after
   assert.match(p[3]!.message, /unterminated string/);
 });
 
+test('after a broken line, the scanner gives the lines back once it is between documents at a whole object', async () => {
+  // Whole NDJSON lines keep their text (`line`, which the sort holds instead of the parsed document); the
+  // scanner's documents do not. The scanner ends the broken document at the next line, reads it, and gives back.
+  const text = [line({ n: 1 }), '{"n": 2, "broken": ', line({ n: 3 }), line({ n: 4 }), 'not json', line({ n: 5 }), line({ n: 6 }), ''].join('\n');
+  for (const chunk of [1, 7, 4096]) {
+    const items = await readBytes(text, {}, chunk);
+    const d = items.filter((i) => i.kind === 'document');
+    assert.deepEqual(d.map((i) => [i.doc.n, i.origin.line, i.line !== undefined]), [[1, 1, true], [3, 3, false], [4, 4, true], [5, 6, false], [6, 7, true]], `chunks of ${chunk}`);
+    assert.deepEqual(problems(items).map((p) => [p.origin.line, p.message]), [
+      [2, 'incomplete JSON document (a new document starts before it ends) (document starts on line 2, broken on line 3)'],
+      [5, 'text outside any JSON document skipped (line 5)'],
+    ]);
+  }
+  // Pretty-printed documents after NDJSON stay with the scanner: a lone "{" is not a whole object.
+  const pretty = [line({ n: 1 }), JSON.stringify({ n: 2 }, null, 2), JSON.stringify({ n: 3 }, null, 2), line({ n: 4 })].join('\n');
+  assert.deepEqual(docs(await readBytes(pretty, {}, 5)).map((x) => x.n), [1, 2, 3, 4]);
+});
+
 test('JSON array (pretty-printed): each element a document with its index and line; non-objects reported', async () => {
   const text = JSON.stringify([{ a: 1, nested: { x: [1, 2, { y: 'z' }] } }, 42, { b: 'two' }, [1], 'str', { c: null }], null, 2);
   const items = await readBytes(text, {}, 7);

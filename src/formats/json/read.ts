@@ -177,6 +177,28 @@ export async function* readJsonLines(
       start = nl + 1;
     }
   };
+  // The scanner reading the lines from one that did not parse, until it is back between documents.
+  let scanner: JsonScanner | undefined;
+  const scanned = (out: ScanOutput) => {
+    const item = convert(out, base, pending, bulk);
+    if (item) pending.push(item);
+  };
+  // Lines buf[from, last] to the scanner, one at a time (copies: it keeps what it likes), the first one always when
+  // `broken` (it did not parse); returns where line reading resumes (last + 1: not yet). At the end of the input,
+  // the newline added to the last line is not fed.
+  const recover = (buf: Buffer, from: number, last: number, atEnd: boolean, broken: boolean): number => {
+    for (let s = from; s <= last; ) {
+      const e = buf.indexOf(10, s);
+      if (!(broken && s === from) && scanner!.idle && isWholeObjectLine(buf.toString('utf8', s, e))) {
+        scanner = undefined;
+        return s;
+      }
+      for (const out of scanner!.push(Buffer.from(atEnd && e === last ? buf.subarray(s, e) : buf.subarray(s, e + 1)))) scanned(out);
+      line++;
+      s = e + 1;
+    }
+    return last + 1;
+  };
   const it = input[Symbol.asyncIterator]();
   let done = false;
   while (!done) {
@@ -202,8 +224,9 @@ export async function* readJsonLines(
     const chunk = buf;
     // Whole lines, decoded a piece of at most PIECE bytes at a time (longer lines whole): a string that small is
     // allocated young and dies young, where a larger one goes to the old generation and costs a full collection.
-    let piece = 0;
-    let from = -1; // byte offset in buf of the line that did not parse
+    // A line that does not parse hands the lines from it to the scanner, until it is back between documents at a
+    // line that is a whole object: a broken line costs the scanner a line or two, not the rest of the input.
+    let piece = scanner ? recover(buf, 0, last, done, false) : 0;
     while (piece <= last) {
       let end = piece + PIECE > last ? last : buf.lastIndexOf(10, piece + PIECE - 1);
       if (end < piece) end = buf.indexOf(10, piece);
@@ -211,36 +234,23 @@ export async function* readJsonLines(
       const text = bytewise ? buf.toString('latin1', at, end + 1) : buf.toString('utf8', at, end + 1);
       decode = bytewise ? (_text, start, stop) => chunk.toString('utf8', at + start, at + stop) : (t, start, stop) => t.slice(start, stop);
       lines(text, text.length);
-      if (broken >= 0) {
-        from = at + (bytewise ? broken : Buffer.byteLength(text.slice(0, broken)));
-        break;
-      }
       piece = end + 1;
+      if (broken >= 0) {
+        const from = at + (bytewise ? broken : Buffer.byteLength(text.slice(0, broken)));
+        broken = -1;
+        scanner = new JsonScanner(line + 1);
+        piece = recover(buf, from, last, done, true);
+      }
     }
+    // A piece of a file that ends inside a document the scanner is reading reads on to the end of the file.
+    if (scanner && range?.ending) range.overrun();
     if (pending.length > 0) {
       yield* pending;
       pending.length = 0;
     }
-    if (from >= 0) {
-      // The scanner keeps chunks as it likes: its own copy of the rest of this one, and the next ones to keep.
-      lend?.(false);
-      range?.overrun();
-      const rest = Buffer.from(buf.subarray(from, done ? buf.length - 1 : buf.length));
-      const tail: ByteStream = {
-        async *[Symbol.asyncIterator]() {
-          yield rest;
-          for (;;) {
-            const n = await it.next();
-            if (n.done) return;
-            yield n.value;
-          }
-        },
-      };
-      yield* readJsonScanned(tail, base, line + 1);
-      return;
-    }
     carry = buf.subarray(last + 1);
   }
+  if (scanner) for (const out of scanner.end()) scanned(out);
   if (state) state.lines = line;
   yield* pending;
   if (bulk.count > 0) yield bulkNote(base, bulk.count);

@@ -180,6 +180,14 @@ export class JsonScanner {
     return this.out;
   }
 
+  /**
+   * Between documents, with nothing held (no document, array or search response open, no text outside documents
+   * waiting to be reported): what comes next is read as by a new scanner.
+   */
+  get idle(): boolean {
+    return this.depth === 0 && !this.docOpen && !this.hitOpen && !this.inString && !this.capturing && this.garbageFrom === 0;
+  }
+
   /** End of input: reports a document left open and text outside documents. */
   end(): ScanOutput[] {
     this.out.length = 0;
