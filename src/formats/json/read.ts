@@ -94,10 +94,11 @@ function isWholeObjectLine(line: string): boolean {
 }
 
 /**
- * NDJSON: one document per line, blank lines allowed. At the first line that is not a whole JSON document
- * (a malformed line, or a switch to arrays or pretty-printed documents) the rest of the input, from that line
- * on, goes to the scanner, which reports problems precisely and resumes after them. A piece of a file
- * (`range`) then reads on to the end of the file; `state` counts its lines.
+ * NDJSON: one document per line, blank lines allowed. A line that is not a whole JSON document (a malformed line,
+ * or a switch to arrays or pretty-printed documents) goes to the scanner, which reports problems precisely, with
+ * the lines after it until the scanner is between documents at a line that is a whole object. A piece of a file
+ * (`range`) that ends while the scanner is inside a document reads on to the end of the file; `state` counts its
+ * lines.
  */
 export async function* readJsonLines(
   input: ByteStream,
