@@ -2,8 +2,9 @@
 // (`InputSource.piece`, src/formats/line-range.ts), and each piece is read as a source of its own, its events
 // ordered after the pieces before it (input order is the piece's index, then the position in it). What the pieces
 // report is then put back as reading the whole file would have: line numbers in a piece count from its first line,
-// so the lines of the pieces before it are added (`place`), and a piece that did not stay NDJSON read on to the end
-// of the file, so what the pieces after it read is not used (`used`).
+// so the lines of the pieces before it are added (`placeOrigin`, `placeProblem`), and a piece that ended inside a
+// document the JSON scanner was reading read on to the end of the file, so what the pieces after it read is not
+// used (`used`). `placement` does both for the events the rule session takes from the sort.
 import { isNdjsonFile, shiftLineNumbers, type InputFormat, type InputSource, type Origin, type PieceState } from '../formats/index.js';
 import type { Placement } from './run-rules.js';
 import { SOURCE_ORDER_SPAN } from './source-pipeline.js';
