@@ -273,7 +273,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     if (!errors.some((e) => e.message === message)) errors.push({ path: units[i]!.path, message });
   };
   const reports: SourceReport[] = sources.map((s) => ({ path: s.path, ...(s.size !== undefined && { size: s.size }), records: 0, events: 0 }));
-  const unitsLeft = sources.map((_, f) => pieces.fileOf.filter((g) => g === f).length);
+  const unitsLeft = sources.map(() => 0);
+  for (const f of pieces.fileOf) unitsLeft[f]!++;
   const bytesTotal = sources.reduce((n, s) => n + (s.size ?? 0), 0);
   const interval = options.progressIntervalMs ?? 250;
   // For progress: the final counts are put together from `unitCounts`.
