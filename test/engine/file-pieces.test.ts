@@ -9,6 +9,7 @@ import { hunt, type HuntOptions, type HuntResult } from '../../src/engine/hunt.j
 import { loadRules } from '../../src/rules/index.js';
 import { SCENARIOS, renderSimulation, simulate } from '../../src/simulate/index.js';
 import type { Alert } from '../../src/alerts/index.js';
+import { comparableResult } from '../helpers/hunt-result.js';
 
 function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'seqhunt-pieces-'));
@@ -37,12 +38,7 @@ async function run(inputs: string[], extra: Partial<HuntOptions>): Promise<{ r: 
   return { r, alerts: alerts.map((a) => JSON.stringify(a)) };
 }
 
-/** What must not depend on how the file was read. */
-function comparable(r: HuntResult): unknown {
-  const { durationMs: _d, workers: _w, pieces: _p, run, ...rest } = r;
-  const { sort: _s, ...runRest } = run;
-  return { ...rest, run: runRest };
-}
+const comparable = comparableResult;
 
 test('a big NDJSON file read in pieces by two threads gives what reading it whole in one thread gives', async () => {
   await withDir(async (dir) => {
@@ -125,5 +121,9 @@ test('with workers on auto, one big NDJSON file is shared by the cores', { skip:
     const whole = await run([path], { workers: 'auto', pieceBytes: 0 });
     assert.equal(whole.r.workers, 0, 'one file read whole: no worker');
     assert.deepEqual(auto.alerts, whole.alerts);
+    // Coverage keeps files whole: a tally per piece in every thread costs more memory than the threads save time.
+    const { rules } = await loadRules();
+    const covered = await run([path], { workers: 2, pieceBytes: 4096, coverageRules: rules });
+    assert.equal(covered.r.pieces, 0);
   });
 });

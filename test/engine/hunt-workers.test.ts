@@ -11,6 +11,7 @@ import { pipeSourcesInWorkers } from '../../src/engine/hunt-workers.js';
 import { loadRules } from '../../src/rules/index.js';
 import { SCENARIOS, renderSimulation, simulate } from '../../src/simulate/index.js';
 import type { Alert } from '../../src/alerts/index.js';
+import { comparableResult } from '../helpers/hunt-result.js';
 
 function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'seqhunt-workers-'));
@@ -38,20 +39,7 @@ async function run(dir: string, workers: number, extra: Partial<HuntOptions> = {
   return { r, alerts: alerts.map((a) => JSON.stringify(a)) };
 }
 
-/**
- * The parts of a result that must not depend on threads (durations and the worker count aside). Coverage: the
- * verdicts and exact counts; the relaxed and matching counts stop once a stage has matched (coverage.ts), so
- * they depend on where the inputs were split.
- */
-function comparable(r: HuntResult): unknown {
-  const { durationMs: _d, workers: _w, run, coverage, ...rest } = r;
-  const { sort: _s, ...runRest } = run;
-  const verdicts = coverage?.rules.map((rule) => ({
-    ...rule,
-    hosts: rule.hosts.map((h) => ({ ...h, stages: h.stages.map((st) => ({ ...st, relaxedEvents: st.relaxedEvents > 0, matchingEvents: st.matchingEvents > 0, sourceEvents: st.sourceEvents > 0 })) })),
-  }));
-  return { ...rest, coverage: coverage && { hosts: coverage.hosts, events: coverage.events, verdicts }, run: runRest };
-}
+const comparable = comparableResult;
 
 test('two workers give the same alerts, counts, problems and coverage as the calling thread, in the same order', async () => {
   await withDir(async (dir) => {
