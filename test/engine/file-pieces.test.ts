@@ -10,6 +10,8 @@ import { loadRules } from '../../src/rules/index.js';
 import { SCENARIOS, renderSimulation, simulate } from '../../src/simulate/index.js';
 import type { Alert } from '../../src/alerts/index.js';
 import { comparableResult } from '../helpers/hunt-result.js';
+import { sharedPath, skipWithoutShared } from '../helpers/shared.js';
+import { openZip } from '../../src/formats/archive/zip.js';
 
 function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'seqhunt-pieces-'));
@@ -125,5 +127,39 @@ test('with workers on auto, one big NDJSON file is shared by the cores', { skip:
     const { rules } = await loadRules();
     const covered = await run([path], { workers: 2, pieceBytes: 4096, coverageRules: rules });
     assert.equal(covered.r.pieces, 0);
+  });
+});
+
+const OTRF = [
+  ['otrf-schtask-create', 'schtask_create.zip'],
+  ['otrf-covenant-wmi-nearmiss', 'covenant_wmi_wbemcomn_dll_hijack.zip'],
+  ['otrf-cmd-wevtutil-noise', 'cmd_wevtutil_modify_security_eventlog_path.zip'],
+];
+
+test('real captures (the OTRF exports of ../shared) read in pieces of 50 kB give what reading them whole gives', { skip: skipWithoutShared('datasets', ...OTRF[0]!) }, async () => {
+  await withDir(async (dir) => {
+    const { rules } = await loadRules();
+    let alerts = 0;
+    for (const parts of OTRF) {
+      const zipPath = sharedPath('datasets', ...parts);
+      if (!zipPath) continue;
+      // The export itself, unzipped: zip members are read whole.
+      const zip = await openZip(zipPath);
+      const entry = zip.entries.find((e) => e.name.endsWith('.json') && !e.name.includes('__MACOSX'))!;
+      const chunks: Buffer[] = [];
+      for await (const c of zip.openEntry(entry).stream) chunks.push(Buffer.from(c));
+      await zip.close();
+      const path = join(dir, parts[1]!.replace('.zip', '.json'));
+      writeFileSync(path, Buffer.concat(chunks));
+      for (const prefilter of [false, true]) {
+        const whole = await run([path], { workers: 0, prefilter });
+        const pieces = await run([path], { workers: 2, prefilter, pieceBytes: 50_000 });
+        assert.ok(pieces.r.pieces > 20, `${parts[1]}: ${pieces.r.pieces} pieces`);
+        assert.deepEqual(pieces.alerts, whole.alerts, parts[1]);
+        assert.deepEqual(comparableResult(pieces.r), comparableResult(whole.r), parts[1]);
+        alerts += whole.alerts.length;
+      }
+    }
+    assert.ok(alerts > 0, 'the schtask capture raises alerts');
   });
 });
