@@ -31,6 +31,12 @@ const MAX_AHEAD = 64;
 function suppliedEnough(sizes: ReadonlyArray<number | undefined>): boolean {
   return sizes.length >= MAX_AHEAD || sizes.reduce<number>((sum, size) => sum + (size ?? AHEAD_BYTES), 0) >= AHEAD_BYTES;
 }
+/**
+ * A worker's young generation (V8's default is sized for one thread owning the machine): each worker thread adds its
+ * own heap, and 16 MB took 15-30 MB off each (1 GB in 2 and 4 threads: 179 against 195 MB, 285 against 316 MB) in
+ * the same time (4 files on two cores: 5.43 s against 5.31 s, medians of 6 alternating runs, within the noise).
+ */
+const WORKER_YOUNG_GENERATION_MB = 16;
 /** Longest the calling thread reads sources without letting the workers' messages in. */
 const YIELD_MS = 10;
 
@@ -163,7 +169,7 @@ export async function pipeSourcesInWorkers(sources: readonly InputSource[], setu
   };
 
   const spawn = (): PooledWorker => {
-    const pw: PooledWorker = { worker: new Worker(url), jobs: [], held: [], dead: false, flushed: undefined, keyed: undefined };
+    const pw: PooledWorker = { worker: new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }), jobs: [], held: [], dead: false, flushed: undefined, keyed: undefined };
     pw.worker.postMessage({ t: 'setup', setup, worker: pool.length } satisfies ToWorker);
     pw.worker.on('message', (m: FromWorker) => {
       if (m.t === 'keys') {
