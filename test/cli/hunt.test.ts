@@ -29,6 +29,16 @@ test('usage errors exit 2 with a message on stderr and nothing on stdout', async
   }
 });
 
+test('the summary says how many threads read the inputs', async () => {
+  await withDir(async (dir) => {
+    const { registry, network } = writeRemoteTaskFiles(dir);
+    const two = await runCli(['hunt', '--no-builtin', '--workers', '2', registry, network]);
+    assert.match(two.stderr, /2 inputs, 4 records, 4 events checked in [\d.]+ s on 2 threads\n/);
+    const one = await runCli(['hunt', '--no-builtin', '--workers', '1', registry, network]);
+    assert.match(one.stderr, /4 events checked in [\d.]+ s\n/);
+  });
+});
+
 test('malformed lines are reported with file and line, the rest is read, and the hunt exits 0', async () => {
   await withDir(async (dir) => {
     const { registry, network } = writeRemoteTaskFiles(dir);

@@ -308,7 +308,9 @@ function summary(r: HuntResult, bySeverity: ReadonlyMap<string, number>, rulePro
   const events = r.run.events + r.run.unused;
   lines.push(
     `seqhunt hunt: ${plural(r.sources.length, 'input')}, ${plural(r.records, 'record')}, ${plural(events, 'event')} checked` +
-      `${r.outsideRange > 0 ? ` (${n(r.outsideRange)} outside --from/--to)` : ''} in ${(r.durationMs / 1000).toFixed(1)} s`,
+      `${r.outsideRange > 0 ? ` (${n(r.outsideRange)} outside --from/--to)` : ''} in ${(r.durationMs / 1000).toFixed(1)} s` +
+      // How the inputs were shared out (--workers), so that a user sees what the cores did.
+      (r.workers > 1 ? ` on ${r.workers} threads${r.pieces > 0 ? ` (big NDJSON files in ${n(r.pieces)} pieces)` : ''}` : ''),
   );
   for (const e of r.inputErrors) lines.push(`  unreadable input: ${e.path}: ${e.message}`);
   lines.push(...tallyLines('malformed records', r.malformed));
