@@ -276,9 +276,9 @@ test('--workers: the same alerts and summary with worker threads as without; a b
     assert.equal(two.code, 0, two.stderr);
     assert.equal(two.stdout.trim().split('\n').length, 1);
     assert.equal(two.stdout, inThread.stdout);
-    // The summary too (its duration aside, and the runs workers always write to disk): problems with their places,
-    // counts, coverage.
-    const summary = (s: string) => s.replace(/ in \d+\.\d s/, '').replace(/ {2}sorted on disk: .*\n/, '');
+    // The summary too (its duration and threads aside, and the runs workers always write to disk): problems with
+    // their places, counts, coverage.
+    const summary = (s: string) => s.replace(/ in \d+\.\d s( on \d+ threads)?/, '').replace(/ {2}sorted on disk: .*\n/, '');
     assert.equal(summary(two.stderr), summary(inThread.stderr));
     assert.match(two.stderr, /malformed records: 1/);
     assert.match(two.stderr, /sorted on disk: /, 'the workers did the reading');
