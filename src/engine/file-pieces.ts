@@ -84,6 +84,24 @@ export class FilePieces {
     problem.message = shiftLineNumbers(problem.message, this.settle().bases[unit]!);
   }
 
+  /**
+   * Once every unit is read: per file read in pieces that held `_bulk` action lines, how many its used pieces
+   * skipped, and its last used piece (where the note goes, as it comes at the end of the file read whole).
+   */
+  bulkCounts(): Array<{ unit: number; count: number }> {
+    const out: Array<{ unit: number; count: number }> = [];
+    for (let u = 0; u < this.units.length; u++) {
+      const bulk = this.states[u]?.bulk ?? 0;
+      if (bulk === 0 || !this.used(u)) continue;
+      const last = out.at(-1);
+      if (last && this.fileOf[last.unit] === this.fileOf[u]) {
+        last.count += bulk;
+        last.unit = u;
+      } else out.push({ unit: u, count: bulk });
+    }
+    return out;
+  }
+
   /** The rule session's view (`Placement`): events by input order, the unit's index times SOURCE_ORDER_SPAN on. */
   readonly placement: Placement = {
     used: (order) => this.used(Math.floor(order / SOURCE_ORDER_SPAN)),

@@ -3,7 +3,7 @@
 // counted with where they were, and everything else is still read. Each input goes through the source pipeline
 // (source-pipeline.ts), in this thread or, with `workers`, in this thread and worker threads (hunt-workers.ts).
 import { availableParallelism } from 'node:os';
-import { expandInputs, type InputFormat, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
+import { bulkNoteMessage, expandInputs, type InputFormat, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
 import { ClockCheck, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker, type CoverageReport } from './coverage.js';
@@ -434,6 +434,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     if (c.clock) clocks[f]!.absorb(c.clock);
   });
   run.unused += total.unused;
+  for (const { unit, count } of pieces.bulkCounts()) notes.add({ origin: { file: units[unit]!.path }, message: bulkNoteMessage(count) }, unit);
   const { count: untimedCount, samples: untimedSamples } = untimed.finish(pieces);
   run.untimed = { count: untimedCount, samples: untimedSamples };
   inputErrors.push(...sourceErrors.flat());

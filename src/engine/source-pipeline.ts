@@ -132,7 +132,7 @@ export class SourcePipeline {
     const skippedBefore = (this.lineFilter?.skipped ?? 0) + this.skippedRecords;
     // Per input: record times vs Sysmon UtcTime off by whole hours means a mislabelled clock (summary warning).
     const clock = new ClockCheck(source.path);
-    if (source.piece) counts.piece = { lines: 0, overran: false };
+    if (source.piece) counts.piece = { lines: 0, overran: false, bulk: 0 };
     const options = counts.piece ? { ...this.readOptions, piece: counts.piece } : this.readOptions;
     try {
       for await (const item of readSource(source, options)) {

@@ -23,7 +23,7 @@ export type { InputItem, HeldLine, ReadItem, InputFormat, Origin, WinEvent, WinS
 export type { ByteStream } from './bytes.js';
 export { parseEventXml } from './event-xml/parse.js';
 export type { JsonLineFilter } from './json/read.js';
-export { readHeldLine, shiftLineNumbers } from './json/read.js';
+export { bulkNoteMessage, readHeldLine, shiftLineNumbers } from './json/read.js';
 export type { PieceState } from './line-range.js';
 
 export interface InputOptions {
@@ -192,7 +192,7 @@ async function* readPiece(path: string, piece: { start: number; end: number }, o
     yield problem('error', `cannot read ${path}: ${openError(err)}`, base);
     return;
   }
-  const range = lineRange(chunks, piece.start, piece.end, options.piece ?? { lines: 0, overran: false });
+  const range = lineRange(chunks, piece.start, piece.end, options.piece ?? { lines: 0, overran: false, bulk: 0 });
   const lend = (on: boolean) => chunks.lend(on);
   if (piece.start === 0) {
     yield* readAny(range, base, options, { ...ctx, path, lend, piece: range });

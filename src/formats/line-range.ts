@@ -15,6 +15,11 @@ export interface PieceState {
    * have from there, and the pieces after it are not to be used.
    */
   overran: boolean;
+  /**
+   * Elasticsearch `_bulk` action lines skipped: a piece counts them here, and its reader says nothing, so that the
+   * file gets one note for all its pieces (`bulkNoteMessage`), as when it is read whole.
+   */
+  bulk: number;
 }
 
 export interface LineRange extends LendingStream {

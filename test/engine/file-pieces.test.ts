@@ -104,10 +104,16 @@ test('files that are not NDJSON, or too small, are read whole; several inputs ke
     writeFileSync(join(dir, 'b-lines.ndjson'), scenarioLines().join('\n') + '\n');
     writeFileSync(join(dir, 'c-small.ndjson'), docs.slice(0, 3).join('\n') + '\n');
     for (const f of renderSimulation(t, 'evtx', true)) writeFileSync(join(dir, `d-${f.name}`), f.data);
+    // An Elasticsearch _bulk file: its action lines are noted once for the file, not once per piece.
+    writeFileSync(join(dir, 'e-bulk.ndjson'), docs.flatMap((d) => ['{"index":{"_index":"logs-endpoint"}}', d]).join('\n') + '\n');
     const whole = await run([dir], { workers: 0 });
     const pieces = await run([dir], { workers: 2, pieceBytes: 8192 });
-    const bSize = pieces.r.sources.find((s) => s.path.endsWith('b-lines.ndjson'))!.size!;
-    assert.equal(pieces.r.pieces, Math.floor(bSize / 8192), 'only the big NDJSON file is cut');
+    const size = (name: string) => pieces.r.sources.find((s) => s.path.endsWith(name))!.size!;
+    assert.equal(pieces.r.pieces, Math.floor(size('b-lines.ndjson') / 8192) + Math.floor(size('e-bulk.ndjson') / 8192), 'only the big NDJSON files are cut');
+    assert.deepEqual(
+      whole.r.notes.samples.filter((n) => n.message.includes('_bulk')).map((n) => n.message),
+      [`${docs.length} Elasticsearch _bulk action line(s) skipped (the documents after them are read)`],
+    );
     assert.deepEqual(pieces.alerts, whole.alerts);
     assert.deepEqual(comparable(pieces.r), comparable(whole.r));
   });

@@ -10,7 +10,7 @@ import { fileChunks } from '../../src/formats/bytes.js';
 import { lineRange, rangeFrom, type PieceState } from '../../src/formats/line-range.js';
 
 async function pieceBytes(path: string, start: number, end: number, chunk: number, overrunAfter?: number): Promise<{ bytes: Buffer; state: PieceState }> {
-  const state: PieceState = { lines: 0, overran: false };
+  const state: PieceState = { lines: 0, overran: false, bulk: 0 };
   const range = lineRange(fileChunks(await open(path, 'r'), chunk, true, rangeFrom(start)), start, end, state);
   const out: Buffer[] = [];
   let n = 0;

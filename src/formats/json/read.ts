@@ -254,7 +254,8 @@ export async function* readJsonLines(
   if (scanner) for (const out of scanner.end()) scanned(out);
   if (state) state.lines = line;
   yield* pending;
-  if (bulk.count > 0) yield bulkNote(base, bulk.count);
+  if (state) state.bulk += bulk.count;
+  else if (bulk.count > 0) yield bulkNote(base, bulk.count);
 }
 
 /** The note JSON problems end with when they name lines other than their origin's (scan.ts, `parseErrorMessage`). */
@@ -293,10 +294,15 @@ function openings(text: string, start: number, end: number): number {
   return n;
 }
 
+/** What a JSON input that held Elasticsearch `_bulk` action lines is noted with. */
+export function bulkNoteMessage(count: number): string {
+  return `${count} Elasticsearch _bulk action line(s) skipped (the documents after them are read)`;
+}
+
 function bulkNote(base: { file: string; member?: string }, count: number): InputItem {
   const o: Origin = { file: base.file };
   if (base.member !== undefined) o.member = base.member;
-  return { kind: 'problem', severity: 'note', message: `${count} Elasticsearch _bulk action line(s) skipped (the documents after them are read)`, origin: o };
+  return { kind: 'problem', severity: 'note', message: bulkNoteMessage(count), origin: o };
 }
 
 /** Any JSON shape, document boundaries found by the scanner. */
