@@ -76,8 +76,8 @@ async function replayHeld(keys: SecondStageKeyLists): Promise<Replayed> {
   if (p.pruner) addKeys(p.pruner.keys, keys);
   const outputs: Replayed['outputs'] = [];
   const sinks = new Map<number, SourceSink>();
-  const { counts, decoded } = await p.replayHeld(held!, (i) => sinks.get(i) ?? sinks.set(i, replaySink(i, outputs)).get(i)!);
-  return { outputs, counts: [...counts], decoded };
+  const counts = await p.replayHeld(held!, (i) => sinks.get(i) ?? sinks.set(i, replaySink(i, outputs)).get(i)!);
+  return { outputs, counts: [...counts] };
 }
 
 /** Where a decoded held line's outputs go: events (with their order) to the sort, the rest back to the caller. */

@@ -75,11 +75,10 @@ export type FromWorker =
   | { t: 'runs'; paths: string[]; stats: SortStats; replayed: Replayed }
   | { t: 'flush-error'; message: string };
 
-/** What a worker's held lines gave once decoded: outputs and count changes per source, and how many it decoded. */
+/** What a worker's held lines gave once decoded: outputs and count changes per source (how many it decoded among them). */
 export interface Replayed {
   outputs: Array<[number, SourceOutput]>;
   counts: Array<[number, SourceCounts]>;
-  decoded: number;
 }
 
 export interface SourceHandlers {

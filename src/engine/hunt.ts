@@ -280,7 +280,6 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const interval = options.progressIntervalMs ?? 250;
   // For progress: the final counts are put together from `unitCounts`.
   let records = 0;
-  let heldDecoded = 0;
   let bytesDone = 0;
   let lastProgress = 0;
   let normalizedEvents = 0;
@@ -346,6 +345,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     u.unused += c.unused;
     u.skipped += c.skipped;
     u.held += c.held;
+    u.decoded += c.decoded;
     records += c.records;
     normalizedEvents += c.events;
   };
@@ -359,9 +359,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   };
   // Everything is read, and every second-stage key is known: held lines that may carry one are decoded now.
   const replayHeld = async () => {
-    const { counts, decoded } = await local.replayHeld(held, (i) => sinks.get(i) ?? sinkFor(i));
-    for (const [i, c] of counts) addCounts(i, c);
-    heldDecoded += decoded;
+    for (const [i, c] of await local.replayHeld(held, (i) => sinks.get(i) ?? sinkFor(i))) addCounts(i, c);
   };
 
   const spec = {
@@ -403,7 +401,6 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
           session.adoptSortedRuns(paths, stats);
           for (const [i, out] of replayed.outputs) deliver(out, sinks.get(i) ?? sinkFor(i));
           for (const [i, c] of replayed.counts) addCounts(i, c);
-          heldDecoded += replayed.decoded;
         },
         lost: (lost, message) => {
           for (const i of lost) fileError(i, `${message}: its events are lost`);
@@ -430,7 +427,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     const f = pieces.fileOf[i]!;
     reports[f]!.records += c.records;
     reports[f]!.events += c.events;
-    for (const k of ['records', 'outsideRange', 'unused', 'skipped', 'held'] as const) total[k] += c[k];
+    for (const k of ['records', 'outsideRange', 'unused', 'skipped', 'held', 'decoded'] as const) total[k] += c[k];
     if (c.clock) clocks[f]!.absorb(c.clock);
   });
   run.unused += total.unused;
@@ -451,7 +448,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     notNormalized: notNormalized.finish(pieces),
     clockWarnings,
     skipped: total.skipped,
-    held: { lines: total.held, decoded: heldDecoded },
+    held: { lines: total.held, decoded: total.decoded },
     ...(coverage && { coverage: coverage.report() }),
     workers: parallel ? workers : 0,
     pieces: units.filter((u) => u.piece).length,

@@ -65,6 +65,8 @@ export interface SourceCounts {
   skipped: number;
   /** NDJSON lines held undecoded (`PipelineSpec.hold`); `replay` counts them again as records or skipped. */
   held: number;
+  /** Of those, the ones `replay` decoded. */
+  decoded: number;
   /** Record times against Sysmon UtcTime (`ClockCheck`), when some event had both: joined per input by the caller. */
   clock?: ClockTally;
   /** A piece of a file (`InputSource.piece`): its lines, and whether it read on to the end of the file. */
@@ -77,7 +79,7 @@ export interface SourceCounts {
 export const SOURCE_ORDER_SPAN = 2 ** 32;
 
 export function emptyCounts(): SourceCounts {
-  return { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0, held: 0 };
+  return { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0, held: 0, decoded: 0 };
 }
 
 /** Reads sources one at a time with the filters the rules allow; holds the coverage tally when asked for one. */
@@ -170,12 +172,11 @@ export class SourcePipeline {
   /**
    * Once every input is read (and every thread's second-stage keys are in `pruner.keys`): decodes the held lines
    * `heldTest` lets through, as `run` would have when reading them, with their input order, into their source's
-   * sink; the others count as skipped. Returns the count changes per source index and how many were decoded.
+   * sink; the others count as skipped. Returns the count changes per source index (`decoded` among them).
    */
-  async replayHeld(held: HeldLines, sinkOf: (source: number) => SourceSink): Promise<{ counts: Map<number, SourceCounts>; decoded: number }> {
+  async replayHeld(held: HeldLines, sinkOf: (source: number) => SourceSink): Promise<Map<number, SourceCounts>> {
     const counts = new Map<number, SourceCounts>();
-    let decoded = 0;
-    if (held.count === 0) return { counts, decoded };
+    if (held.count === 0) return counts;
     const mayJoin = this.heldTest();
     for await (const { order, item } of held.entries()) {
       const i = Math.floor(order / SOURCE_ORDER_SPAN);
@@ -184,11 +185,11 @@ export class SourcePipeline {
         c.skipped++;
         continue;
       }
-      decoded++;
+      c.decoded++;
       const sink = sinkOf(i);
       for (const decodedItem of readHeldLine(item)) this.take(decodedItem, c, sink, undefined, order);
     }
-    return { counts, decoded };
+    return counts;
   }
 
   private take(item: Exclude<InputItem, HeldLine>, counts: SourceCounts, sink: SourceSink, clock: ClockCheck | undefined, order?: number): void {

@@ -92,6 +92,17 @@ test('a piece that meets a document spread over lines reads on to the end, and t
     assert.ok(pieces.r.pieces >= 4);
     assert.deepEqual(pieces.alerts, whole.alerts);
     assert.deepEqual(comparable(pieces.r), comparable(whole.r));
+    // With the pre-filter, a document spread over lines is seen when its first line holds the words it looks for:
+    // lines held in the pieces after it (inbound connections to svchost.exe) are not counted twice either.
+    const wordy = ['{"event": {"category": ["network"]}, "process": {"name": "svchost.exe"}, "network": {"direction": "ingress"}, "padding": [', ...Array.from({ length: 2000 }, (_, i) => `${i},`), '0]}'];
+    const held = join(dir, 'held.ndjson');
+    writeFileSync(held, [...lines, ...wordy, ...tail].join('\n') + '\n');
+    const wholeHeld = await run([held], { workers: 0, prefilter: true });
+    assert.deepEqual(wholeHeld.r.notNormalized.samples.map((n) => n.origin.line), [lines.length + 1], 'the scanner read the document');
+    assert.ok(wholeHeld.r.held.lines > 0 && wholeHeld.r.held.decoded > 0, `held ${JSON.stringify(wholeHeld.r.held)}`);
+    const piecesHeld = await run([held], { workers: 2, prefilter: true, pieceBytes: 4096 });
+    assert.deepEqual(piecesHeld.alerts, wholeHeld.alerts);
+    assert.deepEqual(comparable(piecesHeld.r), comparable(wholeHeld.r));
   });
 });
 
