@@ -79,10 +79,15 @@ export async function isNdjsonFile(path: string, format?: InputFormat): Promise<
   let file: Awaited<ReturnType<typeof open>> | undefined;
   try {
     file = await open(path, 'r');
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(NDJSON_HEAD_BYTES), 0, NDJSON_HEAD_BYTES, 0);
-    const head = buffer.subarray(0, bytesRead);
-    const sniffed = sniff(head);
-    return sniffed.kind === 'json' && sniffed.encoding === 'utf-8' && startsNdjson(head);
+    // Lines are short, as a rule: a first read small enough that many big files are checked quickly from disk.
+    for (const size of [64 * 1024, NDJSON_HEAD_BYTES]) {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(size), 0, size, 0);
+      const head = buffer.subarray(0, bytesRead);
+      const sniffed = sniff(head);
+      if (sniffed.kind !== 'json' || sniffed.encoding !== 'utf-8') return false;
+      if (head.includes(10) || bytesRead < size) return startsNdjson(head);
+    }
+    return false;
   } catch {
     return false;
   } finally {

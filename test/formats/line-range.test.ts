@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileChunks } from '../../src/formats/bytes.js';
 import { lineRange, rangeFrom, type PieceState } from '../../src/formats/line-range.js';
+import { isNdjsonFile } from '../../src/formats/index.js';
 
 async function pieceBytes(path: string, start: number, end: number, chunk: number, overrunAfter?: number): Promise<{ bytes: Buffer; state: PieceState }> {
   const state: PieceState = { lines: 0, overran: false, bulk: 0 };
@@ -68,6 +69,27 @@ test('a piece told to overrun reads on to the end of the file', async () => {
     const { bytes, state } = await pieceBytes(path, 3, 9, 2, 1);
     assert.equal(bytes.toString(), 'l2\nl3\nl4\nl5\nl6\n');
     assert.equal(state.overran, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('isNdjsonFile: a UTF-8 file whose first line is a JSON object, however long that line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-range-'));
+  try {
+    const write = (name: string, data: string | Buffer) => {
+      writeFileSync(join(dir, name), data);
+      return join(dir, name);
+    };
+    assert.equal(await isNdjsonFile(write('a.ndjson', '{"a":1}\n{"b":2}\n')), true);
+    assert.equal(await isNdjsonFile(write('bom.ndjson', '\uFEFF{"a":1}\n')), true);
+    assert.equal(await isNdjsonFile(write('long.ndjson', `{"a":"${'x'.repeat(200_000)}"}\n{"b":2}\n`)), true, 'a first line past the first read');
+    assert.equal(await isNdjsonFile(write('huge.ndjson', `{"a":"${'x'.repeat(2_000_000)}"}\n`)), false, 'no line end within 1 MiB');
+    assert.equal(await isNdjsonFile(write('array.json', '[\n{"a":1}\n]\n')), false);
+    assert.equal(await isNdjsonFile(write('pretty.json', '{\n  "a": 1\n}\n')), false);
+    assert.equal(await isNdjsonFile(write('utf16.json', Buffer.from('\uFEFF{"a":1}\n', 'utf16le'))), false);
+    assert.equal(await isNdjsonFile(write('x.ndjson', '{"a":1}\n'), 'evtx'), false, 'a forced format other than json');
+    assert.equal(await isNdjsonFile(join(dir, 'missing.ndjson')), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
