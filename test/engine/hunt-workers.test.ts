@@ -131,7 +131,9 @@ test('workers keep getting sources while the calling thread reads ones that neve
   await withDir(async (dir) => {
     // Many small files, as a folder of EVTX logs is: the calling thread's turn at each takes a few milliseconds.
     const { byWorker } = await spread(dir, Array.from({ length: 300 }, (_, i) => source(dir, i, 1 << 20)), 3);
-    assert.ok(byWorker.size >= 75, `the worker read ${byWorker.size} of 300 sources`);
+    // Starved (the calling thread never lets the worker's messages in), it reads its first batch only: 4. It read
+    // 72-133 on a loaded machine, and 48 once while CI ran the other test files beside it.
+    assert.ok(byWorker.size >= 25, `the worker read ${byWorker.size} of 300 sources`);
   });
 });
 
