@@ -7,7 +7,7 @@
 // used (`used`). `placement` does both for the events the rule session takes from the sort.
 import { isNdjsonFile, shiftLineNumbers, type InputFormat, type InputSource, type Origin, type PieceState } from '../formats/index.js';
 import type { Placement } from './run-rules.js';
-import { SOURCE_ORDER_SPAN } from './source-pipeline.js';
+import { sourceOfOrder } from './source-pipeline.js';
 
 /**
  * Smallest piece: enough work (about half a second) that a thread's per-source costs stay small, small enough that
@@ -24,8 +24,8 @@ export class FilePieces {
   /** Whether some file is read in pieces. */
   split = false;
   private readonly states: Array<PieceState | undefined> = [];
-  private bases: number[] | undefined;
-  private unused: boolean[] | undefined;
+  /** Once every unit is read: lines of the file before each unit, and whether a piece before it read on past it. */
+  private settled: { bases: number[]; unused: boolean[] } | undefined;
 
   private constructor() {}
 
@@ -102,14 +102,14 @@ export class FilePieces {
     return out;
   }
 
-  /** The rule session's view (`Placement`): events by input order, the unit's index times SOURCE_ORDER_SPAN on. */
+  /** The rule session's view (`Placement`): events by input order, whose source index is the unit's. */
   readonly placement: Placement = {
-    used: (order) => this.used(Math.floor(order / SOURCE_ORDER_SPAN)),
-    place: (event) => this.placeOrigin(event.origin, Math.floor(event.order! / SOURCE_ORDER_SPAN)),
+    used: (order) => this.used(sourceOfOrder(order)),
+    place: (event) => this.placeOrigin(event.origin, sourceOfOrder(event.order!)),
   };
 
   private settle(): { bases: number[]; unused: boolean[] } {
-    if (!this.bases || !this.unused) {
+    if (!this.settled) {
       const bases: number[] = [];
       const unused: boolean[] = [];
       let lines = 0;
@@ -125,9 +125,8 @@ export class FilePieces {
         lines += state?.lines ?? 0;
         overran ||= state?.overran === true;
       }
-      this.bases = bases;
-      this.unused = unused;
+      this.settled = { bases, unused };
     }
-    return { bases: this.bases, unused: this.unused };
+    return this.settled;
   }
 }

@@ -13,7 +13,7 @@ import { FilePieces, PIECE_BYTES } from './file-pieces.js';
 import { HeldLines } from './held-lines.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { addKeys, gateKeeper, keyLists } from './sequence-pruning.js';
-import { emptyCounts, SOURCE_ORDER_SPAN, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
+import { addCounts as addSourceCounts, emptyCounts, SOURCE_ORDER_SPAN, SourcePipeline, type SourceCounts, type SourceSink } from './source-pipeline.js';
 
 /**
  * The runtime's options (ordering, sort bounds, context window, callbacks) plus the inputs. Differences from
@@ -280,6 +280,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const interval = options.progressIntervalMs ?? 250;
   // For progress: the final counts are put together from `unitCounts`.
   let records = 0;
+  let unusedSoFar = 0;
   let bytesDone = 0;
   let lastProgress = 0;
   let normalizedEvents = 0;
@@ -298,7 +299,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
       // Counts arrive when a source is done; events pushed so far keep the display moving meanwhile.
       records: Math.max(records, pushed),
       events: Math.max(normalizedEvents, pushed),
-      checked: checked + unitCounts.reduce((n, c) => n + c.unused, 0) + session.unusedCount,
+      checked: checked + unusedSoFar + session.unusedCount,
       alerts: session.alertCount,
       elapsedMs: lastProgress - started,
     });
@@ -338,14 +339,8 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     return sink;
   };
   const addCounts = (i: number, c: SourceCounts) => {
-    const u = unitCounts[i]!;
-    u.records += c.records;
-    u.events += c.events;
-    u.outsideRange += c.outsideRange;
-    u.unused += c.unused;
-    u.skipped += c.skipped;
-    u.held += c.held;
-    u.decoded += c.decoded;
+    addSourceCounts(unitCounts[i]!, c);
+    unusedSoFar += c.unused;
     records += c.records;
     normalizedEvents += c.events;
   };
@@ -427,7 +422,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     const f = pieces.fileOf[i]!;
     reports[f]!.records += c.records;
     reports[f]!.events += c.events;
-    for (const k of ['records', 'outsideRange', 'unused', 'skipped', 'held', 'decoded'] as const) total[k] += c[k];
+    addSourceCounts(total, c);
     if (c.clock) clocks[f]!.absorb(c.clock);
   });
   run.unused += total.unused;

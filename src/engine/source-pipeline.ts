@@ -78,6 +78,17 @@ export interface SourceCounts {
 /** Input order of events across sources: source index × this + position in the source (exact below 2^53). */
 export const SOURCE_ORDER_SPAN = 2 ** 32;
 
+/** The source index an input order belongs to. */
+export const sourceOfOrder = (order: number): number => Math.floor(order / SOURCE_ORDER_SPAN);
+
+/** The counts that add up over sources (and pieces of a file). */
+const SUMMED = ['records', 'events', 'outsideRange', 'unused', 'skipped', 'held', 'decoded'] as const;
+
+/** Adds the summed counts of `c` to `into`. */
+export function addCounts(into: SourceCounts, c: SourceCounts): void {
+  for (const k of SUMMED) into[k] += c[k];
+}
+
 export function emptyCounts(): SourceCounts {
   return { records: 0, events: 0, outsideRange: 0, unused: 0, skipped: 0, held: 0, decoded: 0 };
 }
@@ -179,7 +190,7 @@ export class SourcePipeline {
     if (held.count === 0) return counts;
     const mayJoin = this.heldTest();
     for await (const { order, item } of held.entries()) {
-      const i = Math.floor(order / SOURCE_ORDER_SPAN);
+      const i = sourceOfOrder(order);
       const c = counts.get(i) ?? counts.set(i, emptyCounts()).get(i)!;
       if (!mayJoin(item.text)) {
         c.skipped++;

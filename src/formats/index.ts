@@ -204,7 +204,7 @@ async function* readPiece(path: string, piece: { start: number; end: number }, o
     return;
   }
   try {
-    yield* readJsonLines(range, base, options.lineFilter, lend, range, options.piece);
+    yield* readJsonLines(range, base, options.lineFilter, lend, range);
   } catch (err) {
     yield problem('error', `read error: ${messageOf(err)}`, base);
   } finally {
@@ -269,7 +269,7 @@ async function* readAny(input: ByteStream, base: Base, options: InputOptions, ct
         // The JSON reader may borrow the file's chunks: UTF-8 text comes straight from the file (gzip and zip
         // members are read with a new context, without `lend`).
         const lend = sniffed.encoding === 'utf-8' ? ctx.lend : undefined;
-        yield* kind === 'xml' ? readEventXml(text, base, ctx.implicit ? 'note' : 'warning') : readJson(text, base, { ...(options.lineFilter && { lineFilter: options.lineFilter }), ...(lend && { lend }), ...(ctx.piece && { piece: ctx.piece, state: options.piece }) });
+        yield* kind === 'xml' ? readEventXml(text, base, ctx.implicit ? 'note' : 'warning') : readJson(text, base, { ...(options.lineFilter && { lineFilter: options.lineFilter }), ...(lend && { lend }), ...(ctx.piece && { piece: ctx.piece }) });
         return;
       }
       default:

@@ -27,6 +27,8 @@ export interface LineRange extends LendingStream {
   overrun(): void;
   /** True from the chunk that ends the piece on: `overrun` while reading it goes on past the end. */
   readonly ending: boolean;
+  /** What reading the piece tells its caller, filled by the reader. */
+  readonly state: PieceState;
 }
 
 /** Where the stream a piece is cut from starts: the byte before the piece, which tells whether a line starts there. */
@@ -77,6 +79,7 @@ export function lineRange(input: LendingStream, start: number, end: number, stat
   return {
     [Symbol.asyncIterator]: () => it,
     lend: (on) => input.lend(on),
+    state,
     get ending() {
       return ending && !released;
     },

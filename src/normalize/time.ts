@@ -246,17 +246,18 @@ export interface ClockSkew {
   message: string;
 }
 
+/** What a `ClockCheck` has counted, as plain data: events compared, and per whole-hour skew the events showing it. */
+export interface ClockTally {
+  count: number;
+  byHours: Array<[number, number]>;
+}
+
 /**
  * Per input: compares record times (TimeCreated / @timestamp as the export wrote them) with Sysmon UtcTime.
  * When most Sysmon events disagree by the same whole number of hours, the export probably wrote local time
  * labelled as UTC (the OTRF clock caveat), and the summary should warn. Skews that are not whole hours (Sysmon
  * logs network events late) or that only a minority shows (cached events) are not reported.
  */
-export interface ClockTally {
-  count: number;
-  byHours: Array<[number, number]>;
-}
-
 export class ClockCheck {
   private readonly byHours = new Map<number, number>();
   private count = 0;

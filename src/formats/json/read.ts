@@ -1,7 +1,7 @@
 // JSON inputs → `document` items, unchanged: ECS documents (nested or dotted keys), flat exports (NXLog, OTRF),
 // elements of JSON arrays and the `_source` of Elasticsearch search hits. Normalization decides what they are.
 import type { ByteStream } from '../bytes.js';
-import type { LineRange, PieceState } from '../line-range.js';
+import type { LineRange } from '../line-range.js';
 import type { HeldLine, InputItem, Origin, ReadItem } from '../types.js';
 import { JsonScanner, MAX_DEPTH, type ScanOutput } from './scan.js';
 
@@ -34,7 +34,7 @@ export interface JsonLineFilter {
 export async function* readJson(
   input: ByteStream,
   base: { file: string; member?: string },
-  options: { lineFilter?: JsonLineFilter; lend?: (on: boolean) => void; piece?: LineRange; state?: PieceState } = {},
+  options: { lineFilter?: JsonLineFilter; lend?: (on: boolean) => void; piece?: LineRange } = {},
 ): AsyncGenerator<ReadItem> {
   // NDJSON (the first line is a whole object) is read line by line: JSON.parse on each line, and a pre-filter can
   // skip lines unparsed. Anything else (arrays, pretty-printed or concatenated documents, search responses spread
@@ -69,7 +69,7 @@ export async function* readJson(
     },
   };
   if (firstLine !== undefined && isWholeObjectLine(firstLine)) {
-    yield* readJsonLines(replay, base, options.lineFilter, options.lend, options.piece, options.state);
+    yield* readJsonLines(replay, base, options.lineFilter, options.lend, options.piece);
   } else {
     options.piece?.overrun();
     yield* readJsonScanned(replay, base);
@@ -97,8 +97,8 @@ function isWholeObjectLine(line: string): boolean {
  * NDJSON: one document per line, blank lines allowed. A line that is not a whole JSON document (a malformed line,
  * or a switch to arrays or pretty-printed documents) goes to the scanner, which reports problems precisely, with
  * the lines after it until the scanner is between documents at a line that is a whole object. A piece of a file
- * (`range`) that ends while the scanner is inside a document reads on to the end of the file; `state` counts its
- * lines.
+ * (`range`) that ends while the scanner is inside a document reads on to the end of the file; its `state` counts
+ * its lines.
  */
 export async function* readJsonLines(
   input: ByteStream,
@@ -106,7 +106,6 @@ export async function* readJsonLines(
   filter: JsonLineFilter | undefined,
   lend?: (on: boolean) => void,
   range?: LineRange,
-  state?: PieceState,
 ): AsyncGenerator<ReadItem> {
   // What this keeps of a chunk past the next pull is copied (strings decoded from it, the partial line `carry`
   // joined to the next chunk), so it can borrow the input's chunks (`LendingStream`).
@@ -252,9 +251,9 @@ export async function* readJsonLines(
     carry = buf.subarray(last + 1);
   }
   if (scanner) for (const out of scanner.end()) scanned(out);
-  if (state) state.lines = line;
+  if (range) range.state.lines = line;
   yield* pending;
-  if (state) state.bulk += bulk.count;
+  if (range) range.state.bulk += bulk.count;
   else if (bulk.count > 0) yield bulkNote(base, bulk.count);
 }
 
