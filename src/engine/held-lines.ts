@@ -1,15 +1,24 @@
 // NDJSON lines the pre-filter held undecoded (first-stage-only lines of pruned sequences, sequence-pruning.ts),
 // each with its input order, kept until everything is read: in memory up to a bound, then appended to a file.
-// They are plain text, so holding costs a copy of the line; most are never decoded.
+// They are plain text, so holding costs a copy of the line; most are never decoded. Beside the text goes an index
+// of fixed-size records (input order, where the text is, the hold tag, a summary of the key values the line may
+// carry: sequence-pruning.ts `HeldKeySummary`), so that once every key is known only the lines that may join are
+// read back: reading back and testing every held line took 7% of a 1 GB hunt, after everything else was read.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HeldLine } from '../formats/index.js';
-import { LinePieces } from './line-pieces.js';
+import type { HeldSelect } from './sequence-pruning.js';
 
 /** Text kept in memory before it goes to the file (small: a held line's text may keep the chunk it was cut from alive). */
 const MEMORY_BYTES = 1 << 20;
+/** Most bytes read back at once (several selected lines close together are read in one go). */
 const READ_CHUNK = 1 << 20;
+/** Index record head, in 32-bit words: order (high, low), text offset (high, low), text bytes, tag; then the summary. */
+const HEAD = 6;
+/** Index records kept in memory before they go to the index file. */
+const RECORDS = 4096;
+const HIGH = 2 ** 32;
 
 /** A held line with its input order. */
 export interface HeldEntry {
@@ -19,59 +28,134 @@ export interface HeldEntry {
 
 export class HeldLines {
   private parts: string[] = [];
-  private partsLength = 0;
-  private fd: number | undefined;
+  private partsBytes = 0;
+  /** Bytes of text added so far: where the next line's text starts in the file. */
+  private textBytes = 0;
+  /** Words per index record (set by the first line held: its summary's length). */
+  private record = 0;
+  private index = new Uint32Array(0);
+  private records = 0;
+  private textFd: number | undefined;
+  private indexFd: number | undefined;
   private path: string | undefined;
   count = 0;
 
-  /** `dir`: where the file goes, asked for only once one is needed; `name`: its name there. */
+  /** `dir`: where the files go, asked for only once one is needed; `name`: the text file's name there. */
   constructor(
     private readonly dir: () => string,
     private readonly name: string,
   ) {}
 
-  add(order: number, item: HeldLine): void {
+  /** Holds a line, with the summary of its key values (`HeldKeySummary.summarize`; the same length every time). */
+  add(order: number, item: HeldLine, summary: Uint32Array): void {
     // One line per held line: order, origin (JSON escapes tabs and newlines), then the text itself (a line).
     const entry = `${order}\t${JSON.stringify(item.origin)}\t${item.text}\n`;
+    const bytes = Buffer.byteLength(entry);
+    if (this.record === 0) {
+      this.record = HEAD + summary.length;
+      this.index = new Uint32Array(this.record * RECORDS);
+    } else if (this.record !== HEAD + summary.length) throw new Error('held lines: key summaries of different lengths');
+    const ix = this.index;
+    const r = this.records * this.record;
+    ix[r] = Math.floor(order / HIGH);
+    ix[r + 1] = order >>> 0;
+    ix[r + 2] = Math.floor(this.textBytes / HIGH);
+    ix[r + 3] = this.textBytes >>> 0;
+    ix[r + 4] = bytes;
+    ix[r + 5] = item.tag;
+    ix.set(summary, r + HEAD);
+    this.textBytes += bytes;
     this.parts.push(entry);
-    this.partsLength += entry.length;
+    this.partsBytes += bytes;
     this.count++;
-    if (this.partsLength >= MEMORY_BYTES) this.write();
+    if (this.partsBytes >= MEMORY_BYTES) this.writeText();
+    if (++this.records === RECORDS) this.writeIndex();
   }
 
-  /** Every held line, in the order added (once: the file is closed as it is read). */
-  async *entries(): AsyncGenerator<HeldEntry> {
-    if (this.fd !== undefined) {
-      closeSync(this.fd);
-      this.fd = undefined;
-      yield* readHeldLines(this.path!);
+  /**
+   * The held lines `select` takes (default: every one), read back in the order added; `passed` is told the input
+   * order of each of the others (once: the files are closed as they are read).
+   */
+  async *entries(select?: HeldSelect, passed?: (order: number) => void): AsyncGenerator<HeldEntry> {
+    if (this.count === 0) return;
+    this.writeText();
+    this.writeIndex();
+    closeSync(this.textFd!);
+    closeSync(this.indexFd!);
+    this.textFd = this.indexFd = undefined;
+    const text = await open(this.path!, 'r');
+    const index = await open(`${this.path!}.index`, 'r');
+    try {
+      const record = this.record;
+      const ix = new Uint32Array(record * RECORDS);
+      const raw = new Uint8Array(ix.buffer);
+      for (;;) {
+        const { bytesRead } = await index.read(raw, 0, raw.length, null);
+        if (bytesRead === 0) return;
+        if (bytesRead % (record * 4) !== 0) throw new Error(`${this.path}.index: held lines index cut short`);
+        const n = bytesRead / (record * 4);
+        // Most are not taken: they are told to `passed` here, without a generator step each.
+        const wanted: number[] = [];
+        for (let i = 0, r = 0; i < n; i++, r += record) {
+          if (!select || select(ix[r + 5]!, ix, r + HEAD)) wanted.push(i);
+          else passed?.(ix[r]! * HIGH + ix[r + 1]!);
+        }
+        const lines = await this.readBack(text, ix, wanted);
+        for (let w = 0; w < wanted.length; w++) {
+          const r = wanted[w]! * record;
+          const entry = lines[w]!;
+          if (entry.order !== ix[r]! * HIGH + ix[r + 1]!) throw new Error(`${this.path}: held lines out of step with their index`);
+          entry.item.tag = ix[r + 5]!;
+          yield entry;
+        }
+      }
+    } finally {
+      await text.close();
+      await index.close();
     }
-    for (const part of this.parts) yield parseEntry(part, 0, part.length - 1);
   }
 
-  private write(): void {
+  /** The entries of index records `wanted` (ascending), read from the text file, nearby ones in one read. */
+  private async readBack(file: FileHandle, ix: Uint32Array, wanted: readonly number[]): Promise<HeldEntry[]> {
+    const out: HeldEntry[] = [];
+    const at = (i: number) => ix[i * this.record + 2]! * HIGH + ix[i * this.record + 3]!;
+    const size = (i: number) => ix[i * this.record + 4]!;
+    for (let g = 0; g < wanted.length; ) {
+      // A run of wanted lines spanning at most READ_CHUNK bytes (or one longer line alone).
+      const start = at(wanted[g]!);
+      let e = g + 1;
+      while (e < wanted.length && at(wanted[e]!) + size(wanted[e]!) - start <= READ_CHUNK) e++;
+      const span = at(wanted[e - 1]!) + size(wanted[e - 1]!) - start;
+      const buf = Buffer.allocUnsafe(span);
+      const { bytesRead } = await file.read(buf, 0, span, start);
+      if (bytesRead !== span) throw new Error(`${this.path}: held lines cut short`);
+      for (; g < e; g++) {
+        const from = at(wanted[g]!) - start;
+        const line = buf.toString('utf8', from, from + size(wanted[g]!));
+        if (!line.endsWith('\n')) throw new Error(`${this.path}: held lines out of step with their index`);
+        out.push(parseEntry(line, 0, line.length - 1));
+      }
+    }
+    return out;
+  }
+
+  private target(): string {
+    return (this.path ??= join(this.dir(), this.name));
+  }
+
+  private writeText(): void {
     if (this.parts.length === 0) return;
-    if (this.fd === undefined) {
-      this.path = join(this.dir(), this.name);
-      this.fd = openSync(this.path, 'w');
-    }
-    writeSync(this.fd, this.parts.join(''));
+    this.textFd ??= openSync(this.target(), 'w');
+    writeSync(this.textFd, this.parts.join(''));
     this.parts = [];
-    this.partsLength = 0;
+    this.partsBytes = 0;
   }
-}
 
-/** The held lines of a file `HeldLines` wrote, in the order they were added. */
-async function* readHeldLines(path: string): AsyncGenerator<HeldEntry> {
-  const file = await open(path, 'r');
-  const pieces = new LinePieces(file, READ_CHUNK);
-  try {
-    for (let text = await pieces.next(); text !== undefined; text = await pieces.next()) {
-      if (!text.endsWith('\n')) throw new Error(`${path}: held lines cut short`);
-      for (let s = 0, nl = text.indexOf('\n'); nl !== -1; s = nl + 1, nl = text.indexOf('\n', s)) yield parseEntry(text, s, nl);
-    }
-  } finally {
-    await pieces.close();
+  private writeIndex(): void {
+    if (this.records === 0) return;
+    this.indexFd ??= openSync(`${this.target()}.index`, 'w');
+    writeSync(this.indexFd, new Uint8Array(this.index.buffer, 0, this.records * this.record * 4));
+    this.records = 0;
   }
 }
 
@@ -80,6 +164,6 @@ function parseEntry(text: string, start: number, end: number): HeldEntry {
   const tab2 = text.indexOf('\t', tab1 + 1);
   return {
     order: Number(text.slice(start, tab1)),
-    item: { kind: 'held', origin: JSON.parse(text.slice(tab1 + 1, tab2)) as HeldLine['origin'], text: text.slice(tab2 + 1, end) },
+    item: { kind: 'held', origin: JSON.parse(text.slice(tab1 + 1, tab2)) as HeldLine['origin'], text: text.slice(tab2 + 1, end), tag: 0 },
   };
 }

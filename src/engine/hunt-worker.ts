@@ -133,7 +133,7 @@ async function run(id: number, source: InputSource): Promise<void> {
       sorter!.add(e, gate, line);
     },
     // Decoded, if at all, by the calling thread once every worker's second-stage keys are in.
-    hold: (item) => held!.add(id * SOURCE_ORDER_SPAN + seq++, item),
+    hold: (item, summary) => held!.add(id * SOURCE_ORDER_SPAN + seq++, item, summary),
     problem: (item, recordsBefore) => add(['p', item, recordsBefore]),
     notNormalized: (origin, reason) => add(['n', origin, reason]),
     backlog: () => (full.length > 0 ? flush() : undefined),

@@ -333,7 +333,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
         session.push(event, gate, line);
         if ((++pushed & 1023) === 0 && options.onProgress) tick();
       },
-      hold: (item) => held.add(i * SOURCE_ORDER_SPAN + seq++, item),
+      hold: (item, summary) => held.add(i * SOURCE_ORDER_SPAN + seq++, item, summary),
     };
     sinks.set(i, sink);
     return sink;

@@ -14,7 +14,8 @@
 //   can only hide characters outside the word alphabet, which no JSON writer escapes otherwise.
 // - Case folds as EQL folds it for ASCII words: ASCII letters, and the Kelvin sign as `k`.
 // - A line whose words fit only the first stages of sequences that sequence-pruning.ts can check on raw text
-//   (and no always-parse word) is reported as held: the reader keeps it undecoded for later.
+//   (and no always-parse word) is reported as held, tagged with the stages it fits: the reader keeps it undecoded
+//   for later.
 import { CONTEXT_WORDS } from '../alerts/index.js';
 import type { Expr, QueryAst } from '../eql/ast.js';
 import type { FieldType } from '../eql/api.js';
@@ -22,7 +23,7 @@ import { parseQuery } from '../eql/index.js';
 import type { JsonLineFilter } from '../formats/index.js';
 import { ecsFieldType } from '../normalize/ecs-schema.js';
 import type { LoadedRule } from '../rules/types.js';
-import { heldLineKeys } from './sequence-pruning.js';
+import { heldLineKeys, heldRuleBit } from './sequence-pruning.js';
 
 /**
  * All clauses must hold; a clause holds when the line contains any of its words. A word is lowercase text, or
@@ -256,25 +257,33 @@ export interface LinePrefilter {
   mayMatter(line: string): boolean;
   /**
    * What to do with a line: 'skip' it (`mayMatter` is false), 'parse' it, or 'hold' it undecoded because it can
-   * only be the first stage of a sequence the caller prunes (the `holdable` stages), so that it is decoded only
+   * only be the first stage of a sequence the caller prunes (the `holdTags` stages), so that it is decoded only
    * if the later stages' join keys turn out to need it (sequence-pruning.ts).
    */
   decide(line: string): 'skip' | 'parse' | 'hold';
+  /** For a line `decide` holds, the tags of every holdable stage whose words it holds, or-ed (else 0). */
+  holdTag(line: string): number;
   /**
    * Scans lines `text[from, to)` and calls `onLine(start, end, hold)` for each line that may matter, in order (end
    * excludes the newline; the first and last line are cut at `from` and `to`). Lines that cannot matter are
-   * skipped without being looked at one by one. Exactly the lines `decide` does not skip (`hold` when it holds).
+   * skipped without being looked at one by one. Exactly the lines `decide` does not skip, `hold` being their
+   * `holdTag` (0: parse it).
    */
-  scan(text: string, from: number, to: number, onLine: (start: number, end: number, hold: boolean) => void): void;
+  scan(text: string, from: number, to: number, onLine: (start: number, end: number, hold: number) => void): void;
   /** The words it looks for first, for diagnostics. */
   readonly anchors: readonly string[];
 }
 
+/** What `verify` says of a line: skip it, parse it, or (a positive number) hold it with that tag. */
+const SKIP = 0;
+const PARSE = -1;
+
 /**
- * `holdable[i]`: stage i is the first stage of a sequence whose first-stage-only lines may be held (a line whose
- * words fit no other stage, and no always-parse word, is then held rather than parsed).
+ * `holdTags[i]` (a non-zero bit set): stage i is the first stage of a sequence whose first-stage-only lines may be
+ * held (a line whose words fit no other stage, and no always-parse word, is then held rather than parsed, tagged
+ * with the tags of the holdable stages it fits, so that its holder knows which sequences it may start).
  */
-export function createLinePrefilter(stages: StageWords[], extraWords: string[] = [], holdable: readonly boolean[] = []): LinePrefilter | undefined {
+export function createLinePrefilter(stages: StageWords[], extraWords: string[] = [], holdTags: readonly number[] = []): LinePrefilter | undefined {
   if (stages.length === 0 || stages.some((s) => s.length === 0)) return undefined;
   const always = [...new Set([...ALWAYS_PARSE, ...extraWords.map((w) => w.toLowerCase())])];
   // Anchors: the always-parse words, and for each stage a clause every word of which implies an anchor (one
@@ -283,32 +292,33 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
   const covered = (s: string[][]) => s.some((clause) => clause.every((w) => anchors.some((a) => implies(w, a))));
   for (const s of stages) if (!covered(s)) for (const w of best(s)) if (!anchors.includes(w)) anchors.push(w);
   const alwaysSet = new Set(always);
-  // What verify checks: each distinct stage once (holdable only if every copy is), its most selective clause
-  // first so that most lines fail it on the first look.
-  const distinct = new Map<string, { clauses: string[][]; holdable: boolean }>();
+  // What verify checks: each distinct stage once (holdable only if every copy is, its tag all of theirs), its most
+  // selective clause first so that most lines fail it on the first look.
+  const distinct = new Map<string, { clauses: string[][]; tag: number }>();
   stages.forEach((clauses, i) => {
     const key = JSON.stringify(clauses);
     const seen = distinct.get(key);
-    if (seen) seen.holdable &&= holdable[i] === true;
-    else distinct.set(key, { clauses: [...clauses].sort((a, b) => rank(a, b)), holdable: holdable[i] === true });
+    const tag = holdTags[i] ?? 0;
+    if (seen) seen.tag = seen.tag !== 0 && tag !== 0 ? seen.tag | tag : 0;
+    else distinct.set(key, { clauses: [...clauses].sort((a, b) => rank(a, b)), tag });
   });
   const checks = [...distinct.values()]
-    .sort((a, b) => Number(a.holdable) - Number(b.holdable))
-    .map(({ clauses, holdable }) => ({ holdable, clauses: clauses.map((clause) => clause.map(holder)) }));
+    .sort((a, b) => Number(a.tag !== 0) - Number(b.tag !== 0))
+    .map(({ clauses, tag }) => ({ tag, clauses: clauses.map((clause) => clause.map(holder)) }));
   const alwaysHolds = always.map(holder);
   // One pass for "any always-parse word here?" before looking for each (most lines have none).
   const alwaysRe = new RegExp(always.map((w) => wordSource(core(w))).join('|'), 'i');
-  /** 0: no stage's words hold; 1: parse; 2: only holdable stages' words hold (and no always-parse word). */
-  const verify = (line: string): 0 | 1 | 2 => {
-    if (alwaysRe.test(line)) for (const holds of alwaysHolds) if (holds(line)) return 1;
+  /** SKIP: no stage's words hold; PARSE; else only holdable stages' words hold (and no always-parse word): their tags. */
+  const verify = (line: string): number => {
+    if (alwaysRe.test(line)) for (const holds of alwaysHolds) if (holds(line)) return PARSE;
     return verifyStages(line);
   };
   /** `verify` for a line known to hold no always-parse word. */
-  const verifyStages = (line: string): 0 | 1 | 2 => {
-    let held = false;
+  const verifyStages = (line: string): number => {
+    let tag = 0;
+    // The holdable ones come last: once one holds, the others only add to the tag.
     for (let i = 0; i < checks.length; i++) {
       const check = checks[i]!;
-      if (held && check.holdable) break; // the holdable ones come last
       let all = true;
       for (const clause of check.clauses) {
         let any = false;
@@ -324,10 +334,10 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
         }
       }
       if (!all) continue;
-      if (!check.holdable) return 1;
-      held = true;
+      if (check.tag === 0) return PARSE;
+      tag |= check.tag;
     }
-    return held ? 2 : 0;
+    return tag === 0 ? SKIP : tag;
   };
   // A few regexes instead of one alternation of all anchors: V8 skips ahead (Boyer-Moore) through text only for
   // a regex whose alternatives share few characters per position. The key markers (case-sensitive), numbers, the
@@ -351,9 +361,13 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
   const next: number[] = groups.map(() => 0);
   return {
     anchors,
-    mayMatter: (line: string) => verify(line) !== 0,
-    decide: (line: string) => (['skip', 'parse', 'hold'] as const)[verify(line)],
-    scan(text: string, from: number, to: number, onLine: (start: number, end: number, hold: boolean) => void): void {
+    mayMatter: (line: string) => verify(line) !== SKIP,
+    decide: (line: string) => {
+      const v = verify(line);
+      return v === SKIP ? 'skip' : v === PARSE ? 'parse' : 'hold';
+    },
+    holdTag: (line: string) => Math.max(0, verify(line)),
+    scan(text: string, from: number, to: number, onLine: (start: number, end: number, hold: number) => void): void {
       const find = (g: number, pos: number): void => {
         const at = groups[g]!.find(text, pos);
         next[g] = at === -1 || at >= to ? Infinity : at;
@@ -387,8 +401,8 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
             }
           }
         }
-        const v = always ? 1 : verifyStages(text.slice(start, end));
-        if (v !== 0) onLine(start, end, v === 2);
+        const v = always ? PARSE : verifyStages(text.slice(start, end));
+        if (v !== SKIP) onLine(start, end, v === PARSE ? 0 : v);
         if (end >= to) return;
         for (let k = 0; k < groups.length; k++) if (next[k]! <= end) find(k, end + 1);
       }
@@ -404,12 +418,14 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
  */
 export function prefilterForRules(rules: readonly LoadedRule[], options: { hold?: boolean } = {}): (JsonLineFilter & { anchors: readonly string[] }) | undefined {
   const stages: StageWords[] = [];
-  const holdable: boolean[] = [];
+  const holdTags: number[] = [];
   const lineKeys = options.hold ? heldLineKeys(rules) : [];
-  for (let r = 0; r < rules.length; r++) {
+  for (let r = 0, k = 0; r < rules.length; r++) {
     try {
       const words = stageWords(parseQuery(rules[r]!.rule.query), ecsFieldType);
-      words.forEach((_, i) => holdable.push(i === 0 && lineKeys[r] !== undefined));
+      // A rule with a held-line key: its first stage is holdable, tagged with the rule's bit (the k-th such rule).
+      const tag = lineKeys[r] !== undefined ? heldRuleBit(k++) : 0;
+      words.forEach((_, i) => holdTags.push(i === 0 ? tag : 0));
       stages.push(...words);
     } catch {
       return undefined; // a rule that loaded always parses; be safe anyway
@@ -418,10 +434,10 @@ export function prefilterForRules(rules: readonly LoadedRule[], options: { hold?
   // Enrichment's needs: one word settles a line (always parsed); several must all be there, as a stage's.
   for (const words of CONTEXT_WORDS.filter((w) => w.length > 1)) {
     stages.push(words.map((w) => [w]));
-    holdable.push(false);
+    holdTags.push(0);
   }
   const always = CONTEXT_WORDS.filter((w) => w.length === 1).map((w) => w[0]!);
-  const filter = createLinePrefilter(stages, always, holdable);
+  const filter = createLinePrefilter(stages, always, holdTags);
   if (!filter) return undefined;
   return { scan: (text, from, to, onLine) => filter.scan(text, from, to, onLine), skipped: 0, anchors: filter.anchors };
 }

@@ -190,17 +190,163 @@ export function heldLineTests(keys: SecondStageKeys, lineKeys: ReadonlyArray<Hel
       if (part.charCodeAt(0) === 115) values.add(part.slice(1));
     }
     const markers = lk.segments.map((segment) => segment + '"');
+    const wanted = (value: string) => values.has(value) || values.has(canonicalGuid(value)) || (lk.lowercased && values.has(value.toLowerCase()));
     return (line: string) => {
       if (hasUnicodeEscape(line)) return true;
       // Ruled out only when some candidate is there and every candidate is plain text that is not wanted.
       let seen = false;
       for (const marker of markers) {
-        const verdict = valuesIn(line, marker, values, lk.lowercased);
-        if (verdict === true || verdict === 'unsure') return true;
-        if (verdict === false) seen = true;
+        const verdict = eachValue(line, marker, wanted);
+        if (verdict === 'hit' || verdict === 'unsure') return true;
+        if (verdict === 'seen') seen = true;
       }
       return !seen;
     };
+  });
+}
+
+// The key test above reads every held line once everything is read. To spare that, a held line's candidate values
+// are hashed as it is held, into a fixed-size summary (`HeldKeySummary`): per distinct key (segments, case), up to
+// MAX_HELD_HASHES hashes, or ANY. Once the keys are known, only lines whose tag names a rule that may still join and
+// whose summary for that rule's key holds a wanted hash, or ANY, are read back and put to the test. A hash
+// collision costs a line read back, never a line missed.
+
+/** The hold tag bit of the k-th rule with a held-line key (prefilter.ts tags held lines so; rules past the 31st share one). */
+export const heldRuleBit = (k: number): number => 1 << Math.min(k, 30);
+
+/** Most hashes kept per key and held line; a line with more may carry any value of that key. */
+const MAX_HELD_HASHES = 6;
+/** A summary's count word for a key whose line may carry any value (the key test would let it through). */
+const ANY = 0xffffffff;
+const SLOT = 1 + MAX_HELD_HASHES;
+
+/** FNV-1a over the UTF-16 code units of a string. */
+function hashKeyValue(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** The distinct keys (segments and case) of the rules with a held-line key, and each such rule's among them. */
+function distinctKeys(lineKeys: ReadonlyArray<HeldLineKey | undefined>): { keys: HeldLineKey[]; slotOf: number[] } {
+  const keys: HeldLineKey[] = [];
+  const names: string[] = [];
+  const slotOf: number[] = [];
+  for (const lk of lineKeys) {
+    if (!lk) continue;
+    const name = `${lk.segments.join(',')}/${lk.lowercased}`;
+    let slot = names.indexOf(name);
+    if (slot === -1) {
+      slot = keys.push(lk) - 1;
+      names.push(name);
+    }
+    slotOf.push(slot);
+  }
+  return { keys, slotOf };
+}
+
+/** What a held line's key values are kept as, in `width` 32-bit words (held-lines.ts stores them beside its text). */
+export interface HeldKeySummary {
+  width: number;
+  /**
+   * Fills `out[at, at + width)` for a held line with hold tag `tag`: for each distinct key of the rules the tag
+   * names, the hashes of every spelling the key test compares (each candidate as written and as a GUID respelled),
+   * or ANY when the test would let the line through whatever the keys (a `\u` escape, a value that is not plain
+   * text, no candidate), when there are too many, and for a key that may be lowercased (below).
+   */
+  summarize(line: string, tag: number, out: Uint32Array, at: number): void;
+}
+
+export function heldKeySummary(lineKeys: ReadonlyArray<HeldLineKey | undefined>): HeldKeySummary {
+  const { keys, slotOf } = distinctKeys(lineKeys);
+  return {
+    width: keys.length * SLOT,
+    summarize(line, tag, out, at) {
+      const escaped = hasUnicodeEscape(line);
+      for (let slot = 0; slot < keys.length; slot++) out[at + slot * SLOT] = escaped ? ANY : 0;
+      if (escaped) return;
+      for (let k = 0; k < slotOf.length; k++) {
+        const slot = slotOf[k]!;
+        const base = at + slot * SLOT;
+        // Only the keys of rules the line may start, each once (0 hashes: not filled yet, or no use).
+        if ((tag & heldRuleBit(k)) === 0 || out[base] !== 0) continue;
+        const lk = keys[slot]!;
+        // The key that may be lowercased is host.id, whose candidates are every `id`, `name` and `hostname` of the
+        // line (event, agent, process, user...): more than a summary keeps, so they are not looked for (on the bench's
+        // 1 GB input, a third of a second spent in vain).
+        if (lk.lowercased) {
+          out[base] = ANY;
+          continue;
+        }
+        let n = 0;
+        const push = (v: string): void => {
+          const h = hashKeyValue(v);
+          for (let i = 0; i < n; i++) if (out[base + 1 + i] === h) return;
+          if (n < MAX_HELD_HASHES) out[base + 1 + n] = h;
+          n++;
+        };
+        // Every spelling the key test compares; true (stop) once there are too many to keep.
+        const add = (value: string): boolean => {
+          push(value);
+          push(canonicalGuid(value));
+          return n > MAX_HELD_HASHES;
+        };
+        let seen = false;
+        let any = false;
+        for (const segment of lk.segments) {
+          const verdict = eachValue(line, segment + '"', add);
+          if (verdict === 'unsure' || verdict === 'hit') any = true;
+          else if (verdict === 'seen') seen = true;
+          if (any) break;
+        }
+        // No candidate at all: the key test lets the line through.
+        out[base] = any || !seen ? ANY : n;
+      }
+    },
+  };
+}
+
+/** Which held lines to read back, by their hold tag and key summary (`summary[at, at + width)`). */
+export type HeldSelect = (tag: number, summary: Uint32Array, at: number) => boolean;
+
+/**
+ * Once every input is read: the held lines that may pass `heldLineTests` for a rule whose first stage their tag says
+ * they fit (summaries from `heldKeySummary` over the same `lineKeys`). Every line the key test takes is among them.
+ */
+export function heldLineSelect(keys: SecondStageKeys, lineKeys: ReadonlyArray<HeldLineKey | undefined>): HeldSelect {
+  const tests = heldKeyHashes(keys, lineKeys).filter((_, r) => lineKeys[r] !== undefined);
+  const { slotOf } = distinctKeys(lineKeys);
+  return (tag, summary, at) => {
+    for (let k = 0; k < tests.length; k++) {
+      const test = tests[k];
+      if ((tag & heldRuleBit(k)) === 0 || test === 'never' || test === undefined) continue;
+      const base = at + slotOf[k]! * SLOT;
+      const n = summary[base]!;
+      if (test === 'all' || n === ANY) return true;
+      for (let i = 1; i <= n; i++) if (test.has(summary[base + i]!)) return true;
+    }
+    return false;
+  };
+}
+
+/**
+ * Once every input is read, per rule with a held-line key (as `heldLineTests`): the hashes of its wanted values, or
+ * 'all' when any line may join, 'never' when none can.
+ */
+function heldKeyHashes(keys: SecondStageKeys, lineKeys: ReadonlyArray<HeldLineKey | undefined>): Array<Set<number> | 'all' | 'never' | undefined> {
+  return lineKeys.map((lk, r) => {
+    if (!lk) return undefined;
+    const set = keys[r];
+    if (!set) return 'all';
+    if (set.size === 0) return 'never';
+    const hashes = new Set<number>();
+    for (const key of set) {
+      const parts = key.split('\u0000');
+      if (parts.length !== lk.count) return 'all';
+      const part = parts[lk.position]!;
+      if (part.charCodeAt(0) === 115) hashes.add(hashKeyValue(part.slice(1)));
+    }
+    return hashes;
   });
 }
 
@@ -217,10 +363,10 @@ function hasUnicodeEscape(line: string): boolean {
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
 /**
- * Whether a `"<marker>: "<value>"` or `".<marker>: "<value>"` of the line has a value in `set`: 'unsure' when some
- * value is not plain text, undefined when there is none.
+ * Calls `visit` on each value of a `"<marker>: "<value>"` or `".<marker>: "<value>"` of the line, in order, until it
+ * returns true ('hit') or a value is not plain text ('unsure'); else 'seen' when there was a value, 'none' when not.
  */
-function valuesIn(line: string, marker: string, set: Set<string>, lowercased: boolean): boolean | 'unsure' | undefined {
+function eachValue(line: string, marker: string, visit: (value: string) => boolean): 'hit' | 'unsure' | 'seen' | 'none' {
   let found = false;
   for (let at = line.indexOf(marker); at !== -1; at = line.indexOf(marker, at + marker.length)) {
     const before = line.charCodeAt(at - 1);
@@ -235,8 +381,8 @@ function valuesIn(line: string, marker: string, set: Set<string>, lowercased: bo
     if (end === -1) return 'unsure';
     const value = line.slice(i + 1, end);
     if (value.includes('\\')) return 'unsure';
-    if (set.has(value) || set.has(canonicalGuid(value)) || (lowercased && set.has(value.toLowerCase()))) return true;
+    if (visit(value)) return 'hit';
     found = true;
   }
-  return found ? false : undefined;
+  return found ? 'seen' : 'none';
 }

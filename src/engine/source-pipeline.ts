@@ -8,7 +8,7 @@ import { CoverageTracker } from './coverage.js';
 import type { HeldLines } from './held-lines.js';
 import { firstStageWords, prefilterForRules } from './prefilter.js';
 import { recordFilterForRules } from './record-filter.js';
-import { heldLineKeys, heldLineTests, SequencePruner } from './sequence-pruning.js';
+import { heldKeySummary, heldLineKeys, heldLineSelect, heldLineTests, SequencePruner, type HeldKeySummary } from './sequence-pruning.js';
 
 /** How sources are read and filtered: plain data, so that it crosses to worker threads as is. */
 export interface PipelineSpec {
@@ -47,8 +47,12 @@ export interface SourceSink {
    * (when it was one): the sort holds that line rather than the document, and revives it only if it is kept.
    */
   event(event: NormalizedEvent, gate?: string, line?: string): void;
-  /** An NDJSON line held undecoded (`PipelineSpec.hold`): to be given back to `replay` once everything is read. */
-  hold(item: HeldLine): void;
+  /**
+   * An NDJSON line held undecoded (`PipelineSpec.hold`), with the summary of the key values it may carry
+   * (sequence-pruning.ts `HeldKeySummary`; only valid during the call): to be given back to `replayHeld` once
+   * everything is read.
+   */
+  hold(item: HeldLine, summary: Uint32Array): void;
   /** A promise to wait for before the next item when the consumer lags (a worker out of credit), else undefined. */
   backlog?(): Promise<void> | undefined;
 }
@@ -100,6 +104,8 @@ export class SourcePipeline {
   private readonly readOptions: InputOptions;
   private readonly lineFilter: ReturnType<typeof prefilterForRules>;
   private readonly lineKeys: ReturnType<typeof heldLineKeys>;
+  private readonly keySummary: HeldKeySummary;
+  private readonly summary: Uint32Array;
   private readonly timeOffsetMs: number;
   private skippedRecords = 0;
   /** Coverage over every normalized event within the bounds (before events are left out). */
@@ -121,6 +127,8 @@ export class SourcePipeline {
     const hold = spec.hold && spec.relevantOnly && !coverageRules && !onNormalized;
     this.lineFilter = spec.prefilter && !extra.lineFilter ? prefilterForRules(rules, { hold }) : undefined;
     this.lineKeys = hold ? heldLineKeys(rules) : [];
+    this.keySummary = heldKeySummary(this.lineKeys);
+    this.summary = new Uint32Array(this.keySummary.width);
     const recordFilter = spec.prefilter && !extra.filter ? recordFilterForRules([...rules, ...(coverageRules ?? [])], { coverage: coverageRules !== undefined || onNormalized !== undefined }) : undefined;
     this.readOptions = {
       ...extra,
@@ -153,7 +161,8 @@ export class SourcePipeline {
         if (wait) await wait;
         if (item.kind === 'held') {
           counts.held++;
-          sink.hold(item);
+          this.keySummary.summarize(item.text, item.tag, this.summary, 0);
+          sink.hold(item, this.summary);
         } else this.take(item, counts, sink, clock);
       }
     } catch (err) {
@@ -189,9 +198,15 @@ export class SourcePipeline {
     const counts = new Map<number, SourceCounts>();
     if (held.count === 0) return counts;
     const mayJoin = this.heldTest();
-    for await (const { order, item } of held.entries()) {
+    const countsOf = (order: number) => {
       const i = sourceOfOrder(order);
-      const c = counts.get(i) ?? counts.set(i, emptyCounts()).get(i)!;
+      return counts.get(i) ?? counts.set(i, emptyCounts()).get(i)!;
+    };
+    // Lines not read back would fail `mayJoin` (its key test) anyway.
+    const skip = (order: number) => countsOf(order).skipped++;
+    for await (const { order, item } of held.entries(heldLineSelect(this.pruner!.keys, this.lineKeys), skip)) {
+      const i = sourceOfOrder(order);
+      const c = countsOf(order);
       if (!mayJoin(item.text)) {
         c.skipped++;
         continue;

@@ -104,6 +104,8 @@ export interface HeldLine {
   kind: 'held';
   text: string;
   origin: Origin;
+  /** The line filter's tag for it (non-zero: which of the filter's holdable stages it fits). */
+  tag: number;
 }
 
 /** What a reader yields: items, and held lines when its line filter holds some. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hunt, type HuntOptions } from '../../src/engine/hunt.js';
 import { HeldLines } from '../../src/engine/held-lines.js';
-import { heldLineKeys, heldLineTests, SequencePruner } from '../../src/engine/sequence-pruning.js';
+import { heldKeySummary, heldLineKeys, heldLineSelect, heldLineTests, heldRuleBit, SequencePruner } from '../../src/engine/sequence-pruning.js';
 import { loadRules, type LoadedRule } from '../../src/rules/index.js';
 import { Rng } from '../../src/simulate/random.js';
 import type { Alert } from '../../src/alerts/index.js';
@@ -151,6 +151,76 @@ test('the key test on raw lines lets through every spelling of a wanted key, and
   for (const line of yes) assert.equal(mayJoin(line), true, line);
   const no = ['{"process":{"entity_id":"p-8"}}', '{"process":{"entity_id":"P-7"}}', '{"process.entity_id":"p-70"}', '{"pentity_id":"p-7","process":{"entity_id":"p-8"}}'];
   for (const line of no) assert.equal(mayJoin(line), false, line);
+  // Read back by the hashes kept as they were held: every line the key test takes, and here none of the others.
+  const tag = heldRuleBit(keyedIndex(lineKeys, flagship));
+  const summary = summaryOf(lineKeys);
+  const select = heldLineSelect(pruner.keys, lineKeys);
+  for (const line of yes) assert.equal(select(tag, summary(line, tag), 0), true, line);
+  for (const line of no) assert.equal(select(tag, summary(line, tag), 0), false, line);
+  // A line whose tag does not name the rule (its first stage's words are not in it) is not read back for it.
+  assert.equal(select(tag << 1, summary(yes[0]!, tag << 1), 0), false);
+});
+
+/** The position of rule `r` among the rules with a held-line key (its hold tag bit). */
+const keyedIndex = (lineKeys: ReturnType<typeof heldLineKeys>, r: number): number => lineKeys.slice(0, r).filter((k) => k !== undefined).length;
+
+/** A line's key summary, as the pipeline makes it when the line is held. */
+const summaryOf = (lineKeys: ReturnType<typeof heldLineKeys>) => {
+  const s = heldKeySummary(lineKeys);
+  return (line: string, tag: number): Uint32Array => {
+    const out = new Uint32Array(s.width);
+    s.summarize(line, tag, out, 0);
+    return out;
+  };
+};
+
+test('read back by hashes: random lines and keys, every line the key test takes is read back, and most others are not', async () => {
+  const { rules } = await loadRules();
+  const lineKeys = heldLineKeys(rules);
+  const keyed = rules.map((_, r) => r).filter((r) => lineKeys[r] !== undefined);
+  const lines = [11, 12].flatMap((seed) => randomInput(seed, 3000).trimEnd().split('\n'));
+  const flagshipTag = heldRuleBit(keyedIndex(lineKeys, rules.findIndex((r) => r.rule.name === 'Remote Scheduled Task Creation')));
+  const rng = new Rng(7);
+  let taken = 0;
+  let readBack = 0;
+  let seen = 0;
+  for (let round = 0; round < 6; round++) {
+    // Keys of the kinds second stages give: host names (some in other cases), entity ids in both spellings.
+    const pruner = new SequencePruner(rules);
+    for (const r of keyed) {
+      const lk = lineKeys[r]!;
+      for (let i = 0; i < 30; i++) {
+        const n = Math.floor(rng.next() * 200);
+        const value = lk.field === 'host.id' ? `ws-${Math.floor(rng.next() * 8)}.corp` : rng.next() < 0.5 ? `p-${n}` : guid(n, false, true);
+        const parts = Array.from({ length: lk.count }, (_, p) => (p === lk.position ? `s${value}` : 'sx'));
+        if (round % 3 !== 2 || r !== keyed[0]) pruner.keys[r]!.add(parts.join('\u0000'));
+      }
+    }
+    const tests = heldLineTests(pruner.keys, lineKeys);
+    const select = heldLineSelect(pruner.keys, lineKeys);
+    const summary = summaryOf(lineKeys);
+    for (const line of lines) {
+      // A random tag: the rules whose first stage the line is said to fit.
+      const ks = keyed.map((_, k) => k).filter(() => rng.next() < 0.5);
+      const tag = ks.reduce((t, k) => t | heldRuleBit(k), 0);
+      const takes = ks.some((k) => {
+        const t = tests[keyed[k]!];
+        return typeof t === 'function' && t(line);
+      });
+      const back = select(tag, summary(line, tag), 0);
+      if (takes) assert.ok(back, `round ${round}, tag ${tag}: ${line}`);
+      taken += Number(takes);
+      // Lines that only the flagship may start (host.id keys are in nearly every line, in many fields: those
+      // lines are mostly read back when a rule keyed by host.id may still join).
+      if (tag === flagshipTag) {
+        readBack += Number(back);
+        seen++;
+      }
+    }
+  }
+  // Not vacuous: the key test takes some lines, and far fewer lines are read back than were held.
+  assert.ok(taken > 100, `only ${taken} lines taken`);
+  assert.ok(seen > 1000 && readBack < seen / 2, `${readBack} of ${seen} lines read back`);
 });
 
 test('host.id keys are looked for in host.name and host.hostname too, lowercased as normalization derives them', async () => {
@@ -163,29 +233,55 @@ test('host.id keys are looked for in host.name and host.hostname too, lowercased
   const mayJoin = heldLineTests(pruner.keys, lineKeys)[winrm] as (line: string) => boolean;
   for (const line of ['{"host":{"id":"ws-1.corp"}}', '{"host":{"name":"WS-1.corp"}}', '{"host.hostname":"Ws-1.Corp"}']) assert.equal(mayJoin(line), true, line);
   for (const line of ['{"host":{"id":"ws-2.corp","name":"WS-2.corp"}}', '{"host":{"id":"WS-1.corp-x"}}']) assert.equal(mayJoin(line), false, line);
+  // Read back by summary only for the rules the line's tag names: the same host, tagged for another rule keyed by
+  // host.id (one whose second stage never came), is not read back.
+  const atsvc = rules.findIndex((r) => r.rule.name === 'Scheduled Task Created over the ATSVC Named Pipe');
+  assert.equal(lineKeys[atsvc]?.field, 'host.id');
+  const select = heldLineSelect(pruner.keys, lineKeys);
+  const summary = summaryOf(lineKeys);
+  const line = '{"host":{"id":"ws-1.corp"}}';
+  for (const [r, back] of [[winrm, true], [atsvc, false]] as const) {
+    const tag = heldRuleBit(keyedIndex(lineKeys, r));
+    assert.equal(select(tag, summary(line, tag), 0), back, rules[r]!.rule.name);
+  }
   // A rule whose second stage never came can join nothing.
   assert.equal(heldLineTests(new SequencePruner(rules).keys, lineKeys)[winrm], 'never');
 });
 
-test('held lines come back in the order added, from the file they spill to and then from memory', async () => {
+test('held lines come back in the order added, those selected by their tag and key summary read back whole', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'seqhunt-held-store-'));
   try {
     const store = new HeldLines(() => dir, 'held.txt');
     const texts: string[] = [];
+    // Orders past 2^32, as later sources have (source index × 2^32 + position).
+    const orderOf = (i: number) => 7 * 2 ** 32 + i * 3;
     for (let i = 0; i < 9000; i++) {
       // Enough that most go to the file and it is read in several chunks, with tabs, non-ASCII text, an origin
       // with a member, and one line longer than the read buffer.
       const text = `{"i":${i},"t":"a\\tb ${'x'.repeat(i === 4000 ? 2_500_000 : i % 700)} é€ ${i}"}`;
       texts.push(text);
-      store.add(i * 3, { kind: 'held', text, origin: { file: 'f.zip', member: 'm\t1.json', line: i + 1 } });
+      store.add(orderOf(i), { kind: 'held', text, origin: { file: 'f.zip', member: 'm\t1.json', line: i + 1 }, tag: 1 + (i % 5) }, Uint32Array.of(i % 4 === 0 ? 0xffffffff : i, i + 1));
     }
-    const back: string[] = [];
-    for await (const { order, item } of store.entries()) {
-      assert.equal(order, back.length * 3);
-      assert.deepEqual(item.origin, { file: 'f.zip', member: 'm\t1.json', line: back.length + 1 });
-      back.push(item.text);
+    // Read back: the lines with tag 3, with 4000 in their summary (the long line and the one before), and those
+    // whose summary starts with 0xffffffff.
+    let calls = 0;
+    const select = (tag: number, summary: Uint32Array, at: number) => {
+      calls++;
+      return tag === 3 || summary[at] === 0xffffffff || summary[at] === 4000 || summary[at + 1] === 4000;
+    };
+    const passed: number[] = [];
+    const taken: number[] = [];
+    for await (const { order, item } of store.entries(select, (order) => passed.push(order))) {
+      const i = (order - orderOf(0)) / 3;
+      taken.push(i);
+      assert.deepEqual(item, { kind: 'held', text: texts[i], origin: { file: 'f.zip', member: 'm\t1.json', line: i + 1 }, tag: 1 + (i % 5) });
     }
-    assert.deepEqual(back, texts);
+    const wanted = (i: number) => i % 5 === 2 || i % 4 === 0 || i === 4000 || i === 3999;
+    assert.deepEqual(taken, texts.map((_, i) => i).filter(wanted));
+    assert.deepEqual(passed, texts.map((_, i) => i).filter((i) => !wanted(i)).map(orderOf));
+    assert.equal(calls, texts.length);
+    const read = taken.length;
+    assert.ok(read > 3000 && read < 6000, `${read} read back`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

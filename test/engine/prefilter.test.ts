@@ -67,10 +67,10 @@ test('letter case: ASCII case and the Kelvin sign fold as in EQL; other look-ali
   for (const no of ['\u017Fvchost', 'svc host', 'abc_exe']) assert.equal(f.mayMatter(no), false, no);
 });
 
-/** The candidate lines of `scan` over `text[from, to)`, as [start, end] pairs ([start, end, 'hold'] when held). */
+/** The candidate lines of `scan` over `text[from, to)`, as [start, end] pairs ([start, end, 'hold', tag] when held). */
 function scanned(f: NonNullable<ReturnType<typeof createLinePrefilter>>, text: string, from: number, to: number): Array<Array<number | string>> {
   const out: Array<Array<number | string>> = [];
-  f.scan(text, from, to, (start, end, hold) => out.push(hold ? [start, end, 'hold'] : [start, end]));
+  f.scan(text, from, to, (start, end, hold) => out.push(hold !== 0 ? [start, end, 'hold', hold] : [start, end]));
   return out;
 }
 
@@ -83,7 +83,8 @@ function naive(f: NonNullable<ReturnType<typeof createLinePrefilter>>, text: str
     const line = text.slice(start, end);
     const d = f.decide(line);
     assert.equal(d !== 'skip', f.mayMatter(line));
-    if (d !== 'skip') out.push(d === 'hold' ? [start, end, 'hold'] : [start, end]);
+    assert.equal(f.holdTag(line) !== 0, d === 'hold');
+    if (d !== 'skip') out.push(d === 'hold' ? [start, end, 'hold', f.holdTag(line)] : [start, end]);
     start = end + 1;
   }
   return out;
@@ -106,17 +107,23 @@ test('scan: many anchors on one line give it once; anchors cut by the `to` bound
 });
 
 test('scan gives exactly the lines decide keeps, held or not, on random text (a wrong merge of the anchor searches fails)', () => {
-  // The last stage is holdable: a line fitting it and nothing else is held.
+  // The last two stages are holdable: a line fitting them and nothing else is held, tagged with the ones it fits.
   const f = createLinePrefilter(
     [...words('any where event.code : "4698" and process.name : "a.exe"'), ...words('any where process.name : ("wsmprovhost.exe", "wmiprvse.exe") and registry.path : "*CurrentVersion*"'), ...words('any where network.direction : ("incoming", "ingress") and process.command_line : "*777*"')],
     ['svchost', 'taskcache', '#4624', '#4648', '#5140'],
-    [false, false, true],
+    [0, 2, 1],
   )!;
+  assert.equal(f.holdTag('x Ingress 777'), 1);
+  assert.equal(f.holdTag('wmiprvse.exe currentversion'), 2);
+  assert.equal(f.holdTag('wmiprvse.exe currentversion incoming 777'), 3);
+  assert.equal(f.decide('wmiprvse.exe currentversion incoming 777 4698 a.exe'), 'parse');
+  assert.equal(f.holdTag('wmiprvse.exe currentversion incoming 777 4698 a.exe'), 0);
   const tokens = ['"winlog', 'winlog', '"EventID"', 'eventid', '"eventid', 'SVCHOST', 'svc', 'host', 'tas\u212Acache', 'TaskCache', '4624', '54624', '46240', '04624', '4648', '5140', '\\u2028', '4698', '"4698"', 'a.exe', 'A.EXE', 'wmiprvse.exe', 'WsmProvHost.exe', 'currentversion', 'CURRENTVERSION', 'incoming', 'Ingress', 'ingres', '777', '7777', 'e', '.', '0', '1', '"', ' ', ',', ':', '{', '}', '\n', '\n', '\n', '\r\n', '\u0130', 'x'];
   const r = rng(42);
   let lines = 0;
   let hits = 0;
   let held = 0;
+  let both = 0;
   for (let round = 0; round < 400; round++) {
     const parts: string[] = [];
     const n = 1 + Math.floor(r() * 120);
@@ -130,10 +137,12 @@ test('scan gives exactly the lines decide keeps, held or not, on random text (a 
     lines += text.slice(from, to).split('\n').length;
     hits += expected.length;
     held += expected.filter((e) => e[2] === 'hold').length;
+    both += expected.filter((e) => e[3] === 3).length;
   }
   // Not vacuous: a fair share of lines are candidates, and a fair share are not; some are held.
   assert.ok(hits > lines / 10 && hits < (lines * 9) / 10, `${hits} of ${lines} lines`);
   assert.ok(held > 20, `only ${held} lines held`);
+  assert.ok(both > 0, "no line held for both holdable stages");
 });
 
 /** Seeded uniform numbers in [0, 1) (the simulator's mulberry32), so a failure names a reproducible case. */

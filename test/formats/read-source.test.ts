@@ -107,7 +107,7 @@ function keepFilter(): JsonLineFilter {
       for (let start = from; start < to; ) {
         let end = text.indexOf('\n', start);
         if (end === -1 || end > to) end = to;
-        if (text.slice(start, end).includes('keep":true')) onLine(start, end, false);
+        if (text.slice(start, end).includes('keep":true')) onLine(start, end, 0);
         else this.skipped++;
         start = end + 1;
       }

@@ -21,11 +21,11 @@ export function isSearchResponse(doc: Doc): boolean {
 
 /**
  * A pre-filter over raw NDJSON lines (see src/engine/prefilter.ts): `scan` reports the lines that may matter;
- * the others are counted in `skipped` and never parsed. A line reported with `hold` becomes a `held` item, its
- * text undecoded.
+ * the others are counted in `skipped` and never parsed. A line reported with a non-zero `hold` becomes a `held`
+ * item, its text undecoded, with that number as its tag (the filter's word for why it holds it).
  */
 export interface JsonLineFilter {
-  scan(text: string, from: number, to: number, onLine: (start: number, end: number, hold: boolean) => void): void;
+  scan(text: string, from: number, to: number, onLine: (start: number, end: number, hold: number) => void): void;
   /** Lines not parsed because the filter passed over them (blank lines included). */
   skipped: number;
 }
@@ -117,14 +117,14 @@ export async function* readJsonLines(
   let broken = -1; // char index in the current text of the first line that did not parse
   // Text of the current chunk's lines [start, end), as UTF-8 (see `bytewise` below).
   let decode = (text: string, start: number, end: number): string => text.slice(start, end);
-  const parseLine = (text: string, start: number, end: number, lineNo: number, hold = false): boolean => {
+  const parseLine = (text: string, start: number, end: number, lineNo: number, hold = 0): boolean => {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     let s = start;
     while (s < end && (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9)) s++;
     if (s === end) return true;
     // Held only when it looks like one whole object, so that anything else still switches to the scanner below.
-    if (hold && text.charCodeAt(s) === 0x7b && text.charCodeAt(end - 1) === 0x7d) {
-      pending.push({ kind: 'held', text: decode(text, s, end), origin: origin(base, lineNo, undefined) });
+    if (hold !== 0 && text.charCodeAt(s) === 0x7b && text.charCodeAt(end - 1) === 0x7d) {
+      pending.push({ kind: 'held', text: decode(text, s, end), origin: origin(base, lineNo, undefined), tag: hold });
       return true;
     }
     // Only a line longer than the nesting limit can nest that deep; such a line goes to the scanner, which
