@@ -9,5 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 // before any work, takes effect; a value the user gave node (command line or NODE_OPTIONS) wins.
 const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => /--heap[-_]growing[-_]percent/.test(a));
 if (!given) setFlagsFromString('--heap-growing-percent=100');
+// Lets the hunt collect the garbage of reading before it merges (src/engine/collect-garbage.ts).
+setFlagsFromString('--expose-gc');
 
 await import('../dist/cli/bin.js');

@@ -48,9 +48,11 @@ export class HeldLines {
 
   /** Holds a line, with the summary of its key values (`HeldKeySummary.summarize`; the same length every time). */
   add(order: number, item: HeldLine, summary: Uint32Array): void {
-    // One line per held line: order, origin (JSON escapes tabs and newlines), then the text itself (a line).
-    const entry = `${order}\t${JSON.stringify(item.origin)}\t${item.text}\n`;
-    const bytes = Buffer.byteLength(entry);
+    // One line per held line: order, origin (JSON escapes tabs and newlines), then the text itself (a line). Its
+    // length in bytes is summed from its parts: measuring the whole would copy it into one string first.
+    const head = `${order}\t${JSON.stringify(item.origin)}\t`;
+    const entry = `${head}${item.text}\n`;
+    const bytes = Buffer.byteLength(head) + Buffer.byteLength(item.text) + 1;
     if (this.record === 0) {
       this.record = HEAD + summary.length;
       this.index = new Uint32Array(this.record * RECORDS);

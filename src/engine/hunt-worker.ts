@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { compileRule } from '../rules/index.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
+import { collectGarbage } from './collect-garbage.js';
 import { ExternalSorter } from './external-sort.js';
 import { HeldLines } from './held-lines.js';
 import { BATCH_SIZE, CREDITS, type FromWorker, type Replayed, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';
@@ -61,6 +62,8 @@ async function reportKeys(): Promise<void> {
 }
 
 async function flush(keys: SecondStageKeyLists): Promise<void> {
+  // Reading is over: its garbage goes before the held lines are decoded and the sort is spilled.
+  collectGarbage();
   try {
     const replayed = await replayHeld(keys);
     const paths = sorter!.toRuns();

@@ -10,6 +10,7 @@ import { CoverageTracker, type CoverageReport } from './coverage.js';
 import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
 import { deliver, pipeSourcesInWorkers, type WorkerSetup } from './hunt-workers.js';
 import { FilePieces, PIECE_BYTES } from './file-pieces.js';
+import { collectGarbage } from './collect-garbage.js';
 import { HeldLines } from './held-lines.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { addKeys, gateKeeper, keyLists } from './sequence-pruning.js';
@@ -352,8 +353,10 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     bytesDone += units[i]!.size ?? 0;
     if (--unitsLeft[pieces.fileOf[i]!]! === 0) filesDone++;
   };
-  // Everything is read, and every second-stage key is known: held lines that may carry one are decoded now.
+  // Everything is read, and every second-stage key is known: held lines that may carry one are decoded now. What
+  // reading left in the heap is dead: it is collected first, before the merge adds to it (so do workers).
   const replayHeld = async () => {
+    collectGarbage();
     for (const [i, c] of await local.replayHeld(held, (i) => sinks.get(i) ?? sinkFor(i))) addCounts(i, c);
   };
 
@@ -411,7 +414,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     session.abandon();
     throw err;
   }
-  // Everything is read: events that could only start a sequence whose next stage never came are left out.
+  // Events that could only start a sequence whose next stage never came are left out.
   // Pieces of files are put back as reading the whole file would give them (file-pieces.ts).
   const run = await session.finish(local.pruner && gateKeeper(local.pruner.keys), (line, held) => local.revive(line, held), pieces.split ? pieces.placement : undefined);
   // What the units read, put together per file (the units a file's reading does not use left out).

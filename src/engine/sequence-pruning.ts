@@ -190,7 +190,10 @@ export function heldLineTests(keys: SecondStageKeys, lineKeys: ReadonlyArray<Hel
       if (part.charCodeAt(0) === 115) values.add(part.slice(1));
     }
     const markers = lk.segments.map((segment) => segment + '"');
-    const wanted = (value: string) => values.has(value) || values.has(canonicalGuid(value)) || (lk.lowercased && values.has(value.toLowerCase()));
+    const wanted = (text: string, from: number, to: number) => {
+      const value = text.slice(from, to);
+      return values.has(value) || values.has(canonicalGuid(value)) || (lk.lowercased && values.has(value.toLowerCase()));
+    };
     return (line: string) => {
       if (hasUnicodeEscape(line)) return true;
       // Ruled out only when some candidate is there and every candidate is plain text that is not wanted.
@@ -220,11 +223,22 @@ const MAX_HELD_HASHES = 6;
 const ANY = 0xffffffff;
 const SLOT = 1 + MAX_HELD_HASHES;
 
-/** FNV-1a over the UTF-16 code units of a string. */
-function hashKeyValue(text: string): number {
+/** FNV-1a over the UTF-16 code units of `text[from, to)` (default: all of it). */
+function hashKeyValue(text: string, from = 0, to = text.length): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  for (let i = from; i < to; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/**
+ * Whether `canonicalGuid` may respell `text[from, to)`: only a GUID (36 to 38 characters once trimmed) or text it
+ * trims (any character outside printable ASCII at either end counts as possible white space).
+ */
+function mayRespell(text: string, from: number, to: number): boolean {
+  if (to === from) return false;
+  const first = text.charCodeAt(from);
+  const last = text.charCodeAt(to - 1);
+  return to - from >= 36 && to - from <= 38 ? true : first <= 32 || first >= 127 || last <= 32 || last >= 127;
 }
 
 /** The distinct keys (segments and case) of the rules with a held-line key, and each such rule's among them. */
@@ -259,48 +273,54 @@ export interface HeldKeySummary {
 
 export function heldKeySummary(lineKeys: ReadonlyArray<HeldLineKey | undefined>): HeldKeySummary {
   const { keys, slotOf } = distinctKeys(lineKeys);
+  const markers = keys.map((lk) => lk.segments.map((segment) => segment + '"'));
+  // The slot being filled (`summarize` runs on every held line: no closure or string per line unless a value may
+  // be respelled).
+  let out: Uint32Array = new Uint32Array(0);
+  let base = 0;
+  let n = 0;
+  const push = (h: number): void => {
+    for (let i = 0; i < n; i++) if (out[base + 1 + i] === h) return;
+    if (n < MAX_HELD_HASHES) out[base + 1 + n] = h;
+    n++;
+  };
+  // Every spelling the key test compares (as written, and as a GUID respelled); true (stop) once there are too
+  // many to keep.
+  const add = (line: string, from: number, to: number): boolean => {
+    push(hashKeyValue(line, from, to));
+    if (mayRespell(line, from, to)) push(hashKeyValue(canonicalGuid(line.slice(from, to))));
+    return n > MAX_HELD_HASHES;
+  };
   return {
     width: keys.length * SLOT,
-    summarize(line, tag, out, at) {
+    summarize(line, tag, into, at) {
       const escaped = hasUnicodeEscape(line);
-      for (let slot = 0; slot < keys.length; slot++) out[at + slot * SLOT] = escaped ? ANY : 0;
+      for (let slot = 0; slot < keys.length; slot++) into[at + slot * SLOT] = escaped ? ANY : 0;
       if (escaped) return;
       for (let k = 0; k < slotOf.length; k++) {
         const slot = slotOf[k]!;
-        const base = at + slot * SLOT;
         // Only the keys of rules the line may start, each once (0 hashes: not filled yet, or no use).
-        if ((tag & heldRuleBit(k)) === 0 || out[base] !== 0) continue;
-        const lk = keys[slot]!;
+        if ((tag & heldRuleBit(k)) === 0 || into[at + slot * SLOT] !== 0) continue;
         // The key that may be lowercased is host.id, whose candidates are every `id`, `name` and `hostname` of the
-        // line (event, agent, process, user...): more than a summary keeps, so they are not looked for (on the bench's
-        // 1 GB input, a third of a second spent in vain).
-        if (lk.lowercased) {
-          out[base] = ANY;
+        // line (event, agent, process, user...): more than a summary keeps, so they are not looked for (on the
+        // bench's 1 GB input, a third of a second spent in vain).
+        if (keys[slot]!.lowercased) {
+          into[at + slot * SLOT] = ANY;
           continue;
         }
-        let n = 0;
-        const push = (v: string): void => {
-          const h = hashKeyValue(v);
-          for (let i = 0; i < n; i++) if (out[base + 1 + i] === h) return;
-          if (n < MAX_HELD_HASHES) out[base + 1 + n] = h;
-          n++;
-        };
-        // Every spelling the key test compares; true (stop) once there are too many to keep.
-        const add = (value: string): boolean => {
-          push(value);
-          push(canonicalGuid(value));
-          return n > MAX_HELD_HASHES;
-        };
+        out = into;
+        base = at + slot * SLOT;
+        n = 0;
         let seen = false;
         let any = false;
-        for (const segment of lk.segments) {
-          const verdict = eachValue(line, segment + '"', add);
+        for (const marker of markers[slot]!) {
+          const verdict = eachValue(line, marker, add);
           if (verdict === 'unsure' || verdict === 'hit') any = true;
           else if (verdict === 'seen') seen = true;
           if (any) break;
         }
         // No candidate at all: the key test lets the line through.
-        out[base] = any || !seen ? ANY : n;
+        into[base] = any || !seen ? ANY : n;
       }
     },
   };
@@ -363,10 +383,11 @@ function hasUnicodeEscape(line: string): boolean {
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
 /**
- * Calls `visit` on each value of a `"<marker>: "<value>"` or `".<marker>: "<value>"` of the line, in order, until it
- * returns true ('hit') or a value is not plain text ('unsure'); else 'seen' when there was a value, 'none' when not.
+ * Calls `visit` on each value (`line[from, to)`) of a `"<marker>: "<value>"` or `".<marker>: "<value>"` of the line,
+ * in order, until it returns true ('hit') or a value is not plain text ('unsure'); else 'seen' when there was a
+ * value, 'none' when not.
  */
-function eachValue(line: string, marker: string, visit: (value: string) => boolean): 'hit' | 'unsure' | 'seen' | 'none' {
+function eachValue(line: string, marker: string, visit: (line: string, from: number, to: number) => boolean): 'hit' | 'unsure' | 'seen' | 'none' {
   let found = false;
   for (let at = line.indexOf(marker); at !== -1; at = line.indexOf(marker, at + marker.length)) {
     const before = line.charCodeAt(at - 1);
@@ -379,9 +400,9 @@ function eachValue(line: string, marker: string, visit: (value: string) => boole
     if (line.charCodeAt(i) !== 34 /* " */) return 'unsure';
     const end = line.indexOf('"', i + 1);
     if (end === -1) return 'unsure';
-    const value = line.slice(i + 1, end);
-    if (value.includes('\\')) return 'unsure';
-    if (visit(value)) return 'hit';
+    const escape = line.indexOf('\\', i + 1);
+    if (escape !== -1 && escape < end) return 'unsure';
+    if (visit(line, i + 1, end)) return 'hit';
     found = true;
   }
   return found ? 'seen' : 'none';

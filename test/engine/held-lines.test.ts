@@ -147,6 +147,8 @@ test('the key test on raw lines lets through every spelling of a wanted key, and
     '{"process":{"entity_id":"p-\\u0037"}}',
     '{"process":{"entity_id":"p\\\\7"}}',
     '{"process":{"name":"svchost.exe"}}', // no such key: null keys are the runtime's to judge
+    '{"process":{"entity_id":" p-7"}}', // white space the GUID respelling trims
+    '{"process":{"entity_id":"p-7\u00a0"}}',
   ];
   for (const line of yes) assert.equal(mayJoin(line), true, line);
   const no = ['{"process":{"entity_id":"p-8"}}', '{"process":{"entity_id":"P-7"}}', '{"process.entity_id":"p-70"}', '{"pentity_id":"p-7","process":{"entity_id":"p-8"}}'];
