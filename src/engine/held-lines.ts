@@ -12,8 +12,10 @@ import type { HeldSelect } from './sequence-pruning.js';
 
 /** Text kept in memory before it goes to the file (small: a held line's text may keep the chunk it was cut from alive). */
 const MEMORY_BYTES = 1 << 20;
-/** Most bytes read back at once (several selected lines close together are read in one go). */
+/** Most bytes read back at once (selected lines close together are read in one go, through one buffer). */
 const READ_CHUNK = 1 << 20;
+/** Selected lines at most this far apart are read in one go (the bytes between them read for nothing). */
+const READ_GAP = 16 << 10;
 /** Index record head, in 32-bit words: order (high, low), text offset (high, low), text bytes, tag; then the summary. */
 const HEAD = 6;
 /** Index records kept in memory before they go to the index file. */
@@ -89,6 +91,7 @@ export class HeldLines {
     const index = await open(`${this.path!}.index`, 'r');
     try {
       const record = this.record;
+      const buffer = Buffer.allocUnsafe(READ_CHUNK);
       const ix = new Uint32Array(record * RECORDS);
       const raw = new Uint8Array(ix.buffer);
       for (;;) {
@@ -102,7 +105,7 @@ export class HeldLines {
           if (!select || select(ix[r + 5]!, ix, r + HEAD)) wanted.push(i);
           else passed?.(ix[r]! * HIGH + ix[r + 1]!);
         }
-        const lines = await this.readBack(text, ix, wanted);
+        const lines = await this.readBack(text, ix, wanted, buffer);
         for (let w = 0; w < wanted.length; w++) {
           const r = wanted[w]! * record;
           const entry = lines[w]!;
@@ -117,18 +120,21 @@ export class HeldLines {
     }
   }
 
-  /** The entries of index records `wanted` (ascending), read from the text file, nearby ones in one read. */
-  private async readBack(file: FileHandle, ix: Uint32Array, wanted: readonly number[]): Promise<HeldEntry[]> {
+  /**
+   * The entries of index records `wanted` (ascending), read from the text file through `buffer`, nearby ones in one
+   * read (a line longer than the buffer through one of its own).
+   */
+  private async readBack(file: FileHandle, ix: Uint32Array, wanted: readonly number[], buffer: Buffer): Promise<HeldEntry[]> {
     const out: HeldEntry[] = [];
     const at = (i: number) => ix[i * this.record + 2]! * HIGH + ix[i * this.record + 3]!;
     const size = (i: number) => ix[i * this.record + 4]!;
     for (let g = 0; g < wanted.length; ) {
-      // A run of wanted lines spanning at most READ_CHUNK bytes (or one longer line alone).
+      // A run of wanted lines READ_GAP or less apart, spanning at most the buffer (or one longer line alone).
       const start = at(wanted[g]!);
       let e = g + 1;
-      while (e < wanted.length && at(wanted[e]!) + size(wanted[e]!) - start <= READ_CHUNK) e++;
+      while (e < wanted.length && at(wanted[e]!) - (at(wanted[e - 1]!) + size(wanted[e - 1]!)) <= READ_GAP && at(wanted[e]!) + size(wanted[e]!) - start <= buffer.length) e++;
       const span = at(wanted[e - 1]!) + size(wanted[e - 1]!) - start;
-      const buf = Buffer.allocUnsafe(span);
+      const buf = span <= buffer.length ? buffer : Buffer.allocUnsafe(span);
       const { bytesRead } = await file.read(buf, 0, span, start);
       if (bytesRead !== span) throw new Error(`${this.path}: held lines cut short`);
       for (; g < e; g++) {
