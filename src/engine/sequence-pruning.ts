@@ -13,7 +13,7 @@ import type { LoadedRule } from '../rules/types.js';
 import { AlertAssembler } from '../alerts/index.js';
 import { parseQuery } from '../eql/index.js';
 import { ecsFieldType } from '../normalize/ecs-schema.js';
-import { canonicalGuid } from '../normalize/values.js';
+import { canonicalGuid, guidMayRespell } from '../normalize/values.js';
 
 /** Second-stage join keys seen so far, per rule index (undefined for rules that are not pruned). */
 export type SecondStageKeys = Array<Set<string> | undefined>;
@@ -230,17 +230,6 @@ function hashKeyValue(text: string, from = 0, to = text.length): number {
   return h >>> 0;
 }
 
-/**
- * Whether `canonicalGuid` may respell `text[from, to)`: only a GUID (36 to 38 characters once trimmed) or text it
- * trims (any character outside printable ASCII at either end counts as possible white space).
- */
-function mayRespell(text: string, from: number, to: number): boolean {
-  if (to === from) return false;
-  const first = text.charCodeAt(from);
-  const last = text.charCodeAt(to - 1);
-  return to - from >= 36 && to - from <= 38 ? true : first <= 32 || first >= 127 || last <= 32 || last >= 127;
-}
-
 /** The distinct keys (segments and case) of the rules with a held-line key, and each such rule's among them. */
 function distinctKeys(lineKeys: ReadonlyArray<HeldLineKey | undefined>): { keys: HeldLineKey[]; slotOf: number[] } {
   const keys: HeldLineKey[] = [];
@@ -288,7 +277,7 @@ export function heldKeySummary(lineKeys: ReadonlyArray<HeldLineKey | undefined>)
   // many to keep.
   const add = (line: string, from: number, to: number): boolean => {
     push(hashKeyValue(line, from, to));
-    if (mayRespell(line, from, to)) push(hashKeyValue(canonicalGuid(line.slice(from, to))));
+    if (guidMayRespell(line, from, to)) push(hashKeyValue(canonicalGuid(line.slice(from, to))));
     return n > MAX_HELD_HASHES;
   };
   return {

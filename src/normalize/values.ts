@@ -77,6 +77,19 @@ export function canonicalGuid(v: string): string {
   return slowGuid(v);
 }
 
+/**
+ * False when `canonicalGuid` returns `text[from, to)` unchanged for sure: it respells only a GUID (36 to 38
+ * characters once trimmed) and text it trims (any character outside printable ASCII at either end counts as
+ * possible white space). Lets a caller hash a value where it sits without slicing it (sequence-pruning.ts).
+ */
+export function guidMayRespell(text: string, from: number, to: number): boolean {
+  if (to === from) return false;
+  if (to - from >= 36 && to - from <= 38) return true;
+  const first = text.charCodeAt(from);
+  const last = text.charCodeAt(to - 1);
+  return first <= 32 || first >= 127 || last <= 32 || last >= 127;
+}
+
 function slowGuid(v: string): string {
   const t = v.trim();
   const m = GUID_RE.exec(t);
