@@ -10,7 +10,7 @@ import { CoverageTracker, type CoverageReport } from './coverage.js';
 import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
 import { deliver, pipeSourcesInWorkers, type WorkerSetup } from './hunt-workers.js';
 import { FilePieces, PIECE_BYTES } from './file-pieces.js';
-import { collectGarbage } from './collect-garbage.js';
+import { collectGarbage, tightenHeapForMerge } from './collect-garbage.js';
 import { HeldLines } from './held-lines.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { addKeys, gateKeeper, keyLists } from './sequence-pruning.js';
@@ -414,6 +414,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     session.abandon();
     throw err;
   }
+  tightenHeapForMerge();
   // Events that could only start a sequence whose next stage never came are left out.
   // Pieces of files are put back as reading the whole file would give them (file-pieces.ts).
   const run = await session.finish(local.pruner && gateKeeper(local.pruner.keys), (line, held) => local.revive(line, held), pieces.split ? pieces.placement : undefined);
