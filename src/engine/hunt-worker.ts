@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { compileRule } from '../rules/index.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
-import { collectGarbage } from './collect-garbage.js';
+import { collectGarbage } from './heap-tuning.js';
 import { ExternalSorter } from './external-sort.js';
 import { HeldLines } from './held-lines.js';
 import { BATCH_SIZE, CREDITS, type FromWorker, type Replayed, type SourceOutput, type ToWorker, type WorkerSetup } from './hunt-workers.js';

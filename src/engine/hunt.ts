@@ -10,7 +10,7 @@ import { CoverageTracker, type CoverageReport } from './coverage.js';
 import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
 import { deliver, pipeSourcesInWorkers, type WorkerSetup } from './hunt-workers.js';
 import { FilePieces, PIECE_BYTES } from './file-pieces.js';
-import { collectGarbage, tightenHeapForMerge } from './collect-garbage.js';
+import { collectGarbage, tightenHeapForMerge } from './heap-tuning.js';
 import { HeldLines } from './held-lines.js';
 import { RuleSession, type RunRulesOptions, type RunRulesResult } from './run-rules.js';
 import { addKeys, gateKeeper, keyLists } from './sequence-pruning.js';

@@ -174,23 +174,14 @@ export function heldLineKeys(rules: readonly LoadedRule[]): Array<HeldLineKey | 
  * event)? 'never' when the rule had no second-stage event at all.
  */
 export function heldLineTests(keys: SecondStageKeys, lineKeys: ReadonlyArray<HeldLineKey | undefined>): Array<((line: string) => boolean) | 'never' | undefined> {
+  const wanted = wantedValues(keys, lineKeys);
   return lineKeys.map((lk, r) => {
-    if (!lk) return undefined;
-    const set = keys[r];
-    if (!set) return () => true;
-    // No second-stage event at all: none of its first stages can join (its gate would drop them too).
-    if (set.size === 0) return 'never';
-    const values = new Set<string>();
-    for (const key of set) {
-      const parts = key.split('\u0000');
-      // A value holding the separator: the tuple cannot be split, so nothing can be ruled out.
-      if (parts.length !== lk.count) return () => true;
-      const part = parts[lk.position]!;
-      // Only string values ('s'); a raw line with a number or null there is let through below anyway.
-      if (part.charCodeAt(0) === 115) values.add(part.slice(1));
-    }
+    const values = wanted[r];
+    if (!lk || values === undefined) return undefined;
+    if (values === 'never') return 'never';
+    if (values === 'all') return () => true;
     const markers = lk.segments.map((segment) => segment + '"');
-    const wanted = (text: string, from: number, to: number) => {
+    const isWanted = (text: string, from: number, to: number) => {
       const value = text.slice(from, to);
       return values.has(value) || values.has(canonicalGuid(value)) || (lk.lowercased && values.has(value.toLowerCase()));
     };
@@ -199,7 +190,7 @@ export function heldLineTests(keys: SecondStageKeys, lineKeys: ReadonlyArray<Hel
       // Ruled out only when some candidate is there and every candidate is plain text that is not wanted.
       let seen = false;
       for (const marker of markers) {
-        const verdict = eachValue(line, marker, wanted);
+        const verdict = eachValue(line, marker, isWanted);
         if (verdict === 'hit' || verdict === 'unsure') return true;
         if (verdict === 'seen') seen = true;
       }
@@ -339,24 +330,32 @@ export function heldLineSelect(keys: SecondStageKeys, lineKeys: ReadonlyArray<He
 }
 
 /**
- * Once every input is read, per rule with a held-line key (as `heldLineTests`): the hashes of its wanted values, or
- * 'all' when any line may join, 'never' when none can.
+ * Once every input is read, per rule with a held-line key: the values of that key its second-stage events had
+ * (strings only: a raw line with a number or null there is let through anyway), 'all' when nothing can be ruled
+ * out, 'never' when no line can join.
  */
-function heldKeyHashes(keys: SecondStageKeys, lineKeys: ReadonlyArray<HeldLineKey | undefined>): Array<Set<number> | 'all' | 'never' | undefined> {
+function wantedValues(keys: SecondStageKeys, lineKeys: ReadonlyArray<HeldLineKey | undefined>): Array<Set<string> | 'all' | 'never' | undefined> {
   return lineKeys.map((lk, r) => {
     if (!lk) return undefined;
     const set = keys[r];
     if (!set) return 'all';
+    // No second-stage event at all: none of its first stages can join (its gate would drop them too).
     if (set.size === 0) return 'never';
-    const hashes = new Set<number>();
+    const values = new Set<string>();
     for (const key of set) {
       const parts = key.split('\u0000');
+      // A value holding the separator: the tuple cannot be split, so nothing can be ruled out.
       if (parts.length !== lk.count) return 'all';
       const part = parts[lk.position]!;
-      if (part.charCodeAt(0) === 115) hashes.add(hashKeyValue(part.slice(1)));
+      if (part.charCodeAt(0) === 115 /* s */) values.add(part.slice(1));
     }
-    return hashes;
+    return values;
   });
+}
+
+/** `wantedValues` with each value hashed as `heldKeySummary` hashes them. */
+function heldKeyHashes(keys: SecondStageKeys, lineKeys: ReadonlyArray<HeldLineKey | undefined>): Array<Set<number> | 'all' | 'never' | undefined> {
+  return wantedValues(keys, lineKeys).map((values) => (values instanceof Set ? new Set([...values].map((v) => hashKeyValue(v))) : values));
 }
 
 /** A `\\u` escape (an odd run of backslashes before `u`): it could spell a key or value another way. */

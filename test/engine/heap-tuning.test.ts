@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
-const moduleUrl = new URL('../../src/engine/collect-garbage.ts', import.meta.url).href;
+const moduleUrl = new URL('../../src/engine/heap-tuning.ts', import.meta.url).href;
 
 /** Heap bytes freed by collectGarbage() right after 200,000 objects became garbage, in a fresh node. */
 function freed(flags: string[]): number {
