@@ -41,10 +41,17 @@ const UNSTABLE_TYPES = new Set<FieldType>(['ip', 'long', 'integer', 'short', 'by
  */
 const ALWAYS_PARSE = ['"winlog', '"EventID"'];
 /**
+ * The key a field's value stands under in the raw line, for fields whose words are numbers: as anchors, numbers
+ * cost more than anything else (digits are everywhere in JSON), while the key is rare. A document normalization
+ * could derive `event.code` for is always parsed (winlog, flat exports), so the value is there with its key,
+ * nested (`"code":`) or dotted (`"event.code":`): the marker is the key's end, quote included.
+ */
+export const KEY_MARKERS: Readonly<Record<string, string>> = { 'event.code': 'code"' };
+/**
  * Words compared as written: normalization reads these keys as JavaScript does, case-sensitively, so a line
  * spelling them in another case is not rewritten. A case-sensitive regex finds them several times faster.
  */
-const EXACT = new Set(ALWAYS_PARSE);
+const EXACT = new Set([...ALWAYS_PARSE, ...Object.values(KEY_MARKERS)]);
 
 function fieldIsVerbatim(name: string, fieldType: (f: string) => FieldType | undefined): boolean {
   if (name.startsWith('host.') || name === 'registry.hive' || name === '@timestamp') return false;
@@ -84,6 +91,18 @@ function clausesOf(values: Expr[], wildcards: boolean): string[][] | undefined {
   return [[...new Set(words.map((w) => w[0]!))]];
 }
 
+/** A field's clauses, and its key marker (`KEY_MARKERS`) as one more when a word is a number standing alone. */
+function keyed(field: string, cs: string[][] | undefined): string[][] {
+  if (cs === undefined) return [];
+  const marker = KEY_MARKERS[field];
+  return marker !== undefined && cs.some((c) => c.some(isNumber)) ? [...cs, [marker]] : cs;
+}
+
+const isNumber = (w: string): boolean => w.charCodeAt(0) === 35; /* # */
+
+/** Most clauses an `or` of two conjunctions gives (one per pair of their clauses). */
+const MAX_OR_PAIRS = 32;
+
 /** Word clauses an expression being true implies (an empty list: nothing is implied). */
 function clauses(e: Expr, fieldType: (f: string) => FieldType | undefined): string[][] {
   switch (e.type) {
@@ -91,24 +110,27 @@ function clauses(e: Expr, fieldType: (f: string) => FieldType | undefined): stri
       const l = clauses(e.left, fieldType);
       const r = clauses(e.right, fieldType);
       if (e.op === 'and') return [...l, ...r];
-      // (L1 and L2 ...) or (R1 and R2 ...) implies (Li or Rj): keep the pair of the most selective ones.
+      // (L1 and L2 ...) or (R1 and R2 ...) implies (Li or Rj) for every pair: all of them while they are few
+      // (so that `event.code == "4698" or ...` still needs the number, not only its key), else the pair of the
+      // most selective ones.
       if (l.length === 0 || r.length === 0) return [];
-      return [[...new Set([...best(l), ...best(r)])]];
+      if (l.length * r.length > MAX_OR_PAIRS) return [[...new Set([...best(l), ...best(r)])]];
+      return l.flatMap((a) => r.map((b) => [...new Set([...a, ...b])]));
     }
     case 'match': {
       if (e.expr.type !== 'field' || !fieldIsVerbatim(e.expr.name, fieldType)) return [];
       if (e.op === 'regex' || e.op === 'regex~') return [];
-      return clausesOf(e.patterns, true) ?? [];
+      return keyed(e.expr.name, clausesOf(e.patterns, true));
     }
     case 'compare': {
       if (e.op !== '==') return [];
       const [field, value] = e.left.type === 'field' ? [e.left, e.right] : [e.right, e.left];
       if (field.type !== 'field' || !fieldIsVerbatim(field.name, fieldType)) return [];
-      return clausesOf([value], false) ?? [];
+      return keyed(field.name, clausesOf([value], false));
     }
     case 'in': {
       if (e.negated || e.expr.type !== 'field' || !fieldIsVerbatim(e.expr.name, fieldType)) return [];
-      return clausesOf(e.list, false) ?? [];
+      return keyed(e.expr.name, clausesOf(e.list, false));
     }
     default:
       return [];
@@ -123,11 +145,15 @@ const COMMON_WORDS = new Set(['network', 'process', 'registry', 'file', 'authent
   // Path words of most registry and file events.
   'software', 'microsoft', 'currentversion', 'windows nt', 'system32', 'program files', 'users', 'appdata']);
 
-/** Orders clauses most selective first: no common word, then fewest alternatives, then the longest shortest word. */
+/**
+ * Orders clauses most selective first: no common word, no number (the costliest anchors), then fewest
+ * alternatives, then the longest shortest word.
+ */
 function rank(a: string[], b: string[]): number {
   const common = (c: string[]) => (c.some((w) => COMMON_WORDS.has(w)) ? 1 : 0);
+  const numeric = (c: string[]) => (c.some(isNumber) ? 1 : 0);
   const shortest = (c: string[]) => Math.min(...c.map((w) => core(w).length));
-  return common(a) - common(b) || a.length - b.length || shortest(b) - shortest(a);
+  return common(a) - common(b) || numeric(a) - numeric(b) || a.length - b.length || shortest(b) - shortest(a);
 }
 
 /** The most selective clause. */
@@ -289,8 +315,14 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
   // Anchors: the always-parse words, and for each stage a clause every word of which implies an anchor (one
   // already there, else the stage's most selective clause is added). A line that may matter holds an anchor.
   const anchors = [...always];
-  const covered = (s: string[][]) => s.some((clause) => clause.every((w) => anchors.some((a) => implies(w, a))));
+  const covered = (s: string[][], among = anchors) => s.some((clause) => clause.every((w) => among.some((a) => implies(w, a))));
   for (const s of stages) if (!covered(s)) for (const w of best(s)) if (!anchors.includes(w)) anchors.push(w);
+  // A stage's anchors may turn out needless once a later stage's are in (an `event.code` key marker covers
+  // every stage with a number): each anchor costs a search of all the text, so those are left out again.
+  for (let i = anchors.length - 1; i >= always.length; i--) {
+    const without = anchors.filter((_, j) => j !== i);
+    if (stages.every((s) => covered(s, without))) anchors.splice(i, 1);
+  }
   const alwaysSet = new Set(always);
   // What verify checks: each distinct stage once (holdable only if every copy is, its tag all of theirs), its most
   // selective clause first so that most lines fail it on the first look.
@@ -302,9 +334,27 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
     if (seen) seen.tag = seen.tag !== 0 && tag !== 0 ? seen.tag | tag : 0;
     else distinct.set(key, { clauses: [...clauses].sort((a, b) => rank(a, b)), tag });
   });
+  // Stages share words (the `event.code` key marker is in a dozen): each word is looked for once per line, its
+  // answer kept under the line's number (`seen`).
+  const wordIds = new Map<string, number>();
+  const idOf = (w: string): number => wordIds.get(w) ?? wordIds.set(w, wordIds.size).get(w)!;
   const checks = [...distinct.values()]
     .sort((a, b) => Number(a.tag !== 0) - Number(b.tag !== 0))
-    .map(({ clauses, tag }) => ({ tag, clauses: clauses.map((clause) => clause.map(holder)) }));
+    .map(({ clauses, tag }) => ({ tag, clauses: clauses.map((clause) => clause.map(idOf)) }));
+  const holders = [...wordIds.keys()].map(holder);
+  /** Per word: the number of the line it was last looked for in, and whether that line held it. */
+  const seen = new Float64Array(holders.length).fill(-1);
+  const held = new Uint8Array(holders.length);
+  let lineNo = 0;
+  let current = '';
+  /** Whether the line `verifyStages` looks at holds word `w`. */
+  const holds = (w: number): boolean => {
+    if (seen[w] !== lineNo) {
+      seen[w] = lineNo;
+      held[w] = holders[w]!(current) ? 1 : 0;
+    }
+    return held[w] === 1;
+  };
   const alwaysHolds = always.map(holder);
   // One pass for "any always-parse word here?" before looking for each (most lines have none).
   const alwaysRe = new RegExp(always.map((w) => wordSource(core(w))).join('|'), 'i');
@@ -315,6 +365,13 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
   };
   /** `verify` for a line known to hold no always-parse word. */
   const verifyStages = (line: string): number => {
+    lineNo++;
+    current = line;
+    const v = verifyCurrent();
+    current = ''; // a line cut from a piece of text keeps all of it alive
+    return v;
+  };
+  const verifyCurrent = (): number => {
     let tag = 0;
     // The holdable ones come last: once one holds, the others only add to the tag.
     for (let i = 0; i < checks.length; i++) {
@@ -322,8 +379,8 @@ export function createLinePrefilter(stages: StageWords[], extraWords: string[] =
       let all = true;
       for (const clause of check.clauses) {
         let any = false;
-        for (const holds of clause) {
-          if (holds(line)) {
+        for (const w of clause) {
+          if (holds(w)) {
             any = true;
             break;
           }

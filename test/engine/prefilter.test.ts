@@ -22,8 +22,10 @@ test('the flagship gives one word clause per word of a literal condition, none f
     [['change'], ['actions'], ['currentversion'], ['windows nt'], ['microsoft'], ['taskcache'], ['software'], ['schedule'], ['tasks']],
   ]);
   // An exact all-digit value is a number standing alone (`#`); a wildcard piece is not.
-  assert.deepEqual(words('any where event.code : "4624"'), [[['#4624']]]);
-  assert.deepEqual(words('any where event.code in ("4624", "4625")'), [[['#4624', '#4625']]]);
+  // An event.code number also needs its key (`KEY_MARKERS`): a cheap anchor where digits are everywhere.
+  assert.deepEqual(words('any where event.code : "4624"'), [[['#4624'], ['code"']]]);
+  assert.deepEqual(words('any where event.code in ("4624", "4625")'), [[['#4624', '#4625'], ['code"']]]);
+  assert.deepEqual(words('any where event.code : "AB-4624"'), [[['ab-4624']]]);
   assert.deepEqual(words('process where process.command_line : "*4624*"'), [[['4624']]]);
 });
 
@@ -59,6 +61,19 @@ test('numbers stand alone: event ids in ports or pids are not hits, the id as nu
   // A rule's wildcard piece is found inside longer numbers too.
   const g = createLinePrefilter(words('process where process.command_line : "*4624*"'))!;
   assert.equal(g.mayMatter('{"process":{"command_line":"x 54624"}}'), true);
+});
+
+test('an event.code number is looked for only under its key, the key found as written', () => {
+  // `or` keeps every pair of its sides' clauses while they are few, so the number is still needed with its key.
+  assert.deepEqual(words('any where (event.code == "4698" and process.name : "a.exe") or process.name : "taskcache.exe"'), [
+    [['#4698', 'taskcache.exe'], ['code"', 'taskcache.exe'], ['a.exe', 'taskcache.exe']],
+  ]);
+  const f = createLinePrefilter([...words('any where event.code : "5145" and process.name : "atsvc.exe"'), ...words('any where event.code : "4624"')])!;
+  // The key covers both stages: the first stage's own anchor would be a needless search of all the text.
+  assert.deepEqual(f.anchors.filter((a) => !a.includes('winlog') && !a.includes('EventID')), ['code"']);
+  for (const yes of ['{"event":{"code":"4624"}}', '{"event.code":4624}', '{"event": {"code" : ["4624"]}}', '{"code":"5145","p":"ATSVC.EXE"}']) assert.equal(f.mayMatter(yes), true, yes);
+  for (const no of ['{"source":{"port":4624}}', '{"event":{"Code":"4624"}}', '{"event":{"code":"4625"}}', '{"code":"5145","p":"other.exe"}', '{"exit_code":1,"pid":4624}'.replace('exit_code', 'exit_cod'), '{"a":"code\\u0022","b":4625}'])
+    assert.equal(f.mayMatter(no), false, no);
 });
 
 test('letter case: ASCII case and the Kelvin sign fold as in EQL; other look-alikes do not', () => {
@@ -116,9 +131,10 @@ test('scan gives exactly the lines decide keeps, held or not, on random text (a 
   assert.equal(f.holdTag('x Ingress 777'), 1);
   assert.equal(f.holdTag('wmiprvse.exe currentversion'), 2);
   assert.equal(f.holdTag('wmiprvse.exe currentversion incoming 777'), 3);
-  assert.equal(f.decide('wmiprvse.exe currentversion incoming 777 4698 a.exe'), 'parse');
-  assert.equal(f.holdTag('wmiprvse.exe currentversion incoming 777 4698 a.exe'), 0);
-  const tokens = ['"winlog', 'winlog', '"EventID"', 'eventid', '"eventid', 'SVCHOST', 'svc', 'host', 'tas\u212Acache', 'TaskCache', '4624', '54624', '46240', '04624', '4648', '5140', '\\u2028', '4698', '"4698"', 'a.exe', 'A.EXE', 'wmiprvse.exe', 'WsmProvHost.exe', 'currentversion', 'CURRENTVERSION', 'incoming', 'Ingress', 'ingres', '777', '7777', 'e', '.', '0', '1', '"', ' ', ',', ':', '{', '}', '\n', '\n', '\n', '\r\n', '\u0130', 'x'];
+  assert.equal(f.decide('wmiprvse.exe currentversion incoming 777 "code":4698 a.exe'), 'parse');
+  assert.equal(f.holdTag('wmiprvse.exe currentversion incoming 777 "code":4698 a.exe'), 0);
+  assert.equal(f.decide('wmiprvse.exe currentversion incoming 777 4698 a.exe'), 'hold', 'the number without its key');
+  const tokens = ['"winlog', 'winlog', '"EventID"', 'eventid', '"eventid', 'code"', 'code', 'Code"', 'SVCHOST', 'svc', 'host', 'tas\u212Acache', 'TaskCache', '4624', '54624', '46240', '04624', '4648', '5140', '\\u2028', '4698', '"4698"', 'a.exe', 'A.EXE', 'wmiprvse.exe', 'WsmProvHost.exe', 'currentversion', 'CURRENTVERSION', 'incoming', 'Ingress', 'ingres', '777', '7777', 'e', '.', '0', '1', '"', ' ', ',', ':', '{', '}', '\n', '\n', '\n', '\r\n', '\u0130', 'x'];
   const r = rng(42);
   let lines = 0;
   let hits = 0;
@@ -200,6 +216,12 @@ function randomInput(seed: number, count: number): string {
           event_data: { UtcTime: at.replace('T', ' ').replace('Z', ''), ProcessGuid: `{00000000-0000-0000-0000-00000000000${entity.slice(1)}}`, Image: `C:\\Windows\\System32\\${pick(names)}`, Initiated: pick(['false', 'False', 'true']), SourceIp: '10.4.4.4', SourcePort: '51000', DestinationIp: '10.0.0.9', DestinationPort: '49671', Protocol: 'tcp' },
         },
       };
+    } else if (kind < 0.95) {
+      // Service installs in ECS without winlog: enrichment's related activity, found by event.code's number under
+      // its key, nested or dotted, string or number; or the number elsewhere (a port: not one).
+      const shape = pick(['nested', 'number', 'dotted', 'port']);
+      const code = shape === 'nested' ? { event: { code: '7045' } } : shape === 'number' ? { event: { code: 7045 } } : shape === 'dotted' ? { 'event.code': '7045' } : { source: { port: 7045 } };
+      doc = { ...base, ...code, service: { name: `svc${i}` } };
     } else {
       doc = { ...base, event: { category: ['process'], type: ['start'] }, process: { name: pick(names), entity_id: entity, parent: { name: pick(names) } } };
     }
