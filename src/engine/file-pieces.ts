@@ -14,6 +14,12 @@ import { sourceOfOrder } from './source-pipeline.js';
  * threads which start at different times still end together.
  */
 export const PIECE_BYTES = 64 << 20;
+/**
+ * A file's last piece is cut this many times smaller: the threads take pieces largest first, so these come last
+ * and even out when the threads end (a worker starts reading later than the calling thread, which otherwise
+ * waited for it up to a whole piece's time). Each piece costs its own start, so only the last ones are small.
+ */
+export const LAST_PIECE_SPLIT = 4;
 
 /** The sources of a hunt as read: files whole, or in pieces. */
 export class FilePieces {
@@ -48,11 +54,12 @@ export class FilePieces {
       }
       p.split = true;
       const size = s.size!;
-      for (let k = 0; k < n; k++) {
-        const start = Math.floor((size * k) / n);
-        const end = Math.floor((size * (k + 1)) / n);
-        p.push({ ...s, size: end - start, piece: { start, end } }, i);
-      }
+      const cuts: number[] = [];
+      for (let k = 0; k < n; k++) cuts.push(Math.floor((size * k) / n));
+      const last = cuts[n - 1]!;
+      for (let k = 1; k < LAST_PIECE_SPLIT; k++) cuts.push(last + Math.floor(((size - last) * k) / LAST_PIECE_SPLIT));
+      cuts.push(size);
+      for (let k = 0; k + 1 < cuts.length; k++) p.push({ ...s, size: cuts[k + 1]! - cuts[k]!, piece: { start: cuts[k]!, end: cuts[k + 1]! } }, i);
     }
     return p;
   }

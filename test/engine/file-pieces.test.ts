@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FilePieces, LAST_PIECE_SPLIT } from '../../src/engine/file-pieces.js';
 import { hunt, type HuntOptions, type HuntResult } from '../../src/engine/hunt.js';
 import { loadRules } from '../../src/rules/index.js';
 import { SCENARIOS, renderSimulation, simulate } from '../../src/simulate/index.js';
@@ -106,6 +107,24 @@ test('a piece that meets a document spread over lines reads on to the end, and t
   });
 });
 
+test('a file is cut into contiguous pieces in order, its last piece again into smaller ones', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'big.ndjson');
+    const text = scenarioLines().join('\n') + '\n';
+    writeFileSync(path, text);
+    const pieceBytes = Math.floor(text.length / 5);
+    const p = await FilePieces.cut([{ path, size: text.length }], undefined, pieceBytes);
+    const ranges = p.units.map((u) => u.piece!);
+    assert.equal(ranges.length, 5 + LAST_PIECE_SPLIT - 1);
+    assert.equal(ranges[0]!.start, 0);
+    assert.equal(ranges.at(-1)!.end, text.length);
+    for (let k = 1; k < ranges.length; k++) assert.equal(ranges[k]!.start, ranges[k - 1]!.end, `piece ${k} starts where ${k - 1} ends`);
+    const sizes = ranges.map((r) => r.end - r.start);
+    // Largest first is how threads take them: the small ones come last.
+    for (const small of sizes.slice(4)) assert.ok(Math.abs(small * LAST_PIECE_SPLIT - sizes[0]!) <= LAST_PIECE_SPLIT * 2, `${small} of ${sizes[0]}`);
+  });
+});
+
 test('files that are not NDJSON, or too small, are read whole; several inputs keep their order', async () => {
   await withDir(async (dir) => {
     const t = simulate(SCENARIOS[0]!.id);
@@ -120,7 +139,9 @@ test('files that are not NDJSON, or too small, are read whole; several inputs ke
     const whole = await run([dir], { workers: 0 });
     const pieces = await run([dir], { workers: 2, pieceBytes: 8192 });
     const size = (name: string) => pieces.r.sources.find((s) => s.path.endsWith(name))!.size!;
-    assert.equal(pieces.r.pieces, Math.floor(size('b-lines.ndjson') / 8192) + Math.floor(size('e-bulk.ndjson') / 8192), 'only the big NDJSON files are cut');
+    // Each cut file's last piece is cut again, smaller (so that the threads end together).
+    const cut = (name: string) => Math.floor(size(name) / 8192) + LAST_PIECE_SPLIT - 1;
+    assert.equal(pieces.r.pieces, cut('b-lines.ndjson') + cut('e-bulk.ndjson'), 'only the big NDJSON files are cut');
     assert.deepEqual(
       whole.r.notes.samples.filter((n) => n.message.includes('_bulk')).map((n) => n.message),
       [`${docs.length} Elasticsearch _bulk action line(s) skipped (the documents after them are read)`],
