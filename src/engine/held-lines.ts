@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { HeldLine } from '../formats/index.js';
 import type { HeldSelect } from './sequence-pruning.js';
 
-/** Text kept in memory before it goes to the file (small: a held line's text may keep the chunk it was cut from alive). */
+/** Bytes of text staged in memory before they go to the file. */
 const MEMORY_BYTES = 1 << 20;
 /** Most bytes read back at once (selected lines close together are read in one go, through one buffer). */
 const READ_CHUNK = 1 << 20;
@@ -29,8 +29,9 @@ export interface HeldEntry {
 }
 
 export class HeldLines {
-  private parts: string[] = [];
-  private partsBytes = 0;
+  /** Text not yet written: each line encoded once, straight into this buffer (made when the first line comes). */
+  private staged: Buffer | undefined;
+  private stagedBytes = 0;
   /** Bytes of text added so far: where the next line's text starts in the file. */
   private textBytes = 0;
   /** Words per index record (set by the first line held: its summary's length). */
@@ -40,6 +41,8 @@ export class HeldLines {
   private textFd: number | undefined;
   private indexFd: number | undefined;
   private path: string | undefined;
+  /** The JSON of the last origin's file and member (the lines of one file share them). */
+  private originHead: { file: string; member: string | undefined; json: string; memberJson: string } | undefined;
   count = 0;
 
   /** `dir`: where the files go, asked for only once one is needed; `name`: the text file's name there. */
@@ -50,15 +53,31 @@ export class HeldLines {
 
   /** Holds a line, with the summary of its key values (`HeldKeySummary.summarize`; the same length every time). */
   add(order: number, item: HeldLine, summary: Uint32Array): void {
-    // One line per held line: order, origin (JSON escapes tabs and newlines), then the text itself (a line). Its
-    // length in bytes is summed from its parts: measuring the whole would copy it into one string first.
-    const head = `${order}\t${JSON.stringify(item.origin)}\t`;
-    const entry = `${head}${item.text}\n`;
-    const bytes = Buffer.byteLength(head) + Buffer.byteLength(item.text) + 1;
     if (this.record === 0) {
       this.record = HEAD + summary.length;
       this.index = new Uint32Array(this.record * RECORDS);
     } else if (this.record !== HEAD + summary.length) throw new Error('held lines: key summaries of different lengths');
+    // One line per held line: order, origin (JSON escapes tabs and newlines), then the text itself (a line).
+    const head = `${order}\t${this.originJson(item.origin)}\t`;
+    // At most 3 bytes per UTF-16 unit; a line that may not fit what is left goes after what is staged.
+    const most = (head.length + item.text.length) * 3 + 1;
+    if (this.staged !== undefined && this.stagedBytes + most > this.staged.length) this.writeText();
+    const staged = (this.staged ??= Buffer.allocUnsafe(MEMORY_BYTES));
+    let bytes: number;
+    if (most <= staged.length) {
+      const start = this.stagedBytes;
+      let at = start + staged.write(head, start, 'utf8');
+      at += staged.write(item.text, at, 'utf8');
+      staged[at++] = 10;
+      bytes = at - start;
+      this.stagedBytes = at;
+    } else {
+      // Longer than the buffer: written alone.
+      const whole = Buffer.from(`${head}${item.text}\n`);
+      this.textFd ??= openSync(this.target(), 'w');
+      writeSync(this.textFd, whole);
+      bytes = whole.length;
+    }
     const ix = this.index;
     const r = this.records * this.record;
     ix[r] = Math.floor(order / HIGH);
@@ -69,11 +88,22 @@ export class HeldLines {
     ix[r + 5] = item.tag;
     ix.set(summary, r + HEAD);
     this.textBytes += bytes;
-    this.parts.push(entry);
-    this.partsBytes += bytes;
     this.count++;
-    if (this.partsBytes >= MEMORY_BYTES) this.writeText();
     if (++this.records === RECORDS) this.writeIndex();
+  }
+
+  /**
+   * An origin's JSON, as `JSON.stringify` writes one made by the JSON reader (file, line, member), with the file's
+   * and the member's JSON made once for the lines of one file; any other origin through `JSON.stringify` itself.
+   */
+  private originJson(origin: HeldLine['origin']): string {
+    const { file, member, line } = origin;
+    if (line === undefined || origin.record !== undefined || origin.offset !== undefined || origin.index !== undefined) return JSON.stringify(origin);
+    let h = this.originHead;
+    if (h === undefined || h.file !== file || h.member !== member) {
+      h = this.originHead = { file, member, json: JSON.stringify(file), memberJson: member === undefined ? '' : `,"member":${JSON.stringify(member)}` };
+    }
+    return `{"file":${h.json},"line":${line}${h.memberJson}}`;
   }
 
   /**
@@ -152,11 +182,10 @@ export class HeldLines {
   }
 
   private writeText(): void {
-    if (this.parts.length === 0) return;
+    if (this.stagedBytes === 0) return;
     this.textFd ??= openSync(this.target(), 'w');
-    writeSync(this.textFd, this.parts.join(''));
-    this.parts = [];
-    this.partsBytes = 0;
+    writeSync(this.textFd, this.staged!, 0, this.stagedBytes);
+    this.stagedBytes = 0;
   }
 
   private writeIndex(): void {

@@ -13,6 +13,7 @@ import { heldKeySummary, heldLineKeys, heldLineSelect, heldLineTests, heldRuleBi
 import { loadRules, type LoadedRule } from '../../src/rules/index.js';
 import { Rng } from '../../src/simulate/random.js';
 import type { Alert } from '../../src/alerts/index.js';
+import type { Origin } from '../../src/formats/index.js';
 
 const canonical = (alerts: readonly Alert[]): string[] => alerts.map((a) => JSON.stringify({ ...a, id: undefined })).sort();
 
@@ -257,12 +258,20 @@ test('held lines come back in the order added, those selected by their tag and k
     const texts: string[] = [];
     // Orders past 2^32, as later sources have (source index × 2^32 + position).
     const orderOf = (i: number) => 7 * 2 ** 32 + i * 3;
+    // Stretches of lines from one file, from a zip member (with a tab), from a file with quotes and non-ASCII in its
+    // name; now and then an origin of another shape.
+    const originOf = (i: number): Origin => {
+      const line = i + 1;
+      if (i % 97 === 0) return { file: 'f.json', index: i, line };
+      const stretch = Math.floor(i / 1000) % 3;
+      return stretch === 0 ? { file: 'f.zip', member: 'm\t1.json', line } : stretch === 1 ? { file: 'a "b" é.ndjson', line } : { file: 'f.zip', member: 'm2.json', line };
+    };
     for (let i = 0; i < 9000; i++) {
       // Enough that most go to the file and it is read in several chunks, with tabs, non-ASCII text, an origin
       // with a member, and one line longer than the read buffer.
       const text = `{"i":${i},"t":"a\\tb ${'x'.repeat(i === 4000 ? 2_500_000 : i % 700)} é€ ${i}"}`;
       texts.push(text);
-      store.add(orderOf(i), { kind: 'held', text, origin: { file: 'f.zip', member: 'm\t1.json', line: i + 1 }, tag: 1 + (i % 5) }, Uint32Array.of(i % 4 === 0 ? 0xffffffff : i, i + 1));
+      store.add(orderOf(i), { kind: 'held', text, origin: originOf(i), tag: 1 + (i % 5) }, Uint32Array.of(i % 4 === 0 ? 0xffffffff : i, i + 1));
     }
     // Read back: the lines with tag 3, with 4000 in their summary (the long line and the one before), and those
     // whose summary starts with 0xffffffff.
@@ -276,7 +285,7 @@ test('held lines come back in the order added, those selected by their tag and k
     for await (const { order, item } of store.entries(select, (order) => passed.push(order))) {
       const i = (order - orderOf(0)) / 3;
       taken.push(i);
-      assert.deepEqual(item, { kind: 'held', text: texts[i], origin: { file: 'f.zip', member: 'm\t1.json', line: i + 1 }, tag: 1 + (i % 5) });
+      assert.deepEqual(item, { kind: 'held', text: texts[i], origin: originOf(i), tag: 1 + (i % 5) });
     }
     const wanted = (i: number) => i % 5 === 2 || i % 4 === 0 || i === 4000 || i === 3999;
     assert.deepEqual(taken, texts.map((_, i) => i).filter(wanted));
