@@ -46,7 +46,7 @@ const ALWAYS_PARSE = ['"winlog', '"EventID"'];
  * could derive `event.code` for is always parsed (winlog, flat exports), so the value is there with its key,
  * nested (`"code":`) or dotted (`"event.code":`): the marker is the key's end, quote included.
  */
-export const KEY_MARKERS: Readonly<Record<string, string>> = { 'event.code': 'code"' };
+const KEY_MARKERS: Readonly<Record<string, string>> = { 'event.code': 'code"' };
 /**
  * Words compared as written: normalization reads these keys as JavaScript does, case-sensitively, so a line
  * spelling them in another case is not rewritten. A case-sensitive regex finds them several times faster.
