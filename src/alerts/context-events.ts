@@ -29,8 +29,8 @@ export interface ContextEvent {
  * Words (lowercase) in the raw text of every event enrichment can use, whatever its source: the byte pre-filter
  * (src/engine/prefilter.ts) keeps lines holding all the words of one of these lists. `#4624` is the event id as a
  * number standing alone (`"4624"`, `4624`, not `54624`), as `eventIdOf` reads it: from `winlog.event_id` (a line
- * with `"winlog` is always parsed) or from `event.code`, whose key ends in `code"` (prefilter.ts `KEY_MARKERS`, compared as
- * written). A process started by svchost names its parent (`process.parent.*`, `ParentImage`,
+ * with `"winlog` is always parsed) or from `event.code`, whose key ends in `code"` (prefilter.ts `KEY_MARKERS`,
+ * compared as written). A process started by svchost names its parent (`process.parent.*`, `ParentImage`,
  * `ParentProcessName`), so other svchost events, such as the flagship's inbound connections, are not context.
  * Keep in step with `classify` below.
  */
