@@ -45,6 +45,16 @@ test('hunt -o naming an input (same path, symlink, hard link, glob match) is ref
   });
 });
 
+test('hunt -o a character device (/dev/null) is never refused: writing there destroys no input', { skip: !existsSync('/dev/null') && 'no /dev/null here' }, async () => {
+  await withDir(async (dir) => {
+    const input = join(dir, 'in.ndjson');
+    writeFileSync(input, TELEMETRY);
+    const r = await runCli(['hunt', input, '/dev/null', '-o', '/dev/null']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /refusing/);
+  });
+});
+
 test('hunt -o inside an input directory is refused; beside it is fine', async () => {
   await withDir(async (dir) => {
     const logs = join(dir, 'logs');
