@@ -129,6 +129,25 @@ test('differential: random inputs give the same alerts with lines held, not held
   }
 });
 
+test('held lines cut from chunks the reader lends (pieces of a file many chunks long) come back intact', async () => {
+  const { rules } = await loadRules();
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-held-lent-'));
+  try {
+    // Files up to 32 MB are read whole; a piece of a file is read through the few buffers a lending stream takes in
+    // turn (256 KiB chunks), which a held line must not outlive.
+    const path = join(dir, 'big.ndjson');
+    writeFileSync(path, randomInput(21, 12_000));
+    const plain = await run([path], rules, { prefilter: false });
+    const held = await run([path], rules, { prefilter: true, workers: 2, pieceBytes: 1 << 20 });
+    assert.ok(held.pieces >= 3, `read in ${held.pieces} pieces`);
+    assert.ok(held.held.lines > 1000 && held.held.decoded > 0, `${held.held.lines} held, ${held.held.decoded} decoded`);
+    assert.ok(plain.run.alerts.length > 5, `only ${plain.run.alerts.length} alerts`);
+    assert.deepEqual(canonical(held.run.alerts), canonical(plain.run.alerts));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the key test on raw lines lets through every spelling of a wanted key, and rules out only plain other values', async () => {
   const { rules } = await loadRules();
   const flagship = rules.findIndex((r) => r.rule.name === 'Remote Scheduled Task Creation');
