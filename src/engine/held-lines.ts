@@ -60,20 +60,21 @@ export class HeldLines {
     // One line per held line: order, origin (JSON escapes tabs and newlines), then the text itself (a line).
     const head = `${order}\t${this.originJson(item.origin)}\t`;
     // At most 3 bytes per UTF-16 unit; a line that may not fit what is left goes after what is staged.
-    const most = (head.length + item.text.length) * 3 + 1;
+    const bytesIn = item.bytes;
+    const most = head.length * 3 + (bytesIn ? bytesIn.end - bytesIn.start : item.text.length * 3) + 1;
     if (this.staged !== undefined && this.stagedBytes + most > this.staged.length) this.writeText();
     const staged = (this.staged ??= Buffer.allocUnsafe(MEMORY_BYTES));
     let bytes: number;
     if (most <= staged.length) {
       const start = this.stagedBytes;
       let at = start + staged.write(head, start, 'utf8');
-      at += staged.write(item.text, at, 'utf8');
+      at += bytesIn ? bytesIn.buffer.copy(staged, at, bytesIn.start, bytesIn.end) : staged.write(item.text, at, 'utf8');
       staged[at++] = 10;
       bytes = at - start;
       this.stagedBytes = at;
     } else {
       // Longer than the buffer: written alone.
-      const whole = Buffer.from(`${head}${item.text}\n`);
+      const whole = Buffer.concat([Buffer.from(head), bytesIn ? bytesIn.buffer.subarray(bytesIn.start, bytesIn.end) : Buffer.from(item.text), Buffer.from('\n')]);
       this.textFd ??= openSync(this.target(), 'w');
       writeSync(this.textFd, whole);
       bytes = whole.length;

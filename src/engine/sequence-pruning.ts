@@ -246,7 +246,8 @@ export interface HeldKeySummary {
    * Fills `out[at, at + width)` for a held line with hold tag `tag`: for each distinct key of the rules the tag
    * names, the hashes of every spelling the key test compares (each candidate as written and as a GUID respelled),
    * or ANY when the test would let the line through whatever the keys (a `\u` escape, a value that is not plain
-   * text, no candidate), when there are too many, and for a key that may be lowercased (below).
+   * text, no candidate), when there are too many, for a value beyond ASCII (`line` may be the latin1 reading of the
+   * line's UTF-8 bytes), and for a key that may be lowercased (below).
    */
   summarize(line: string, tag: number, out: Uint32Array, at: number): void;
 }
@@ -372,8 +373,8 @@ const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c ===
 
 /**
  * Calls `visit` on each value (`line[from, to)`) of a `"<marker>: "<value>"` or `".<marker>: "<value>"` of the line,
- * in order, until it returns true ('hit') or a value is not plain text ('unsure'); else 'seen' when there was a
- * value, 'none' when not.
+ * in order, until it returns true ('hit') or a value is not plain ASCII text ('unsure'); else 'seen' when there was
+ * a value, 'none' when not.
  */
 function eachValue(line: string, marker: string, visit: (line: string, from: number, to: number) => boolean): 'hit' | 'unsure' | 'seen' | 'none' {
   let found = false;
@@ -390,6 +391,9 @@ function eachValue(line: string, marker: string, visit: (line: string, from: num
     if (end === -1) return 'unsure';
     const escape = line.indexOf('\\', i + 1);
     if (escape !== -1 && escape < end) return 'unsure';
+    // Not ASCII: a held line may be the latin1 reading of its UTF-8 bytes (json/read.ts), whose characters are
+    // not the value's.
+    for (let c = i + 1; c < end; c++) if (line.charCodeAt(c) > 0x7f) return 'unsure';
     if (visit(line, i + 1, end)) return 'hit';
     found = true;
   }

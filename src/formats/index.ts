@@ -19,7 +19,7 @@ import { readEvtx, type EvtxStats } from './evtx/index.js';
 import { lineRange, rangeFrom, type LineRange, type PieceState } from './line-range.js';
 import type { InputFormat, InputItem, Origin, ProblemSeverity, ReadItem } from './types.js';
 
-export type { InputItem, HeldLine, ReadItem, InputFormat, Origin, WinEvent, WinSystem, DataValue, XmlElement, ProblemSeverity } from './types.js';
+export type { ByteSpan, InputItem, HeldLine, ReadItem, InputFormat, Origin, WinEvent, WinSystem, DataValue, XmlElement, ProblemSeverity } from './types.js';
 export type { ByteStream } from './bytes.js';
 export { parseEventXml } from './event-xml/parse.js';
 export type { JsonLineFilter } from './json/read.js';

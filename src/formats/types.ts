@@ -102,10 +102,23 @@ export type InputItem =
  */
 export interface HeldLine {
   kind: 'held';
+  /**
+   * The line's text; with `bytes`, those bytes read as latin1 (a character per byte: ASCII as it is, each byte of a
+   * multi-byte UTF-8 sequence a character of its own), so that it is never decoded unless it is read back.
+   */
   text: string;
+  /** Where the line's UTF-8 bytes are, when the reader has them: in a chunk it may reuse (a holder copies them at once). */
+  bytes?: ByteSpan;
   origin: Origin;
   /** The line filter's tag for it (non-zero: which of the filter's holdable stages it fits). */
   tag: number;
+}
+
+/** Bytes `buffer[start, end)` (a span, not a view: a view is an object that costs more to make). */
+export interface ByteSpan {
+  buffer: Buffer;
+  start: number;
+  end: number;
 }
 
 /** What a reader yields: items, and held lines when its line filter holds some. */

@@ -2,7 +2,7 @@
 // elements of JSON arrays and the `_source` of Elasticsearch search hits. Normalization decides what they are.
 import type { ByteStream } from '../bytes.js';
 import type { LineRange } from '../line-range.js';
-import type { HeldLine, InputItem, Origin, ReadItem } from '../types.js';
+import type { ByteSpan, HeldLine, InputItem, Origin, ReadItem } from '../types.js';
 import { JsonScanner, MAX_DEPTH, type ScanOutput } from './scan.js';
 
 type Doc = Record<string, unknown>;
@@ -117,6 +117,8 @@ export async function* readJsonLines(
   let broken = -1; // char index in the current text of the first line that did not parse
   // Text of the current chunk's lines [start, end), as UTF-8 (see `bytewise` below).
   let decode = (text: string, start: number, end: number): string => text.slice(start, end);
+  // With text read as latin1 (below): the bytes of its lines [start, end), for a held line kept undecoded.
+  let heldBytes: ((start: number, end: number) => ByteSpan) | undefined;
   const parseLine = (text: string, start: number, end: number, lineNo: number, hold = 0): boolean => {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     let s = start;
@@ -124,7 +126,7 @@ export async function* readJsonLines(
     if (s === end) return true;
     // Held only when it looks like one whole object, so that anything else still switches to the scanner below.
     if (hold !== 0 && text.charCodeAt(s) === 0x7b && text.charCodeAt(end - 1) === 0x7d) {
-      pending.push({ kind: 'held', text: decode(text, s, end), origin: origin(base, lineNo, undefined), tag: hold });
+      pending.push(heldBytes ? { kind: 'held', text: text.slice(s, end), bytes: heldBytes(s, end), origin: origin(base, lineNo, undefined), tag: hold } : { kind: 'held', text: decode(text, s, end), origin: origin(base, lineNo, undefined), tag: hold });
       return true;
     }
     // Only a line longer than the nesting limit can nest that deep; such a line goes to the scanner, which
@@ -233,6 +235,7 @@ export async function* readJsonLines(
       const at = piece;
       const text = bytewise ? buf.toString('latin1', at, end + 1) : buf.toString('utf8', at, end + 1);
       decode = bytewise ? (_text, start, stop) => chunk.toString('utf8', at + start, at + stop) : (t, start, stop) => t.slice(start, stop);
+      heldBytes = bytewise ? (start, stop) => ({ buffer: chunk, start: at + start, end: at + stop }) : undefined;
       lines(text, text.length);
       piece = end + 1;
       if (broken >= 0) {
