@@ -64,21 +64,15 @@ export class HeldLines {
     const most = head.length * 3 + (bytesIn ? bytesIn.end - bytesIn.start : item.text.length * 3) + 1;
     if (this.staged !== undefined && this.stagedBytes + most > this.staged.length) this.writeText();
     const staged = (this.staged ??= Buffer.allocUnsafe(MEMORY_BYTES));
-    let bytes: number;
-    if (most <= staged.length) {
-      const start = this.stagedBytes;
-      let at = start + staged.write(head, start, 'utf8');
-      at += bytesIn ? bytesIn.buffer.copy(staged, at, bytesIn.start, bytesIn.end) : staged.write(item.text, at, 'utf8');
-      staged[at++] = 10;
-      bytes = at - start;
-      this.stagedBytes = at;
-    } else {
-      // Longer than the buffer: written alone.
-      const whole = Buffer.concat([Buffer.from(head), bytesIn ? bytesIn.buffer.subarray(bytesIn.start, bytesIn.end) : Buffer.from(item.text), Buffer.from('\n')]);
-      this.textFd ??= openSync(this.target(), 'w');
-      writeSync(this.textFd, whole);
-      bytes = whole.length;
-    }
+    // A line longer than the buffer is encoded into one of its own and written alone.
+    const into = most <= staged.length ? staged : Buffer.allocUnsafe(most);
+    const start = into === staged ? this.stagedBytes : 0;
+    let at = start + into.write(head, start, 'utf8');
+    at += bytesIn ? bytesIn.buffer.copy(into, at, bytesIn.start, bytesIn.end) : into.write(item.text, at, 'utf8');
+    into[at++] = 10;
+    const bytes = at - start;
+    if (into === staged) this.stagedBytes = at;
+    else writeSync((this.textFd ??= openSync(this.target(), 'w')), into, 0, at);
     const ix = this.index;
     const r = this.records * this.record;
     ix[r] = Math.floor(order / HIGH);

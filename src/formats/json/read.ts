@@ -126,7 +126,8 @@ export async function* readJsonLines(
     if (s === end) return true;
     // Held only when it looks like one whole object, so that anything else still switches to the scanner below.
     if (hold !== 0 && text.charCodeAt(s) === 0x7b && text.charCodeAt(end - 1) === 0x7d) {
-      pending.push(heldBytes ? { kind: 'held', text: text.slice(s, end), bytes: heldBytes(s, end), origin: origin(base, lineNo, undefined), tag: hold } : { kind: 'held', text: decode(text, s, end), origin: origin(base, lineNo, undefined), tag: hold });
+      // Its text as scanned: the latin1 reading of its bytes (then given too), or the decoded text itself.
+      pending.push({ kind: 'held', text: text.slice(s, end), bytes: heldBytes?.(s, end), origin: origin(base, lineNo, undefined), tag: hold });
       return true;
     }
     // Only a line longer than the nesting limit can nest that deep; such a line goes to the scanner, which
