@@ -5,6 +5,7 @@ import type { NormalizedEvent } from '../normalize/types.js';
 import type { LoadedRule, Rule } from '../rules/types.js';
 import type { Alert } from '../alerts/types.js';
 import type { Origin } from '../formats/types.js';
+import { holdYoungGeneration } from './heap-tuning.js';
 import { ExternalSorter, type ExternalSortOptions, type Revive, type SortStats } from './external-sort.js';
 import { ReorderWindow, type LateEvent } from './reorder-window.js';
 import { RuleDispatcher } from './rule-dispatch.js';
@@ -204,6 +205,7 @@ export class RuleSession {
   async finish(keep?: (gate: string) => boolean, revive?: Revive, placement?: Placement): Promise<RunRulesResult> {
     if (this.sorter) {
       for await (const event of this.sorter.sorted(keep, revive, placement && ((order) => placement.used(order)))) {
+        holdYoungGeneration();
         placement?.place(event);
         this.process(event);
       }

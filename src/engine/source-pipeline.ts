@@ -5,6 +5,7 @@ import { readHeldLine, readSource, type HeldLine, type InputItem, type InputOpti
 import { ClockCheck, normalize, type ClockTally, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
 import { CoverageTracker } from './coverage.js';
+import { holdYoungGeneration } from './heap-tuning.js';
 import type { HeldLines } from './held-lines.js';
 import { firstStageWords, prefilterForRules } from './prefilter.js';
 import { recordFilterForRules } from './record-filter.js';
@@ -219,6 +220,7 @@ export class SourcePipeline {
   }
 
   private take(item: Exclude<InputItem, HeldLine>, counts: SourceCounts, sink: SourceSink, clock: ClockCheck | undefined, order?: number): void {
+    holdYoungGeneration();
     if (item.kind === 'problem') {
       sink.problem(item, counts.records);
       return;

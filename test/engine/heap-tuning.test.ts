@@ -40,3 +40,30 @@ test('collectGarbage collects with --expose-gc and does nothing without it', () 
   assert.ok(withFlag.freed > 5 * 1048576 && withFlag.forced > 0, 'a full collection frees the dead objects');
   assert.equal(collect([]).forced, 0, 'without the flag nothing is collected');
 });
+
+/**
+ * The new space's size (MB) after allocating objects that live a while (a ring of 200,000), which makes V8 grow its
+ * young generation, calling holdYoungGeneration() as a hunt's loops do; `tune`: tuneHeapForHunt() first.
+ */
+function newSpaceAfterWork(flags: string[], tune: boolean): number {
+  const script = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    import { holdYoungGeneration, tuneHeapForHunt } from ${JSON.stringify(moduleUrl)};
+    if (${tune}) tuneHeapForHunt();
+    const ring = new Array(200000);
+    for (let i = 0; i < 4000000; i++) {
+      holdYoungGeneration();
+      ring[i % ring.length] = { i, s: 'x' + i };
+    }
+    const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    console.log(newSpace.space_size / 1048576);`;
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout.trim());
+}
+
+test("a hunt's young generation stops growing at 16 MB of new space, unless node was given a size of its own", () => {
+  assert.ok(newSpaceAfterWork([], false) > 16, 'the work grows the new space past the cap when nothing holds it');
+  assert.ok(newSpaceAfterWork([], true) <= 16, 'held at the cap');
+  assert.ok(newSpaceAfterWork(['--max-semi-space-size=32'], true) > 16, "the user's own size is left alone");
+});
