@@ -9,6 +9,8 @@ import { fileChunks } from '../formats/bytes.js';
 
 /** Most bytes decoded into one string (well under V8's large-object threshold). */
 export const PIECE_BYTES = 64 << 10;
+/** Fewest bytes read at a time. */
+const MIN_CHUNK_BYTES = 4 << 10;
 
 export class LinePieces {
   private buf: Buffer;
@@ -18,14 +20,17 @@ export class LinePieces {
   private readonly chunks: AsyncIterator<Uint8Array>;
 
   /**
-   * Reads `file` from its start, half of `bufferBytes` (at least PIECE_BYTES) at a time, so that a chunk fits
-   * beside the part of a line left from the one before. The file is closed at its end, or by `close`.
+   * Reads `file` from its start, `chunkBytes` (at least 4 KiB) at a time, into a buffer of twice that, so that a
+   * chunk fits beside the part of a line left from the one before. The file is closed at its end, or by `close`.
+   * Memory: four times `chunkBytes` (this buffer, and the stream's two it reads into in turn).
    */
-  constructor(file: FileHandle, bufferBytes: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(2 * PIECE_BYTES, bufferBytes));
-    const stream = fileChunks(file, this.buf.length >> 1);
-    // Each chunk is copied into `buf` at once, so it can be borrowed.
-    stream.lend(true);
+  constructor(file: FileHandle, chunkBytes: number) {
+    const chunk = Math.max(MIN_CHUNK_BYTES, chunkBytes);
+    this.buf = Buffer.allocUnsafe(2 * chunk);
+    const stream = fileChunks(file, chunk);
+    // Each chunk is copied into `buf` at once, so it can be borrowed, and two buffers are enough: the one read
+    // ahead into, and the one being copied.
+    stream.lend(true, 2);
     this.chunks = stream[Symbol.asyncIterator]();
   }
 

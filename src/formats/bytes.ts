@@ -76,10 +76,14 @@ export async function* utf16ToUtf8(input: ByteStream, encoding: 'utf-16le' | 'ut
  * into a lent buffer included: that buffer is not used again).
  */
 export interface LendingStream extends ByteStream {
-  lend(on: boolean): void;
+  /**
+   * `buffers` (first call only; default 4, at least 2): with 2, a chunk stays as it was until the next pull only,
+   * which is all a reader that copies each chunk at once needs.
+   */
+  lend(on: boolean, buffers?: number): void;
 }
 
-/** Buffers a lending stream takes in turn: the one being read ahead into, the chunk out, and the two before it. */
+/** Buffers a lending stream takes in turn by default: the one being read ahead into, the chunk out, and the two before it. */
 const LENT_BUFFERS = 4;
 
 /**
@@ -97,7 +101,7 @@ export function fileChunks(file: FileHandle, chunkSize: number, seekable = true,
   async function* chunks(): AsyncGenerator<Uint8Array> {
     let position = start;
     const readNext = () => {
-      const read = file.read(lent ? lent[turn++ % LENT_BUFFERS]! : Buffer.allocUnsafe(chunkSize), 0, chunkSize, seekable ? position : null);
+      const read = file.read(lent ? lent[turn++ % lent.length]! : Buffer.allocUnsafe(chunkSize), 0, chunkSize, seekable ? position : null);
       // Handled where it is awaited; without a handler now, a read failing ahead of that would end the process.
       read.catch(() => undefined);
       return read;
@@ -123,8 +127,8 @@ export function fileChunks(file: FileHandle, chunkSize: number, seekable = true,
   const it = chunks();
   return {
     [Symbol.asyncIterator]: () => it,
-    lend(on) {
-      lent = on ? (lent ?? Array.from({ length: LENT_BUFFERS }, () => Buffer.allocUnsafeSlow(chunkSize))) : undefined;
+    lend(on, buffers = LENT_BUFFERS) {
+      lent = on ? (lent ?? Array.from({ length: Math.max(2, buffers) }, () => Buffer.allocUnsafeSlow(chunkSize))) : undefined;
     },
   };
 }

@@ -78,7 +78,7 @@ export function lineRange(input: LendingStream, start: number, end: number, stat
   const it = bytes();
   return {
     [Symbol.asyncIterator]: () => it,
-    lend: (on) => input.lend(on),
+    lend: (on, buffers) => input.lend(on, buffers),
     state,
     get ending() {
       return ending && !released;

@@ -17,9 +17,9 @@ function withFile(text: string, body: (path: string) => Promise<void>): Promise<
   return body(path).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-async function piecesOf(path: string, bufferBytes: number): Promise<string[]> {
+async function piecesOf(path: string, chunkBytes: number): Promise<string[]> {
   const file = await open(path, 'r');
-  const pieces = new LinePieces(file, bufferBytes);
+  const pieces = new LinePieces(file, chunkBytes);
   try {
     const out: string[] = [];
     for (let p = await pieces.next(); p !== undefined; p = await pieces.next()) out.push(p);
@@ -33,7 +33,7 @@ async function piecesOf(path: string, bufferBytes: number): Promise<string[]> {
 test('pieces are whole lines in order, however long the lines and wherever a read ends', async () => {
   const rng = new Rng(7);
   const lines: string[] = [];
-  // Short and long lines, one over four times the smallest buffer, with 2-, 3- and 4-byte characters.
+  // Short and long lines, one over four times the largest piece, with 2-, 3- and 4-byte characters.
   for (let i = 0; i < 3000; i++) {
     const len = i === 1500 ? 5 * PIECE_BYTES : rng.int(0, i % 97 === 0 ? 40_000 : 300);
     let line = `${i}:`;
@@ -42,9 +42,9 @@ test('pieces are whole lines in order, however long the lines and wherever a rea
   }
   const text = lines.join('\n') + '\n';
   await withFile(text, async (path) => {
-    for (const bufferBytes of [1, 3 * PIECE_BYTES, 1 << 20]) {
-      const pieces = await piecesOf(path, bufferBytes);
-      assert.equal(pieces.join(''), text, `buffer ${bufferBytes}`);
+    for (const chunkBytes of [1, 3 * PIECE_BYTES, 1 << 20]) {
+      const pieces = await piecesOf(path, chunkBytes);
+      assert.equal(pieces.join(''), text, `chunk ${chunkBytes}`);
       for (const p of pieces) {
         assert.ok(p.endsWith('\n'), 'each piece ends a line');
         // A piece is at most PIECE_BYTES of UTF-8 unless it is one line longer than that.

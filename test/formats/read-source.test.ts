@@ -178,6 +178,19 @@ test('a lending file stream hands out its own chunks until it lends, then reuses
   assert.equal(lentBuffers.size, 4);
   await it2.return!(undefined);
   assert.equal((await it2.next()).done, true);
+  // Lending two (a reader that copies each chunk at once): they alternate, and a chunk is intact until the next pull.
+  const two = fileChunks(await open(path, 'r'), 1000);
+  two.lend(true, 2);
+  const it3 = two[Symbol.asyncIterator]();
+  const twoBuffers = new Set<ArrayBufferLike>();
+  for (let k = 0; k < 6; k++) {
+    const chunk = (await it3.next()).value!;
+    twoBuffers.add(chunk.buffer);
+    await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(Buffer.from(chunk), bytes.subarray(k * 1000, k * 1000 + 1000), `chunk ${k}`);
+  }
+  assert.equal(twoBuffers.size, 2);
+  await it3.return!(undefined);
 });
 
 test('a lending file stream stopped early, or failing, leaves no read behind and closes the file', async () => {
