@@ -212,15 +212,19 @@ export class ExternalSorter {
    * done (or abandoned).
    */
   async *sorted(keep?: (gate: string) => boolean, revive?: Revive, used?: (order: number) => boolean): AsyncGenerator<NormalizedEvent> {
-    const last = this.buffer.sort(byTimeThenOrder);
-    this.buffer = [];
-    this.bufferedBytes = 0;
     try {
       if (this.runs.length === 0) {
-        for (const e of drain(last)) if ((!used || used(e.order!)) && this.passes(this.gates.get(e), keep)) yield this.back(e, revive);
+        const all = this.buffer.sort(byTimeThenOrder);
+        this.buffer = [];
+        this.bufferedBytes = 0;
+        for (const e of drain(all)) if ((!used || used(e.order!)) && this.passes(this.gates.get(e), keep)) yield this.back(e, revive);
         return;
       }
-      yield* this.merge(last, keep, revive, used);
+      // What is still held goes to a run too: read in time order, as inputs mostly are, it holds the latest events,
+      // which the merge gives last, so it would stay in memory through the whole merge, when the heap is largest
+      // (the bench's 1 GB input: 2,210 events, 5-6 MB of peak RSS).
+      if (this.buffer.length > 0) this.spill();
+      yield* this.merge(keep, revive, used);
     } finally {
       this.cleanup();
     }
@@ -332,33 +336,17 @@ export class ExternalSorter {
     return revive(this.lines.get(e)!, e);
   }
 
-  private async *merge(
-    memory: NormalizedEvent[],
-    keep: ((gate: string) => boolean) | undefined,
-    revive: Revive | undefined,
-    used: ((order: number) => boolean) | undefined,
-  ): AsyncGenerator<NormalizedEvent> {
+  private async *merge(keep: ((gate: string) => boolean) | undefined, revive: Revive | undefined, used: ((order: number) => boolean) | undefined): AsyncGenerator<NormalizedEvent> {
     await this.reduceRuns();
     const readers: RunReader[] = [];
     try {
       const readChunk = readChunkFor(this.runs.length);
       for (const path of this.runs) readers.push(await RunReader.open(path, readChunk));
-      // Heap items: run index, or `memIndex` for the in-memory tail; ties in time go by input order.
+      // Heap items: run index; ties in time go by input order.
       const heap = new TimeHeap<number>();
-      const memIndex = readers.length;
-      let memAt = 0;
       for (let i = 0; i < readers.length; i++) if (await readers[i]!.advance()) heap.push(i, readers[i]!.time, readers[i]!.order);
-      if (memory.length > 0) heap.push(memIndex, memory[0]!.timestamp, memory[0]!.order!);
       while (heap.size > 0) {
         const source = heap.pop()!;
-        if (source === memIndex) {
-          // Released as yielded: the rules keep what they need, the rest becomes garbage during the merge.
-          const event = memory[memAt]!;
-          memory[memAt++] = undefined as unknown as NormalizedEvent;
-          if ((!used || used(event.order!)) && this.passes(this.gates.get(event), keep)) yield this.back(event, revive);
-          if (memAt < memory.length) heap.push(memIndex, memory[memAt]!.timestamp, memory[memAt]!.order!);
-          continue;
-        }
         const reader = readers[source]!;
         // A gated line is dropped before its document is parsed.
         if ((!used || used(reader.order)) && this.passes(reader.gate, keep)) yield reader.event(revive);

@@ -51,6 +51,26 @@ test('runs with lines longer than the read buffer and non-ASCII text read back i
   }
 });
 
+test('once some events went to disk, the merge keeps none in memory: those still buffered go to a run first', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqhunt-sort-test-'));
+  try {
+    const sorter = new ExternalSorter({ maxBufferedEvents: 10, tempDir: dir });
+    // In time order, as inputs mostly are: the 5 still buffered at the end are the latest, which the merge gives last.
+    const input: NormalizedEvent[] = Array.from({ length: 25 }, (_, i) => ({ doc: { i }, timestamp: 1_000 + i, host: 'h', origin: { file: 'f', line: i + 1 } }));
+    for (const e of input) sorter.add(e);
+    assert.deepEqual([sorter.stats.spilledRuns, sorter.buffered.events], [2, 5]);
+    const out: NormalizedEvent[] = [];
+    for await (const e of sorter.sorted()) {
+      if (out.length === 0) assert.deepEqual([sorter.stats.spilledRuns, sorter.buffered.events], [3, 0], 'the buffered 5 went to a third run');
+      out.push(e);
+    }
+    assert.deepEqual(out, input);
+    assert.notEqual(out.at(-1), input.at(-1), 'the last event came back from disk, not from memory');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('without a spill, nothing touches the disk', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'seqhunt-sort-test-'));
   try {
