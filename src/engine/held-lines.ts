@@ -44,6 +44,8 @@ export class HeldLines {
   /** The JSON of the last origin's file and member (the lines of one file share them). */
   private originHead: { file: string; member: string | undefined; json: string; memberJson: string } | undefined;
   count = 0;
+  /** Whether `entries` has begun: the store is read once, and its buffers are let go then. */
+  private reading = false;
 
   /** `dir`: where the files go, asked for only once one is needed; `name`: the text file's name there. */
   constructor(
@@ -53,6 +55,7 @@ export class HeldLines {
 
   /** Holds a line, with the summary of its key values (`HeldKeySummary.summarize`; the same length every time). */
   add(order: number, item: HeldLine, summary: Uint32Array): void {
+    if (this.reading) throw new Error('held lines: added to after being read');
     if (this.record === 0) {
       this.record = HEAD + summary.length;
       this.index = new Uint32Array(this.record * RECORDS);
@@ -107,8 +110,12 @@ export class HeldLines {
    */
   async *entries(select?: HeldSelect, passed?: (order: number) => void): AsyncGenerator<HeldEntry> {
     if (this.count === 0) return;
+    this.reading = true;
     this.writeText();
     this.writeIndex();
+    // The merge comes next, when the heap is largest: the staging buffer and the index are not needed again.
+    this.staged = undefined;
+    this.index = new Uint32Array(0);
     closeSync(this.textFd!);
     closeSync(this.indexFd!);
     this.textFd = this.indexFd = undefined;

@@ -320,6 +320,8 @@ test('held lines come back in the order added, those selected by their tag and k
     assert.equal(calls, texts.length);
     const read = taken.length;
     assert.ok(read > 3000 && read < 6000, `${read} read back`);
+    // Read once: its buffers are let go for the merge, and a line added now would be lost, so adding throws.
+    assert.throws(() => store.add(orderOf(9000), { kind: 'held', text: '{}', origin: originOf(0), tag: 1 }, Uint32Array.of(0, 0)), /added to after being read/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
