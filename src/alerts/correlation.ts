@@ -21,6 +21,13 @@ export function toContext(ev: NormalizedEvent): ContextEvent {
   };
 }
 
+/** What tells an event apart from the others of its hunt: its input order, else where it was read. */
+function sameEventKey(ev: NormalizedEvent): string {
+  if (ev.order !== undefined) return `#${ev.order}`;
+  const o = ev.origin;
+  return JSON.stringify([o.file, o.member, o.record, o.line, o.offset, o.index]);
+}
+
 export class Correlation {
   /** The match's events (missing-event slots left out), in order. */
   readonly events: NormalizedEvent[];
@@ -33,14 +40,15 @@ export class Correlation {
   constructor(matchEvents: ReadonlyArray<NormalizedEvent | null>, host: string, window: ContextWindow) {
     this.events = matchEvents.filter((e): e is NormalizedEvent => e !== null);
     const inMatch = new Set<NormalizedEvent>(this.events);
-    // The window keeps a TaskCache write as a projection of the event (projectForContext), which shares the
-    // event's origin object: that is how the match's own write is told apart.
-    const matchOrigins = new Set<object>(this.events.map((e) => e.origin));
+    // The window keeps a TaskCache write as a projection of the event (projectForContext), in memory or read back
+    // from disk: the match's own write is told apart by its input order (unique in a hunt), else by where it was
+    // read (the projection keeps both).
+    const matchKeys = new Set<string>(this.events.map(sameEventKey));
     const matchCtx = this.events.map(toContext);
     this.lastAligned = matchCtx.length ? matchCtx[matchCtx.length - 1]!.aligned : 0;
     for (const m of matchCtx) this.anchors.set(m.clock, m.aligned);
     for (const c of window.events(host)) {
-      if (!inMatch.has(c.ev) && !(c.kind === 'taskcache' && matchOrigins.has(c.ev.origin))) this.pool.push(c);
+      if (!inMatch.has(c.ev) && !(c.kind === 'taskcache' && matchKeys.has(sameEventKey(c.ev)))) this.pool.push(c);
     }
     this.candidates = [...matchCtx, ...this.pool];
   }

@@ -1,9 +1,9 @@
 // Kept events written to disk. TaskCache writes are kept a day for task identity (context-window.ts); on a
 // busy fleet that is most of what a hunt holds, and it grows with the input (about 1.5 KB each as objects).
-// Past a budget, their projected documents go to files in a scratch directory, and memory keeps only where each
-// one is and what the window orders and evicts it by: a handle into columns (typed arrays, no object per event
-// but its origin), about 120 bytes each where a handle object and the window's record of it took about 250. They
-// are read back only when an alert of their host is built.
+// Past a budget, their projected documents and origins go to files in a scratch directory, and memory keeps only
+// where each one is and what the window orders and evicts it by: a handle into columns (typed arrays in blocks, no
+// object per event), 52 bytes each, where a row of wider columns doubled as they grew, the event's origin object
+// and two arrays took about 120. They are read back only when an alert of their host is built.
 // Files are segments of SEGMENT_BYTES: a segment whose events have all left the window is deleted, so a stream
 // that runs for weeks keeps about a day of them on disk.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -14,6 +14,11 @@ import type { NormalizedEvent } from '../normalize/types.js';
 const SEGMENT_BYTES = 8 * 1048576;
 /** Written documents wait in memory up to this many bytes before one write. */
 const FLUSH_BYTES = 64 * 1024;
+/** Rows per block of columns: blocks are added as rows are, never copied. */
+const BLOCK_BITS = 12;
+const BLOCK_ROWS = 1 << BLOCK_BITS;
+/** The segment column's value for a handle given back (`release`). */
+const NO_SEGMENT = 0xffffffff;
 
 class Segment {
   /** Bytes in the file, and waiting in `pending` after them. */
@@ -23,6 +28,7 @@ class Segment {
   /** Events of this segment still in the window. */
   live = 0;
   constructor(
+    readonly id: number,
     readonly path: string,
     readonly fd: number,
   ) {}
@@ -50,41 +56,30 @@ export interface SpilledMeta {
   seq: number;
 }
 
-/** Growable columns of numbers, one row per handle. */
-class Columns {
-  capacity = 0;
-  offset = new Float64Array(0);
-  length = new Float64Array(0);
-  timestamp = new Float64Array(0);
+/** BLOCK_ROWS rows of the columns. Offsets in a segment and lengths fit 32 bits (a segment is 8 MiB, or one event). */
+class Block {
+  readonly timestamp = new Float64Array(BLOCK_ROWS);
   /** NaN: no input order. */
-  order = new Float64Array(0);
+  readonly order = new Float64Array(BLOCK_ROWS);
   /** NaN: no event id. */
-  eventId = new Float64Array(0);
-  aligned = new Float64Array(0);
-  seq = new Float64Array(0);
-
-  grow(): void {
-    const capacity = Math.max(1024, this.capacity * 2);
-    for (const name of ['offset', 'length', 'timestamp', 'order', 'eventId', 'aligned', 'seq'] as const) {
-      const next = new Float64Array(capacity);
-      next.set(this[name]);
-      this[name] = next;
-    }
-    this.capacity = capacity;
-  }
+  readonly eventId = new Float64Array(BLOCK_ROWS);
+  readonly aligned = new Float64Array(BLOCK_ROWS);
+  readonly seq = new Float64Array(BLOCK_ROWS);
+  readonly offset = new Uint32Array(BLOCK_ROWS);
+  readonly length = new Uint32Array(BLOCK_ROWS);
+  /** The segment's id, or NO_SEGMENT. */
+  readonly segment = new Uint32Array(BLOCK_ROWS).fill(NO_SEGMENT);
 }
 
 export class SpilledEvents {
   private dir: string | undefined;
   private current: Segment | undefined;
-  private readonly segments = new Set<Segment>();
+  /** Segments on disk, by id. */
+  private readonly segments = new Map<number, Segment>();
   private closed = false;
   private made = 0;
   private readonly buffer = Buffer.allocUnsafe(64 * 1024);
-  private readonly columns = new Columns();
-  /** Per handle: its segment and its origin (kept as the object: correlation tells events apart by it). */
-  private readonly segmentOf: Array<Segment | undefined> = [];
-  private readonly originOf: Array<NormalizedEvent['origin'] | undefined> = [];
+  private readonly blocks: Block[] = [];
   /** Handles released, to be given out again. */
   private readonly free: number[] = [];
   private rows = 0;
@@ -93,30 +88,30 @@ export class SpilledEvents {
   constructor(private readonly tempParent: string = tmpdir()) {}
 
   /**
-   * Writes the event's document and returns what stands for it in memory. Its host is not kept: `read` is given
-   * it back (the caller keeps one copy of the name for all of a host's events).
+   * Writes the event's document and origin and returns what stands for it in memory. Its host is not kept: `read`
+   * is given it back (the caller keeps one copy of the name for all of a host's events).
    */
   add(ev: NormalizedEvent, meta: SpilledMeta): SpilledHandle {
     if (this.closed) throw new Error('spilled events: used after close');
-    const text = JSON.stringify(ev.doc) + '\n';
+    const text = JSON.stringify([ev.origin, ev.doc]) + '\n';
     const length = Buffer.byteLength(text);
     let seg = this.current;
     if (!seg || seg.size + length > SEGMENT_BYTES) seg = this.newSegment();
     let h = this.free.pop();
     if (h === undefined) {
       h = this.rows++;
-      if (h >= this.columns.capacity) this.columns.grow();
+      if (h >>> BLOCK_BITS === this.blocks.length) this.blocks.push(new Block());
     }
-    const c = this.columns;
-    c.offset[h] = seg.size;
-    c.length[h] = length;
-    c.timestamp[h] = ev.timestamp;
-    c.order[h] = ev.order ?? Number.NaN;
-    c.eventId[h] = meta.eventId ?? Number.NaN;
-    c.aligned[h] = meta.aligned;
-    c.seq[h] = meta.seq;
-    this.segmentOf[h] = seg;
-    this.originOf[h] = ev.origin;
+    const b = this.blocks[h >>> BLOCK_BITS]!;
+    const r = h & (BLOCK_ROWS - 1);
+    b.offset[r] = seg.size;
+    b.length[r] = length;
+    b.segment[r] = seg.id;
+    b.timestamp[r] = ev.timestamp;
+    b.order[r] = ev.order ?? Number.NaN;
+    b.eventId[r] = meta.eventId ?? Number.NaN;
+    b.aligned[r] = meta.aligned;
+    b.seq[r] = meta.seq;
     seg.pending.push(text);
     seg.pendingBytes += length;
     if (seg.pendingBytes >= FLUSH_BYTES) seg.flush();
@@ -125,17 +120,18 @@ export class SpilledEvents {
   }
 
   timestamp(h: SpilledHandle): number {
-    return this.columns.timestamp[h]!;
+    return this.blocks[h >>> BLOCK_BITS]!.timestamp[h & (BLOCK_ROWS - 1)]!;
   }
 
   meta(h: SpilledHandle): SpilledMeta {
-    const c = this.columns;
-    const id = c.eventId[h]!;
-    return { eventId: Number.isNaN(id) ? undefined : id, aligned: c.aligned[h]!, seq: c.seq[h]! };
+    const b = this.blocks[h >>> BLOCK_BITS]!;
+    const r = h & (BLOCK_ROWS - 1);
+    const id = b.eventId[r]!;
+    return { eventId: Number.isNaN(id) ? undefined : id, aligned: b.aligned[r]!, seq: b.seq[r]! };
   }
 
   seq(h: SpilledHandle): number {
-    return this.columns.seq[h]!;
+    return this.blocks[h >>> BLOCK_BITS]!.seq[h & (BLOCK_ROWS - 1)]!;
   }
 
   /** The file holding the event's document (for tests). */
@@ -143,12 +139,16 @@ export class SpilledEvents {
     return this.segment(h).path;
   }
 
-  /** The event as it was given to `add` (its document read back from disk), on `host`. */
+  /**
+   * The event as it was given to `add`, on `host`: its document and origin read back from disk (so its origin is
+   * an equal object, not the same one: correlation.ts tells events apart by input order, else by origin's value).
+   */
   read(h: SpilledHandle, host: string): NormalizedEvent {
     const seg = this.segment(h);
-    const c = this.columns;
-    const offset = c.offset[h]!;
-    const length = c.length[h]!;
+    const b = this.blocks[h >>> BLOCK_BITS]!;
+    const r = h & (BLOCK_ROWS - 1);
+    const offset = b.offset[r]!;
+    const length = b.length[r]!;
     if (offset + length > seg.written) seg.flush();
     const buf = length <= this.buffer.length ? this.buffer : Buffer.allocUnsafe(length);
     let got = 0;
@@ -157,9 +157,9 @@ export class SpilledEvents {
       if (n === 0) throw new Error(`spilled events: ${seg.path} ends before offset ${offset + length}`);
       got += n;
     }
-    const doc = JSON.parse(buf.toString('utf8', 0, length)) as NormalizedEvent['doc'];
-    const ev: NormalizedEvent = { doc, timestamp: c.timestamp[h]!, host, origin: this.originOf[h]! };
-    const order = c.order[h]!;
+    const [origin, doc] = JSON.parse(buf.toString('utf8', 0, length)) as [NormalizedEvent['origin'], NormalizedEvent['doc']];
+    const ev: NormalizedEvent = { doc, timestamp: b.timestamp[r]!, host, origin };
+    const order = b.order[r]!;
     if (!Number.isNaN(order)) ev.order = order;
     return ev;
   }
@@ -167,22 +167,22 @@ export class SpilledEvents {
   /** The event has left the window: its segment is deleted once none of its events is left. */
   release(h: SpilledHandle): void {
     const seg = this.segment(h);
-    this.segmentOf[h] = undefined;
-    this.originOf[h] = undefined;
+    this.blocks[h >>> BLOCK_BITS]!.segment[h & (BLOCK_ROWS - 1)] = NO_SEGMENT;
     this.free.push(h);
     seg.live--;
     this.dropIfDone(seg);
   }
 
   private segment(h: SpilledHandle): Segment {
-    const seg = this.segmentOf[h];
+    const id = h >= 0 && h < this.rows ? this.blocks[h >>> BLOCK_BITS]!.segment[h & (BLOCK_ROWS - 1)]! : NO_SEGMENT;
+    const seg = id === NO_SEGMENT ? undefined : this.segments.get(id);
     if (!seg) throw new Error(`spilled events: no event ${h}`);
     return seg;
   }
 
   private dropIfDone(seg: Segment): void {
-    if (seg.live > 0 || seg === this.current || !this.segments.has(seg)) return;
-    this.segments.delete(seg);
+    if (seg.live > 0 || seg === this.current || this.segments.get(seg.id) !== seg) return;
+    this.segments.delete(seg.id);
     closeSync(seg.fd);
     rmSync(seg.path, { force: true });
   }
@@ -196,7 +196,7 @@ export class SpilledEvents {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const seg of this.segments) closeSync(seg.fd);
+    for (const seg of this.segments.values()) closeSync(seg.fd);
     this.segments.clear();
     this.current = undefined;
     if (this.dir) {
@@ -216,9 +216,10 @@ export class SpilledEvents {
       process.once('SIGINT', this.onSignal);
       process.once('SIGTERM', this.onSignal);
     }
-    const path = join(this.dir, `taskcache-${this.made++}.ndjson`);
-    const seg = new Segment(path, openSync(path, 'w+'));
-    this.segments.add(seg);
+    const id = this.made++;
+    const path = join(this.dir, `taskcache-${id}.ndjson`);
+    const seg = new Segment(id, path, openSync(path, 'w+'));
+    this.segments.set(id, seg);
     this.current = seg;
     if (previous) {
       previous.flush();
