@@ -9,37 +9,8 @@
 // day of identity holds, so past a budget they go to disk (spilled-events.ts) and are read back for alerts only.
 import type { NormalizedEvent } from '../normalize/types.js';
 import { alignedTime, classify, projectForContext, type ContextEvent, type ContextKind } from './context-events.js';
+import { Fifo } from './fifo.js';
 import { SpilledEvents, type SpilledHandle } from './spilled-events.js';
-
-/** A FIFO over an array with a moving head (amortized O(1) shift, compacted when half is dead). */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-  get size(): number {
-    return this.items.length - this.head;
-  }
-  push(v: T): void {
-    // A first push would reserve 17 slots; most hosts keep one or two events per clock.
-    if (this.items.length === 0) this.items = [v];
-    else this.items.push(v);
-  }
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const v = this.items[this.head]!;
-    this.items[this.head++] = undefined as unknown as T;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return v;
-  }
-  *[Symbol.iterator](): IterableIterator<T> {
-    for (let i = this.head; i < this.items.length; i++) yield this.items[i]!;
-  }
-}
 
 type RetentionClass = 0 | 1; // 0 short, 1 identity
 
