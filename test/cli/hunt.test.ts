@@ -39,6 +39,16 @@ test('the summary says how many threads read the inputs', async () => {
   });
 });
 
+test('counts in the summary have thousands separators', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'noise.ndjson');
+    writeFileSync(path, ndjson(Array.from({ length: 12_345 }, (_, i) => noiseDoc(new Date(Date.UTC(2026, 0, 5, 8) + i * 1000).toISOString(), i))));
+    const r = await runCli(['hunt', '--no-builtin', '--prefilter', 'off', path]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /1 input, 12,345 records, 12,345 events checked/);
+  });
+});
+
 test('malformed lines are reported with file and line, the rest is read, and the hunt exits 0', async () => {
   await withDir(async (dir) => {
     const { registry, network } = writeRemoteTaskFiles(dir);

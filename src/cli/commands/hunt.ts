@@ -258,9 +258,9 @@ export const command: Command = {
     let coverageText = rules.length > 0 && result.coverage ? formatCoverage(result.coverage) : '';
     if (useFilter) {
       coverageText =
-        `pre-filter: ${result.skipped.toLocaleString('en-US')} NDJSON lines and EVTX records not decoded (no rule stage and no enrichment can use them; --prefilter off reads them all)\n` +
+        `pre-filter: ${n(result.skipped)} NDJSON lines and EVTX records not decoded (no rule stage and no enrichment can use them; --prefilter off reads them all)\n` +
         (result.held.lines > 0
-          ? `  held (could only start a sequence): ${result.held.lines.toLocaleString('en-US')} lines, ${result.held.decoded.toLocaleString('en-US')} decoded in the end (the others had no join key a next stage had)\n`
+          ? `  held (could only start a sequence): ${n(result.held.lines)} lines, ${n(result.held.decoded)} decoded in the end (the others had no join key a next stage had)\n`
           : '') +
         `coverage: not assessed on pre-filtered input (it needs every event); run \`seqhunt coverage\` on the same paths\n`;
     }
@@ -276,7 +276,11 @@ export const command: Command = {
 
 /** Data-derived text for a terminal, keeping its own line breaks (EQL caret blocks). */
 const safeLines = (text: string) => text.split('\n').map(escapeForTerminal).join('\n');
-const n = (x: number) => x.toLocaleString('en-US');
+/**
+ * A count with thousands separators, as `toLocaleString('en-US')` writes it: its first call loads ICU's number
+ * formatting, 12 ms of a hunt that takes 0.2 s in all.
+ */
+const n = (x: number): string => (Number.isSafeInteger(x) ? String(x).replace(/\B(?=(\d{3})+$)/g, ',') : x.toLocaleString('en-US'));
 const plural = (x: number, word: string) => `${n(x)} ${word}${x === 1 ? '' : 's'}`;
 
 function where(o: { file: string; member?: string; line?: number; record?: number; offset?: number; index?: number }): string {
