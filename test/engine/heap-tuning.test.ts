@@ -67,3 +67,49 @@ test("a hunt's young generation stops growing at 16 MB of new space, unless node
   assert.ok(newSpaceAfterWork([], true) <= 16, 'held at the cap');
   assert.ok(newSpaceAfterWork(['--max-semi-space-size=32'], true) > 16, "the user's own size is left alone");
 });
+
+/**
+ * The new space (MB) of the main thread and of a worker thread (young generation capped at 16 MB, as hunts make
+ * them), in a fresh node after tuneHeapForHunt(): the worker is made before the main thread's work holds its young
+ * generation and works after it (`early`), or is made after that, and the main thread works on.
+ */
+function withWorker(early: boolean): { main: number; worker: number } {
+  const script = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    import { Worker } from 'node:worker_threads';
+    import { holdYoungGeneration, tuneHeapForHunt } from ${JSON.stringify(moduleUrl)};
+    tuneHeapForHunt();
+    const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576;
+    let ring = new Array(200000);
+    const work = () => {
+      for (let i = 0; i < 4000000; i++) {
+        holdYoungGeneration();
+        ring[i % ring.length] = { i, s: 'x' + i };
+      }
+    };
+    const code = "const { getHeapSpaceStatistics } = await import('node:v8'); const { parentPort } = await import('node:worker_threads');" +
+      "parentPort.once('message', () => { const ring = new Array(200000); for (let i = 0; i < 4000000; i++) ring[i % ring.length] = { i, s: 'x' + i };" +
+      "parentPort.postMessage(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576); });";
+    const make = () => new Worker(code, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+    const worker = ${early} ? make() : undefined;
+    work();
+    const late = worker ?? make();
+    if (!worker) {
+      ring = new Array(400000);
+      work();
+      work();
+    }
+    late.once('message', (w) => { console.log(JSON.stringify({ main: newSpace(), worker: w })); late.terminate(); });
+    late.postMessage('go');`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim()) as { main: number; worker: number };
+}
+
+test("workers and the main thread's held young generation: neither undoes the other", () => {
+  const early = withWorker(true);
+  assert.equal(early.main, 16);
+  assert.ok(early.worker >= 8, `a worker made before the hold starts large enough not to be held small (${early.worker} MB)`);
+  const late = withWorker(false);
+  assert.equal(late.main, 16, 'a worker made after the hold does not let the main thread grow again');
+});
