@@ -19,6 +19,8 @@ const BLOCK_BITS = 12;
 const BLOCK_ROWS = 1 << BLOCK_BITS;
 /** The segment column's value for a handle given back (`release`). */
 const NO_SEGMENT = 0xffffffff;
+/** A handle's row in its block. */
+const rowOf = (h: SpilledHandle): number => h & (BLOCK_ROWS - 1);
 
 class Segment {
   /** Bytes in the file, and waiting in `pending` after them. */
@@ -102,8 +104,8 @@ export class SpilledEvents {
       h = this.rows++;
       if (h >>> BLOCK_BITS === this.blocks.length) this.blocks.push(new Block());
     }
-    const b = this.blocks[h >>> BLOCK_BITS]!;
-    const r = h & (BLOCK_ROWS - 1);
+    const b = this.blockOf(h);
+    const r = rowOf(h);
     b.offset[r] = seg.size;
     b.length[r] = length;
     b.segment[r] = seg.id;
@@ -120,18 +122,18 @@ export class SpilledEvents {
   }
 
   timestamp(h: SpilledHandle): number {
-    return this.blocks[h >>> BLOCK_BITS]!.timestamp[h & (BLOCK_ROWS - 1)]!;
+    return this.blockOf(h).timestamp[rowOf(h)]!;
   }
 
   meta(h: SpilledHandle): SpilledMeta {
-    const b = this.blocks[h >>> BLOCK_BITS]!;
-    const r = h & (BLOCK_ROWS - 1);
+    const b = this.blockOf(h);
+    const r = rowOf(h);
     const id = b.eventId[r]!;
     return { eventId: Number.isNaN(id) ? undefined : id, aligned: b.aligned[r]!, seq: b.seq[r]! };
   }
 
   seq(h: SpilledHandle): number {
-    return this.blocks[h >>> BLOCK_BITS]!.seq[h & (BLOCK_ROWS - 1)]!;
+    return this.blockOf(h).seq[rowOf(h)]!;
   }
 
   /** The file holding the event's document (for tests). */
@@ -145,8 +147,8 @@ export class SpilledEvents {
    */
   read(h: SpilledHandle, host: string): NormalizedEvent {
     const seg = this.segment(h);
-    const b = this.blocks[h >>> BLOCK_BITS]!;
-    const r = h & (BLOCK_ROWS - 1);
+    const b = this.blockOf(h);
+    const r = rowOf(h);
     const offset = b.offset[r]!;
     const length = b.length[r]!;
     if (offset + length > seg.written) seg.flush();
@@ -167,14 +169,18 @@ export class SpilledEvents {
   /** The event has left the window: its segment is deleted once none of its events is left. */
   release(h: SpilledHandle): void {
     const seg = this.segment(h);
-    this.blocks[h >>> BLOCK_BITS]!.segment[h & (BLOCK_ROWS - 1)] = NO_SEGMENT;
+    this.blockOf(h).segment[rowOf(h)] = NO_SEGMENT;
     this.free.push(h);
     seg.live--;
     this.dropIfDone(seg);
   }
 
+  private blockOf(h: SpilledHandle): Block {
+    return this.blocks[h >>> BLOCK_BITS]!;
+  }
+
   private segment(h: SpilledHandle): Segment {
-    const id = h >= 0 && h < this.rows ? this.blocks[h >>> BLOCK_BITS]!.segment[h & (BLOCK_ROWS - 1)]! : NO_SEGMENT;
+    const id = h >= 0 && h < this.rows ? this.blockOf(h).segment[rowOf(h)]! : NO_SEGMENT;
     const seg = id === NO_SEGMENT ? undefined : this.segments.get(id);
     if (!seg) throw new Error(`spilled events: no event ${h}`);
     return seg;
