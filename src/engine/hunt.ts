@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { bulkNoteMessage, expandInputs, type InputFormat, type InputOptions, type InputSource, type Origin } from '../formats/index.js';
 import { ClockCheck, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
-import { CoverageTracker, type CoverageReport } from './coverage.js';
+import type { CoverageDetail, CoverageReport } from './coverage.js';
 import { SORT_BUFFER_DEFAULTS } from './external-sort.js';
 import { deliver, pipeSourcesInWorkers, type WorkerSetup } from './hunt-workers.js';
 import { FilePieces, PIECE_BYTES } from './file-pieces.js';
@@ -46,6 +46,8 @@ export interface HuntOptions extends RunRulesOptions {
   hold?: boolean;
   /** Count coverage for these rules over every normalized event (see coverage.ts): `HuntResult.coverage`. */
   coverageRules?: readonly LoadedRule[];
+  /** Exact counts, or only what the verdicts need (cheaper; coverage.ts `CoverageDetail`). Default 'counts'. */
+  coverageDetail?: CoverageDetail;
   /**
    * Read up to this many inputs at once, in this thread and `workers - 1` worker threads (0 or 1: all in this
    * thread; 'auto': one per core when there are several inputs). stdin, `onNormalized` and function-valued
@@ -369,6 +371,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
     // Only when sorting: on a live stream every event moves the host's time on (see RunRulesOptions.relevantOnly).
     relevantOnly,
     hold,
+    ...(options.coverageDetail && { coverageDetail: options.coverageDetail }),
   };
   const extra: InputOptions = { ...options.inputOptions, stdin: options.stdin ?? process.stdin };
   const local = new SourcePipeline(options.rules, spec, options.coverageRules, extra, options.onNormalized);

@@ -14,7 +14,7 @@ export type { ExternalSortOptions, SortStats } from './external-sort.js';
 export { hunt } from './hunt.js';
 export type { HuntOptions, HuntProgress, HuntResult, ProblemTally, ProblemSample, SourceReport } from './hunt.js';
 export { CoverageTracker, formatCoverage } from './coverage.js';
-export type { CoverageReport, RuleCoverage, HostCoverage, StageCoverage } from './coverage.js';
+export type { CoverageDetail, CoverageReport, RuleCoverage, HostCoverage, StageCoverage } from './coverage.js';
 export { parseDuration, parseTimeBound } from './time-args.js';
 export { prefilterForRules, stageWords, createLinePrefilter } from './prefilter.js';
 export type { StageWords, LinePrefilter } from './prefilter.js';

@@ -4,7 +4,7 @@
 import { readHeldLine, readSource, type HeldLine, type InputItem, type InputOptions, type InputSource, type Origin, type PieceState } from '../formats/index.js';
 import { ClockCheck, normalize, type ClockTally, type NormalizeOptions, type NormalizedEvent } from '../normalize/index.js';
 import type { LoadedRule } from '../rules/types.js';
-import { CoverageTracker } from './coverage.js';
+import { CoverageTracker, type CoverageDetail } from './coverage.js';
 import { holdYoungGeneration } from './heap-tuning.js';
 import type { HeldLines } from './held-lines.js';
 import { firstStageWords, prefilterForRules } from './prefilter.js';
@@ -35,6 +35,8 @@ export interface PipelineSpec {
    * held line to be replayed, so not with coverage or `onNormalized` (they would see those events late).
    */
   hold: boolean;
+  /** How coverage is counted, when it is (coverage.ts; default 'counts'). */
+  coverageDetail?: CoverageDetail;
 }
 
 /** Where a source's output goes (the hunt's tallies and rule session, or a worker's messages). */
@@ -123,7 +125,7 @@ export class SourcePipeline {
     extra: InputOptions = {},
     private readonly onNormalized?: (event: NormalizedEvent) => void,
   ) {
-    this.coverage = coverageRules ? new CoverageTracker(coverageRules) : undefined;
+    this.coverage = coverageRules ? new CoverageTracker(coverageRules, spec.coverageDetail) : undefined;
     this.pruner = spec.relevantOnly ? new SequencePruner(rules) : undefined;
     const hold = spec.hold && spec.relevantOnly && !coverageRules && !onNormalized;
     this.lineFilter = spec.prefilter && !extra.lineFilter ? prefilterForRules(rules, { hold }) : undefined;

@@ -100,3 +100,50 @@ test('shared datasets: the flagship is blind on the ATSVC capture (Security only
   const target = flagship.hosts.find((h) => h.host.startsWith('workstation6'))!;
   assert.ok(target.stages.every((s) => s.matchingEvents > 0));
 });
+
+test('verdicts mode: the same verdicts as exact counts, with counts that are lower bounds, zero exactly when zero', async () => {
+  const rules = await builtin();
+  const exact = new CoverageTracker(rules);
+  const verdicts = new CoverageTracker(rules, 'verdicts');
+  // Hosts that are blind, unconfirmed and not blind for different rules: Sysmon, Security only, Defend, and a
+  // host whose svchost.exe was quiet.
+  const all = [
+    ...events('schtasks-remote', 'windows', { host: 'SYSMON1.corp.test', runs: 3 }),
+    ...events('schtasks-remote', 'windows', { host: 'SECONLY.corp.test' }).filter((e) => (e.doc.winlog as { channel?: string } | undefined)?.channel === 'Security'),
+    ...events('atexec', 'windows', { host: 'ATEXEC.corp.test' }),
+    ...events('schtasks-remote', 'defend', { host: 'DEFEND1.corp.test', runs: 3 }),
+    ...events('admin-intune', 'windows', { targets: 1, runs: 2 }),
+  ];
+  for (const e of all) {
+    exact.observe(e);
+    verdicts.observe(e);
+  }
+  const a = exact.report();
+  const b = verdicts.report();
+  assert.equal(a.detail, 'counts');
+  assert.equal(b.detail, 'verdicts');
+  assert.equal(formatCoverage(b), formatCoverage(a));
+  assert.ok(a.hosts.length >= 5);
+  let fewer = 0;
+  for (const [r, rule] of a.rules.entries()) {
+    const other = b.rules[r]!;
+    assert.deepEqual(other.blindHosts, rule.blindHosts);
+    assert.deepEqual(other.unconfirmedHosts, rule.unconfirmedHosts);
+    for (const [h, host] of rule.hosts.entries()) {
+      const o = other.hosts[h]!;
+      assert.equal(o.blind, host.blind);
+      assert.equal(o.unconfirmed, host.unconfirmed);
+      for (const [s, st] of host.stages.entries()) {
+        const v = o.stages[s]!;
+        for (const k of ['categoryEvents', 'sourceEvents', 'relaxedEvents'] as const) {
+          assert.ok(v[k] <= st[k], `${rule.name}, ${host.host}, stage ${s}: ${k} ${v[k]} is a lower bound of ${st[k]}`);
+          assert.equal(v[k] === 0, st[k] === 0, `${rule.name}, ${host.host}, stage ${s}: ${k} zero exactly when zero`);
+          if (v[k] < st[k]) fewer++;
+        }
+        assert.equal(v.matchingEvents, 0, 'the full condition is not tested');
+      }
+    }
+  }
+  // Work was skipped (the counts stopped once the verdict was settled), or the mode would cost as much.
+  assert.ok(fewer > 0);
+});

@@ -241,7 +241,8 @@ export const command: Command = {
         },
         // Whether the inputs hold what each rule stage needs: a rule that cannot fire is never a silent zero.
         // Coverage needs every event: with the pre-filter on, it is not assessed (the summary says so).
-        ...(!useFilter && { coverageRules: rules }),
+        // The summary gives verdicts only (blind, unconfirmed): exact counts are `seqhunt coverage --json`'s.
+        ...(!useFilter && { coverageRules: rules, coverageDetail: 'verdicts' as const }),
         ...(progress && { onProgress: progress.update }),
       });
     } finally {
