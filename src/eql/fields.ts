@@ -128,6 +128,23 @@ export function makeGetter(name: string, type: FieldType | undefined): Getter {
       if (hasOwn.call(obj, k)) walk(obj[k], j + 1);
     }
   };
+  /**
+   * An array of scalars as the walk gives it (coerced, those that coerce to nothing left out, one value alone);
+   * undefined when it holds anything else or nothing is left, for the walk to decide.
+   */
+  const scalars = (arr: readonly unknown[]): Value | Value[] | undefined => {
+    let first: Value | undefined;
+    let more: Value[] | undefined;
+    for (let i = 0; i < arr.length; i++) {
+      const x = arr[i];
+      if (x === null || typeof x === 'object') return undefined;
+      const c = coerce(x);
+      if (c === undefined) continue;
+      if (first === undefined) first = c;
+      else (more ??= [first]).push(c);
+    }
+    return more ?? first;
+  };
   if (n === 1) {
     const k = parts[0]!;
     return (doc) => {
@@ -152,9 +169,15 @@ export function makeGetter(name: string, type: FieldType | undefined): Getter {
     for (let i = 0; i < head.length && node !== null && typeof node === 'object' && !Array.isArray(node); i++) node = (node as Record<string, unknown>)[head[i]!];
     if (node !== null && typeof node === 'object' && !Array.isArray(node)) {
       const v = (node as Record<string, unknown>)[last];
-      if (v !== undefined && v !== null && typeof v !== 'object' && hasOwn.call(node, last)) {
-        const c = coerce(v);
-        if (c !== undefined) return c;
+      if (v !== undefined && v !== null && hasOwn.call(node, last)) {
+        if (typeof v !== 'object') {
+          const c = coerce(v);
+          if (c !== undefined) return c;
+        } else if (Array.isArray(v)) {
+          // ECS keeps event.category and event.type in arrays of keywords: the walk's answer, without the walk.
+          const c = scalars(v);
+          if (c !== undefined) return c;
+        }
       }
     }
     count = 0;
