@@ -230,7 +230,11 @@ export function formatCoverage(report: CoverageReport): string {
     );
     const group = (list: RuleCoverage['blindHosts'], verdict: string) => {
       const byNeed = new Map<string, string[]>();
-      for (const b of list) byNeed.set(b.needs, [...(byNeed.get(b.needs) ?? []), b.host]);
+      for (const b of list) {
+        const hosts = byNeed.get(b.needs);
+        if (hosts) hosts.push(b.host);
+        else byNeed.set(b.needs, [b.host]);
+      }
       for (const [needs, hosts] of byNeed) {
         const shown = hosts.length <= 5 ? hosts.join(', ') : `${hosts.slice(0, 5).join(', ')}, …`;
         lines.push(`    no ${needs} on ${hosts.length} of ${n} host${n === 1 ? '' : 's'} (${shown}): ${verdict}`);
