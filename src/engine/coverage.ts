@@ -42,6 +42,7 @@ export interface HostCoverage {
 export interface RuleCoverage {
   ruleId: string;
   name: string;
+  /** Per host, the counts per stage; empty unless the report was made with them (`CoverageTracker.report`). */
   hosts: HostCoverage[];
   /** Hosts where the rule cannot fire, with the first stage that lacks its telemetry. */
   blindHosts: Array<{ host: string; stage: number; needs: string }>;
@@ -190,29 +191,38 @@ export class CoverageTracker {
     }
   }
 
-  report(): CoverageReport {
+  /**
+   * The report. `withHosts`: the counts per host and stage in `RuleCoverage.hosts` (default: with exact counts);
+   * without them, only the verdicts are made (a fleet of 50,000 hosts took 80 MB for the objects of the detail).
+   */
+  report(withHosts = this.detail === 'counts'): CoverageReport {
     const hosts = [...this.perHost.keys()].sort();
     const rules: RuleCoverage[] = this.plans.map((plan, r) => {
-      const hostReports: HostCoverage[] = hosts.map((h) => {
+      const base = this.base[r]!;
+      const hostReports: HostCoverage[] = [];
+      const blindHosts: RuleCoverage['blindHosts'] = [];
+      const unconfirmedHosts: RuleCoverage['unconfirmedHosts'] = [];
+      for (const h of hosts) {
         const counts = this.perHost.get(h)!;
+        // The first stage (missing-event stages aside) without a source event, and without a relaxed match.
+        let noSource = -1;
+        let noRelaxed = -1;
+        for (let s = 0, i = base; s < plan.stages.length; s++, i += 4) {
+          if (plan.stages[s]!.missing) continue;
+          if (noSource < 0 && counts[i + 1] === 0) noSource = s;
+          if (noRelaxed < 0 && counts[i + 2] === 0) noRelaxed = s;
+        }
+        const blind = noSource >= 0;
+        const unconfirmed = !blind && noRelaxed >= 0;
+        if (blind) blindHosts.push({ host: h, stage: noSource, needs: plan.stages[noSource]!.source });
+        else if (unconfirmed) unconfirmedHosts.push({ host: h, stage: noRelaxed, needs: plan.stages[noRelaxed]!.needs });
+        if (!withHosts) continue;
         const stages = plan.stages.map((st, s) => {
-          const i = this.base[r]! + s * 4;
+          const i = base + s * 4;
           return { stage: s, category: st.category, needs: st.needs, source: st.source, categoryEvents: counts[i]!, sourceEvents: counts[i + 1]!, relaxedEvents: counts[i + 2]!, matchingEvents: counts[i + 3]! };
         });
-        const needed = (i: number) => !plan.stages[i]!.missing;
-        const blind = stages.some((st, i) => needed(i) && st.sourceEvents === 0);
-        const unconfirmed = !blind && stages.some((st, i) => needed(i) && st.relaxedEvents === 0);
-        return { host: h, events: counts[0]!, stages, blind, unconfirmed };
-      });
-      const first = (hr: HostCoverage, key: 'sourceEvents' | 'relaxedEvents') => hr.stages.find((st, i) => !plan.stages[i]!.missing && st[key] === 0);
-      const blindHosts = hostReports.flatMap((hr) => {
-        const s = hr.blind ? first(hr, 'sourceEvents') : undefined;
-        return s ? [{ host: hr.host, stage: s.stage, needs: s.source }] : [];
-      });
-      const unconfirmedHosts = hostReports.flatMap((hr) => {
-        const s = hr.unconfirmed ? first(hr, 'relaxedEvents') : undefined;
-        return s ? [{ host: hr.host, stage: s.stage, needs: s.needs }] : [];
-      });
+        hostReports.push({ host: h, events: counts[0]!, stages, blind, unconfirmed });
+      }
       return { ruleId: plan.loaded.rule.ruleId, name: plan.loaded.rule.name, hosts: hostReports, blindHosts, unconfirmedHosts };
     });
     return { hosts, events: this.total, detail: this.detail, rules };

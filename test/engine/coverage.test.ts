@@ -119,7 +119,11 @@ test('verdicts mode: the same verdicts as exact counts, with counts that are low
     verdicts.observe(e);
   }
   const a = exact.report();
-  const b = verdicts.report();
+  const b = verdicts.report(true);
+  // Without the per-host detail (the default in this mode), the same verdicts.
+  const bare = verdicts.report();
+  assert.deepEqual(bare.rules.map((r) => r.hosts), a.rules.map(() => []));
+  assert.deepEqual(bare.rules.map((r) => [r.blindHosts, r.unconfirmedHosts]), a.rules.map((r) => [r.blindHosts, r.unconfirmedHosts]));
   assert.equal(a.detail, 'counts');
   assert.equal(b.detail, 'verdicts');
   assert.equal(formatCoverage(b), formatCoverage(a));
