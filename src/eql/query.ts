@@ -113,10 +113,10 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
   const compiledOptions = { timestampField, eventCategoryField, size, ...(options.tiebreakerField ? { tiebreakerField: options.tiebreakerField } : {}) };
   const pipes = ast.pipes.map((p) => ({ kind: p.kind, n: p.n }));
 
-  const compileEvent = (q: EventQueryNode): { test: Test; fields: string[] } => {
+  const compileEvent = (q: EventQueryNode): { test: Test; cond: Test; fields: string[] } => {
     const before = new Set(compiler.fields);
     const cond = compiler.condition(q.condition);
-    return { test: stageTest(categoryTest(catGetter, q.category), cond), fields: fieldsOf(compiler, before) };
+    return { test: stageTest(categoryTest(catGetter, q.category), cond), cond, fields: fieldsOf(compiler, before) };
   };
 
   const q = ast.query;
@@ -162,8 +162,10 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
     return { getters: nodes.map((k) => compiler.getter(k.name)), optional: nodes.map((k) => k.optional) };
   };
   const seqKeys = compileKeys(seqKeyNodes);
+  /** Per stage runtime: its category (null: any) and condition apart, for `stageKeys` (below). */
+  const parts = new Map<SeqStageRt, { category: string | null; cond: Test }>();
   const build = (s: StageNode, until: boolean): { rt: SeqStageRt; info: StageInfo } => {
-    const { test, fields } = compileEvent(s.query);
+    const { test, cond, fields } = compileEvent(s.query);
     const own = compileKeys(s.keys);
     const keys = keyExtractor([...seqKeys.getters, ...own.getters], [...seqKeys.optional, ...own.optional]);
     const keyFields = [...seqKeyNodes, ...s.keys].map((k) => k.name);
@@ -174,7 +176,9 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
       runs: s.runs,
       fields: [...new Set([...fields, ...keyFields])],
     };
-    return { rt: { test: (d) => safeTest(test, d), keys: (d) => safeKeys(keys, d), missing: s.missing }, info };
+    const rt: SeqStageRt = { test: (d) => safeTest(test, d), keys: (d) => safeKeys(keys, d), missing: s.missing };
+    parts.set(rt, { category: s.query.category, cond });
+    return { rt, info };
   };
   const rts: SeqStageRt[] = [];
   const infos: StageInfo[] = [];
@@ -193,6 +197,11 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
   // One runtime per stage as written (runs expanded in `rts` share theirs), until last: `stageKeys` order.
   const distinct = [...new Set(rts), ...(untilRt ? [untilRt] : [])];
   const anyStage = rts.map((r) => r.test);
+  // `stageKeys` runs on every event a hunt reads (sequence-pruning.ts): the event's category is read once for all
+  // stages, not once per stage (the same test as `categoryTest`).
+  const split = distinct.map((rt) => ({ rt, ...parts.get(rt)! }));
+  const categorized = split.some((p) => p.category !== null);
+  const inCategory = (v: Value | Value[] | null, category: string): boolean => v === category || (Array.isArray(v) && v.includes(category));
   return {
     kind: 'sequence',
     source: ast.source,
@@ -203,12 +212,24 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
     options: compiledOptions,
     matches: (event) => anyStage.some((t) => t(event)),
     mayUse: (event) => anyStage.some((t) => t(event)) || (untilRt !== undefined && untilRt.test(event)),
-    stageKeys: (event) =>
-      distinct.map((rt) => {
-        if (!rt.test(event)) return undefined;
+    stageKeys: (event) => {
+      let category: Value | Value[] | null = null;
+      // A getter that throws on a hostile document fails every stage with a category, as their tests would.
+      let readable = true;
+      if (categorized) {
+        try {
+          category = catGetter(event);
+        } catch {
+          readable = false;
+        }
+      }
+      return split.map(({ rt, category: wanted, cond }) => {
+        if (wanted !== null && !(readable && inCategory(category, wanted))) return undefined;
+        if (!safeTest(cond, event)) return undefined;
         const keys = rt.keys(event);
         return keys ? keys.map(([k]) => k) : [];
-      }),
+      });
+    },
     matcher<E>(): Matcher<E> {
       return new SequenceMatcher<E>(spec);
     },
