@@ -10,14 +10,16 @@ import { SequenceMatcher, type SeqStageRt } from './sequence.js';
 
 type Test = (doc: unknown) => boolean;
 
+/** Whether a category field's value is `category` or, as an array, holds it. */
+function isCategory(v: Value | Value[] | null, category: string): boolean {
+  if (v === category) return true;
+  if (Array.isArray(v)) for (const x of v) if (x === category) return true;
+  return false;
+}
+
 function categoryTest(getter: Getter, category: string | null): Test | null {
   if (category === null) return null;
-  return (doc) => {
-    const v = getter(doc);
-    if (v === category) return true;
-    if (Array.isArray(v)) for (const x of v) if (x === category) return true;
-    return false;
-  };
+  return (doc) => isCategory(getter(doc), category);
 }
 
 function stageTest(cat: Test | null, cond: Test): Test {
@@ -198,10 +200,9 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
   const distinct = [...new Set(rts), ...(untilRt ? [untilRt] : [])];
   const anyStage = rts.map((r) => r.test);
   // `stageKeys` runs on every event a hunt reads (sequence-pruning.ts): the event's category is read once for all
-  // stages, not once per stage (the same test as `categoryTest`).
+  // stages, not once per stage (`isCategory`, as `categoryTest` compares it).
   const split = distinct.map((rt) => ({ rt, ...parts.get(rt)! }));
   const categorized = split.some((p) => p.category !== null);
-  const inCategory = (v: Value | Value[] | null, category: string): boolean => v === category || (Array.isArray(v) && v.includes(category));
   return {
     kind: 'sequence',
     source: ast.source,
@@ -224,7 +225,7 @@ function compileChecked(source: string | QueryAst, options: CompileOptions): Com
         }
       }
       return split.map(({ rt, category: wanted, cond }) => {
-        if (wanted !== null && !(readable && inCategory(category, wanted))) return undefined;
+        if (wanted !== null && !(readable && isCategory(category, wanted))) return undefined;
         if (!safeTest(cond, event)) return undefined;
         const keys = rt.keys(event);
         return keys ? keys.map(([k]) => k) : [];
